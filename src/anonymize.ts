@@ -1,0 +1,390 @@
+import { parse } from 'path-to-regexp'
+import type { Key, Token } from 'path-to-regexp'
+
+import { check, fail, show } from './errors.js'
+
+/**
+ * How a parameter is written in the output: `'colon'` (`:table_id`, the
+ * template as written), `'name'` (`table_id`), `'upper'` (`TABLE_ID`) or a
+ * function of the name.
+ */
+export type Placeholder =
+  | 'colon'
+  | 'name'
+  | 'upper'
+  | ((name: string, kind: 'param' | 'wildcard') => string)
+
+/**
+ * What happens to a path that matches no route: `'mask'` keeps the segments
+ * that are static somewhere in the route table and writes `*` for the rest,
+ * `'drop'` drops the event, a function gets the masked path and returns what
+ * to send (or `null` to drop).
+ */
+export type Unmatched = 'mask' | 'drop' | ((masked: string) => string | null)
+
+/**
+ * Query keys to keep. A list keeps the keys with every value written as `*`;
+ * an object also allows values: a list of allowed values or a pattern that
+ * must match the whole value.
+ */
+export type KeepQuery = readonly string[] | Record<string, readonly string[] | RegExp>
+
+/** A URL, a path, or anything shaped like `window.location`. */
+export type LocationLike =
+  | string
+  | { pathname: string; search?: string; hash?: string }
+  | { href: string }
+
+export interface AnonymizerOptions {
+  /** Route templates in path-to-regexp syntax: `/nc/:project_id`, `/docs{/:page}`, `/files/*path`. */
+  routes?: readonly string[]
+  /** How parameters are written in the output. Default `'colon'`. */
+  placeholder?: Placeholder
+  /** A prefix the app is served under, stripped first: `/app/`. */
+  base?: string
+  /** Hash routing: the route is the part after `#` (`/#/nc/p1`). */
+  hash?: boolean
+  /** What to do with paths no route matches. Default `'mask'`. */
+  unmatched?: Unmatched
+  /** Query keys (and values) that may be kept. Default: none. */
+  keepQuery?: KeepQuery
+  /** Match static segments case-sensitively. Default `false`, as vue-router. */
+  sensitive?: boolean
+  /** Referrer hosts that may be sent as their host name instead of `external`. */
+  referrerHosts?: readonly string[]
+}
+
+export interface Anonymizer {
+  /**
+   * The anonymized path of a URL: its route template, or the masked path, or
+   * `null` when the event must be dropped. A `route` that is a template of
+   * the table is used as the match (adapters pass the router's own match).
+   */
+  anonymize(input: LocationLike, route?: string): string | null
+  /** `external`, an allowed host name, or the template of a same-origin referrer. */
+  anonymizeReferrer(referrer: string, origin: string): string | null
+  /** Adds templates to the table (a router's `addRoute`). */
+  addRoutes(routes: readonly string[]): void
+  /** The templates in the table, in the order they were added. */
+  routes(): string[]
+}
+
+/** A segment part: text, a parameter (0) or a wildcard (1). */
+type Part = string | 0 | 1
+type Segment = [parts: Part[], optional: boolean]
+interface Edge {
+  /** rank, lower is tried first: static 0, mixed 1, param 2, the same +3 when optional, wildcard 6 (7) */
+  k: number
+  /** key: the segment's pattern, equal keys are the same edge */
+  x: string
+  /** pattern the (joined) segment must match; none for a plain parameter */
+  m?: RegExp
+  /** a wildcard edge, spanning one or more segments */
+  w?: boolean
+  n: Trie
+}
+interface Trie {
+  /** static children by (folded) segment */
+  s?: Map<string, Trie>
+  /** other edges, by rank */
+  e?: Edge[]
+  /** output */
+  r?: string
+  /** template, for a deterministic tie-break */
+  t?: string
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.+*?^${}()[\]|/\\]/g, '\\$&')
+
+const decode = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '))
+  } catch {
+    return text
+  }
+}
+
+/** Every flat token sequence a template stands for, optional groups expanded. */
+const expand = (tokens: readonly Token[], optional: boolean): [Token, boolean][][] => {
+  let alternatives: [Token, boolean][][] = [[]]
+  for (const token of tokens) {
+    if (token.type === 'group') {
+      const next: [Token, boolean][][] = []
+      for (const inner of expand(token.tokens, true)) {
+        for (const a of alternatives) next.push(a.concat(inner))
+      }
+      alternatives = next.concat(alternatives)
+      if (alternatives.length > 256) throw Error('more than 256 combinations of optional groups')
+    } else for (const a of alternatives) a.push([token, optional])
+  }
+  return alternatives
+}
+
+/** Splits a flat token sequence into path segments, as path-to-regexp reads them. */
+const toSegments = (flat: [Token, boolean][]): Segment[] => {
+  const segments: Segment[] = []
+  let current: Segment | undefined
+  let text = 1
+  let slash = false
+  const add = (part: Part, optional: boolean): void => {
+    if (!slash) throw Error('it must start with "/"')
+    if (!current) segments.push((current = [[], false]))
+    const parts = current[0]
+    const last = parts.length - 1
+    if (typeof part === 'string' && typeof parts[last] === 'string') parts[last] += part
+    else parts.push(part)
+    current[1] ||= optional
+  }
+  for (const [token, optional] of flat) {
+    if (token.type === 'text') {
+      token.value.split('/').forEach((piece, i) => {
+        if (i) slash = !(current = undefined)
+        if (piece) add(piece, optional)
+      })
+      text = 1
+    } else {
+      if (!text) throw Error(`missing text before "${(token as Key).name}"`)
+      add(token.type === 'param' ? 0 : 1, optional)
+      text = 0
+    }
+  }
+  return segments
+}
+
+/** The edge a segment becomes (its node still to come); text already folded. */
+const toEdge = ([parts, optional]: Segment): Omit<Edge, 'n'> => {
+  const wildcard = parts.includes(1)
+  if (wildcard && parts.some(p => p === 0)) throw Error('a wildcard can only share its segment with text')
+  let source = ''
+  let group = 0
+  parts.forEach((part, i) => {
+    const next = parts[i + 1]
+    source +=
+      typeof part === 'string'
+        ? escapeRegExp(part)
+        : part
+          ? '[^]+'
+          : typeof next === 'string' && i + 2 < parts.length
+            ? // path-to-regexp: the shortest value that the next text follows, locked
+              `(?=([^/]+?)${escapeRegExp(next)})\\${++group}`
+            : (++group, '([^/]+)')
+  })
+  const single = parts.length === 1
+  return {
+    k: wildcard ? 6 + +optional : (single ? (parts[0] ? 0 : 2) : 1) + (optional ? 3 : 0),
+    x: single && typeof parts[0] === 'string' ? (parts[0] as string) : source,
+    m: single && !parts[0] ? undefined : RegExp(`^${source}$`),
+    w: wildcard,
+  }
+}
+
+const byRank = (a: Edge, b: Edge): number =>
+  a.k - b.k || b.x.length - a.x.length || (a.x > b.x ? 1 : -1)
+
+/** The most specific terminal node for `segments[i..]`: edges tried in rank order. */
+const find = (node: Trie, segments: string[], i: number): Trie | undefined => {
+  if (i === segments.length) return node.r === undefined ? undefined : node
+  let found: Trie | undefined
+  const child = node.s && node.s.get(segments[i])
+  if (child && (found = find(child, segments, i + 1))) return found
+  if (node.e) {
+    for (const edge of node.e) {
+      for (let j = edge.w ? segments.length : i + 1; j > i; j--) {
+        const text = j - i > 1 ? segments.slice(i, j).join('/') : segments[i]
+        if ((!edge.m || edge.m.test(text)) && (found = find(edge.n, segments, j))) return found
+      }
+    }
+  }
+  return undefined
+}
+
+const toText = (input: unknown): string | undefined => {
+  if (typeof input === 'string') return input
+  if (input && typeof input === 'object') {
+    const { pathname, search, hash, href } = input as Record<string, unknown>
+    if (typeof pathname === 'string') {
+      return pathname + (typeof search === 'string' ? search : '') + (typeof hash === 'string' ? hash : '')
+    }
+    if (typeof href === 'string') return href
+  }
+  return undefined
+}
+
+const ORIGIN = /^(?:[a-z][\w+.-]*:)?\/\/[^/?#]*/i
+
+/**
+ * Creates the anonymizer: route templates in, anonymized paths out.
+ *
+ * @example
+ * ```ts
+ * const { anonymize } = createAnonymizer({
+ *   routes: ['/nc/:project_id', '/data/schema/:SCHEMA_NAME/tables/:TABLE_NAME/modify'],
+ *   placeholder: 'name',
+ * })
+ * anonymize('https://x.io/data/schema/public/tables/users/modify?q=1')
+ * // → '/data/schema/SCHEMA_NAME/tables/TABLE_NAME/modify'
+ * anonymize('/nc/p_8f2k/secret') // → '/nc/*\/*'
+ * ```
+ */
+export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer => {
+  const {
+    placeholder = 'colon',
+    hash = false,
+    unmatched = 'mask',
+    keepQuery = [],
+    sensitive = false,
+    referrerHosts = [],
+    base = '',
+  } = options
+  const styles = ['colon', 'name', 'upper']
+  check(typeof placeholder === 'function' || styles.includes(placeholder), 'placeholder', placeholder, `"colon", "name", "upper" or a function`)
+  check(typeof unmatched === 'function' || unmatched === 'mask' || unmatched === 'drop', 'unmatched', unmatched, `"mask", "drop" or a function`)
+  check(typeof hash === 'boolean', 'hash', hash, 'true or false')
+  check(typeof sensitive === 'boolean', 'sensitive', sensitive, 'true or false')
+  check(Array.isArray(referrerHosts) && referrerHosts.every(h => h && typeof h === 'string'), 'referrerHosts', referrerHosts, 'an array of host names')
+  check(typeof base === 'string' && (!base || base[0] === '/'), 'base', base, 'a path starting with "/", like "/app/"')
+  const fold = (text: string): string => (sensitive ? text : text.toLowerCase())
+  const prefix = fold(base.replace(/\/+$/, ''))
+
+  const rules = new Map<string, readonly string[] | RegExp | undefined>(
+    Array.isArray(keepQuery) ? keepQuery.map(key => [key, undefined]) : Object.entries(keepQuery || 0),
+  )
+  check(
+    keepQuery && typeof keepQuery === 'object' &&
+      [...rules].every(([key, rule]) => key && typeof key === 'string' &&
+        (!rule || rule instanceof RegExp || (Array.isArray(rule) && rule.every(v => typeof v === 'string')))),
+    'keepQuery', keepQuery, 'query keys ["tab"] or allowed values { tab: ["grid", "form"], page: /^\\d+$/ }',
+  )
+
+  const style = (name: string, kind: 'param' | 'wildcard'): string => {
+    const out =
+      placeholder === 'name'
+        ? name
+        : placeholder === 'upper'
+          ? name.toUpperCase()
+          : typeof placeholder === 'function'
+            ? placeholder(name, kind)
+            : (kind === 'param' ? ':' : '*') + name
+    check(out && typeof out === 'string', `placeholder("${name}")`, out, 'a non-empty string')
+    return out
+  }
+  const write = (tokens: readonly Token[]): string =>
+    tokens.map(t => (t.type === 'text' ? t.value : t.type === 'group' ? `{${write(t.tokens)}}` : style(t.name, t.type))).join('')
+
+  const root: Trie = {}
+  /** template → output */
+  const outputs = new Map<string, string>()
+  /** folded static segment → how the route table writes it */
+  const statics = new Map<string, string>()
+
+  const addRoutes = (routes: readonly string[]): void => {
+    check(Array.isArray(routes) && routes.length, 'routes', routes, 'a non-empty array of path templates like "/nc/:project_id"')
+    routes.forEach((template, index) => {
+      const name = `routes[${index}] ${show(template)}`
+      if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
+      if (outputs.has(template)) fail(`${name} is listed twice`)
+      let tokens: readonly Token[]
+      let segments: Segment[][]
+      let paths: Omit<Edge, 'n'>[][]
+      try {
+        tokens = parse(template).tokens
+        // every alternative is checked before the trie changes
+        segments = expand(tokens, false).map(toSegments)
+        paths = segments.map(list =>
+          list.map(([parts, optional]) => toEdge([parts.map(p => (typeof p === 'string' ? fold(p) : p)), optional])),
+        )
+      } catch (error) {
+        const reason = String((error as Error).message).replace(/: \/.*|; visit.*/, '')
+        return fail(`${name} is not a valid path template: ${reason[0].toLowerCase() + reason.slice(1)}`)
+      }
+      const output = placeholder === 'colon' ? template : write(tokens)
+      outputs.set(template, output)
+      for (const [[text, more]] of segments.flat()) {
+        const known = typeof text === 'string' && more === undefined && statics.get(fold(text))
+        if (known === undefined || (known && text < known)) statics.set(fold(text as string), text as string)
+      }
+      for (const edges of paths) {
+        let node = root
+        for (const edge of edges) {
+          if (!edge.k) {
+            const children = (node.s ||= new Map())
+            node = children.get(edge.x) || children.set(edge.x, {}).get(edge.x)!
+          } else {
+            const list = (node.e ||= [])
+            let same = list.find(e => e.k === edge.k && e.x === edge.x)
+            if (!same) list.push((same = { ...edge, n: {} })), list.sort(byRank)
+            node = same.n
+          }
+        }
+        if (node.t === undefined || template < node.t) {
+          node.t = template
+          node.r = output
+        }
+      }
+    })
+  }
+  if (options.routes !== undefined) addRoutes(options.routes)
+
+  const query = (search: string): string => {
+    const found = new Map<string, string>()
+    for (const pair of search.split('&')) {
+      const [key, value = ''] = pair.split('=').map(decode)
+      if (rules.has(key) && !found.has(key)) found.set(key, value)
+    }
+    let out = ''
+    for (const [key, rule] of rules) {
+      const value = found.get(key)
+      if (value === undefined) continue
+      let allowed: unknown = rule && !(rule instanceof RegExp) && rule.includes(value)
+      if (rule instanceof RegExp) {
+        rule.lastIndex = 0
+        allowed = rule.exec(value)?.[0] === value
+      }
+      out += (out ? '&' : '?') + encodeURIComponent(key) + '=' + (allowed ? encodeURIComponent(value) : '*')
+    }
+    return out
+  }
+
+  const anonymize = (input: LocationLike, route?: string): string | null => {
+    let text = toText(input)
+    if (text === undefined) return null
+    const origin = ORIGIN.exec(text)
+    if (origin) text = text.slice(origin[0].length)
+    if (hash) {
+      const at = text.indexOf('#')
+      text = at < 0 ? '' : text.slice(at + (text[at + 1] === '!' ? 2 : 1))
+    }
+    const [path, search = ''] = text.split('#')[0].split('?')
+    let out: string | null | undefined = route === undefined ? undefined : outputs.get(route)
+    if (out === undefined) {
+      const segments: string[] = []
+      const head = fold(path.slice(0, prefix.length))
+      const next = path[prefix.length]
+      const start = !hash && prefix && head === prefix && (!next || next === '/') ? prefix.length : 0
+      for (const raw of path.slice(start).split('/')) {
+        if (raw) segments.push(fold(raw.includes('%') ? decode(raw) : raw))
+      }
+      const node = find(root, segments, 0)
+      const masked = () => '/' + segments.map(segment => statics.get(segment) ?? '*').join('/')
+      out = node
+        ? node.r!
+        : unmatched === 'mask'
+          ? masked()
+          : unmatched === 'drop'
+            ? null
+            : unmatched(masked())
+      if (typeof out !== 'string') return null
+    }
+    return rules.size && search ? out + query(search) : out
+  }
+
+  const anonymizeReferrer = (referrer: string, origin: string): string | null => {
+    const m = typeof referrer === 'string' && /^[a-z][\w+.-]*:\/\/(?:[^@/?#]*@)?([^/?#:]*)[^/?#]*/i.exec(referrer)
+    if (!m) return null
+    if (typeof origin === 'string' && m[0].toLowerCase() === origin.toLowerCase()) return anonymize(referrer)
+    const host = m[1].toLowerCase()
+    return referrerHosts.includes(host) ? host : 'external'
+  }
+
+  return { anonymize, anonymizeReferrer, addRoutes, routes: () => [...outputs.keys()] }
+}

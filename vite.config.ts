@@ -1,0 +1,64 @@
+import { defineConfig } from 'vitest/config'
+import { fileURLToPath } from 'node:url'
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+/** Package entries: the public core and one file per adapter. */
+export const entries = {
+  index: here('src/index.ts'),
+  vue: here('adapters/vue.ts'),
+  nuxt: here('adapters/nuxt.ts'),
+  redux: here('adapters/redux.ts'),
+  history: here('adapters/history.ts'),
+}
+
+export default defineConfig({
+  resolve: {
+    alias: { 'spa-telemetry': here('src/index.ts') },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    minify: false,
+    sourcemap: true,
+    target: 'es2022',
+    lib: { entry: entries, formats: ['es'] },
+    rollupOptions: {
+      // dependencies stay imports; adapters import the core by its public name
+      external: [/^spa-telemetry$/, /^nanoid/, /^path-to-regexp/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^#app/, /^#imports/],
+      output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
+    },
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          environment: 'jsdom',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/browser/**', 'test/node/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
