@@ -155,20 +155,9 @@ const toSegments = (flat: [Token, boolean][]): Segment[] => {
 const toEdge = ([parts, optional]: Segment): Omit<Edge, 'n'> => {
   const wildcard = parts.includes(1)
   if (wildcard && parts.some(p => p === 0)) throw Error('a wildcard can only share its segment with text')
-  let source = ''
-  let group = 0
-  parts.forEach((part, i) => {
-    const next = parts[i + 1]
-    source +=
-      typeof part === 'string'
-        ? escapeRegExp(part)
-        : part
-          ? '[^]+'
-          : typeof next === 'string' && i + 2 < parts.length
-            ? // path-to-regexp: the shortest value that the next text follows, locked
-              `(?=([^/]+?)${escapeRegExp(next)})\\${++group}`
-            : (++group, '([^/]+)')
-  })
+  // path-to-regexp locks a parameter to the shortest value the next text follows; for a yes/no
+  // match within one segment that is the same as any value, since the next parameter absorbs the rest
+  const source = parts.map(part => (typeof part === 'string' ? escapeRegExp(part) : part ? '[^]+' : '[^/]+')).join('')
   const single = parts.length === 1
   return {
     k: wildcard ? 6 + +optional : (single ? (parts[0] ? 0 : 2) : 1) + (optional ? 3 : 0),
@@ -198,14 +187,15 @@ const find = (node: Trie, segments: string[], i: number): Trie | undefined => {
   return undefined
 }
 
-const toText = (input: unknown): string | undefined => {
-  if (typeof input === 'string') return input
+/** The text of a URL or location, and whether it may start with an origin (a location's pathname may not). */
+const toText = (input: unknown): [text: string, origin: boolean] | undefined => {
+  if (typeof input === 'string') return [input, true]
   if (input && typeof input === 'object') {
     const { pathname, search, hash, href } = input as Record<string, unknown>
     if (typeof pathname === 'string') {
-      return pathname + (typeof search === 'string' ? search : '') + (typeof hash === 'string' ? hash : '')
+      return [pathname + (typeof search === 'string' ? search : '') + (typeof hash === 'string' ? hash : ''), false]
     }
-    if (typeof href === 'string') return href
+    if (typeof href === 'string') return [href, true]
   }
   return undefined
 }
@@ -277,51 +267,62 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   /** folded static segment → how the route table writes it */
   const statics = new Map<string, string>()
 
+  /** Parses and checks a template: its output and the edges of each alternative. */
+  const compile = (template: string, name: string): [output: string, segments: Segment[][], paths: Omit<Edge, 'n'>[][]] => {
+    try {
+      const { tokens } = parse(template)
+      const segments = expand(tokens, false).map(toSegments)
+      const paths = segments.map(list =>
+        list.map(([parts, optional]) => toEdge([parts.map(p => (typeof p === 'string' ? fold(p) : p)), optional])),
+      )
+      return [placeholder === 'colon' ? template : write(tokens), segments, paths]
+    } catch (error) {
+      if (String(error).includes('[spa-telemetry]')) throw error
+      const reason = String((error as Error).message).replace(/: \/.*|; visit.*/, '')
+      return fail(`${name} is not a valid path template: ${reason[0].toLowerCase() + reason.slice(1)}`)
+    }
+  }
+
+  const insert = (template: string, [output, segments, paths]: ReturnType<typeof compile>): void => {
+    outputs.set(template, output)
+    for (const [[text, more]] of segments.flat()) {
+      if (typeof text === 'string' && more === undefined) {
+        const known = statics.get(fold(text))
+        if (known === undefined || text < known) statics.set(fold(text), text)
+      }
+    }
+    for (const edges of paths) {
+      let node = root
+      for (const edge of edges) {
+        if (!edge.k) {
+          const children = (node.s ||= new Map())
+          node = children.get(edge.x) || children.set(edge.x, {}).get(edge.x)!
+        } else {
+          const list = (node.e ||= [])
+          let same = list.find(e => e.k === edge.k && e.x === edge.x)
+          if (!same) list.push((same = { ...edge, n: {} })), list.sort(byRank)
+          node = same.n
+        }
+      }
+      if (node.t === undefined || template < node.t) {
+        node.t = template
+        node.r = output
+      }
+    }
+  }
+
   const addRoutes = (routes: readonly string[]): void => {
     check(Array.isArray(routes) && routes.length, 'routes', routes, 'a non-empty array of path templates like "/nc/:project_id"')
-    routes.forEach((template, index) => {
+    const seen = new Set<string>()
+    // all or nothing: every template is checked before the table changes
+    const compiled = routes.map((template, index) => {
       const name = `routes[${index}] ${show(template)}`
       if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
-      if (outputs.has(template)) fail(`${name} is listed twice`)
-      let tokens: readonly Token[]
-      let segments: Segment[][]
-      let paths: Omit<Edge, 'n'>[][]
-      try {
-        tokens = parse(template).tokens
-        // every alternative is checked before the trie changes
-        segments = expand(tokens, false).map(toSegments)
-        paths = segments.map(list =>
-          list.map(([parts, optional]) => toEdge([parts.map(p => (typeof p === 'string' ? fold(p) : p)), optional])),
-        )
-      } catch (error) {
-        const reason = String((error as Error).message).replace(/: \/.*|; visit.*/, '')
-        return fail(`${name} is not a valid path template: ${reason[0].toLowerCase() + reason.slice(1)}`)
-      }
-      const output = placeholder === 'colon' ? template : write(tokens)
-      outputs.set(template, output)
-      for (const [[text, more]] of segments.flat()) {
-        const known = typeof text === 'string' && more === undefined && statics.get(fold(text))
-        if (known === undefined || (known && text < known)) statics.set(fold(text as string), text as string)
-      }
-      for (const edges of paths) {
-        let node = root
-        for (const edge of edges) {
-          if (!edge.k) {
-            const children = (node.s ||= new Map())
-            node = children.get(edge.x) || children.set(edge.x, {}).get(edge.x)!
-          } else {
-            const list = (node.e ||= [])
-            let same = list.find(e => e.k === edge.k && e.x === edge.x)
-            if (!same) list.push((same = { ...edge, n: {} })), list.sort(byRank)
-            node = same.n
-          }
-        }
-        if (node.t === undefined || template < node.t) {
-          node.t = template
-          node.r = output
-        }
-      }
+      if (outputs.has(template) || seen.has(template)) fail(`${name} is listed twice`)
+      seen.add(template)
+      return compile(template, name)
     })
+    routes.forEach((template, index) => insert(template, compiled[index]))
   }
   if (options.routes !== undefined) addRoutes(options.routes)
 
@@ -346,9 +347,10 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   }
 
   const anonymize = (input: LocationLike, route?: string): string | null => {
-    let text = toText(input)
-    if (text === undefined) return null
-    const origin = ORIGIN.exec(text)
+    const read = toText(input)
+    if (!read) return null
+    let [text] = read
+    const origin = read[1] && ORIGIN.exec(text)
     if (origin) text = text.slice(origin[0].length)
     if (hash) {
       const at = text.indexOf('#')
