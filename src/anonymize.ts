@@ -300,7 +300,10 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
         } else {
           const list = (node.e ||= [])
           let same = list.find(e => e.k === edge.k && e.x === edge.x)
-          if (!same) list.push((same = { ...edge, n: {} })), list.sort(byRank)
+          if (!same) {
+            list.push((same = { ...edge, n: {} }))
+            list.sort(byRank)
+          }
           node = same.n
         }
       }

@@ -1,1 +1,5 @@
-export * from './anonymize.js'
+export { createAnonymizer } from './anonymize.js'
+export type { Anonymizer, AnonymizerOptions, KeepQuery, LocationLike, Placeholder, Unmatched } from './anonymize.js'
+export { LIBRARY } from './payload.js'
+export { createTracker } from './tracker.js'
+export type { PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions } from './types.js'

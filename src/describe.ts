@@ -1,0 +1,42 @@
+import type { TrackerOptions } from './types.js'
+
+/**
+ * A plain-language disclosure of what the tracker with these options
+ * collects, what it never collects, where it sends it and how to opt out:
+ * for a privacy page or a settings screen.
+ *
+ * @example
+ * ```ts
+ * describe({ endpoint: '/telemetry', app: { name: 'console' } }, ['/nc/:project_id'], '')
+ * // 'console collects anonymous usage data …'
+ * ```
+ */
+export const describe = (options: TrackerOptions, routes: string[], off: string): string => {
+  const { app, endpoint, identity = 'persistent', heartbeatMs, captureErrors, keepQuery, instanceId } = options
+  const hours = heartbeatMs && Math.round(heartbeatMs / 36e5)
+  const list = (items: unknown[]): string => items.filter(Boolean).map(item => `- ${item}`).join('\n')
+  return `${app.name}${app.version ? ' ' + app.version : ''} collects anonymous usage data: which screens are opened and which features are used, never whose data is shown.
+
+Collected:
+${list([
+  `the screen's route template, such as ${JSON.stringify(routes[0] || '/projects/:id')}: the names and ids in the address are replaced, and unknown addresses keep only the app's own words, with * for the rest`,
+  'the previous screen, as a template too',
+  'where you came from, only as "external" or a known site name',
+  keepQuery && `the query keys ${(Array.isArray(keepQuery) ? keepQuery : Object.keys(keepQuery)).join(', ')}, with values only from a fixed list`,
+  'the names of actions and features you use, with simple values the app chose',
+  captureErrors && 'the type of errors (like TypeError), never their message',
+  hours && `a heartbeat, at most every ${hours >= 1 ? hours + ' hours' : Math.round(heartbeatMs / 6e4) + ' minutes'}, while the app is open`,
+  identity === 'persistent'
+    ? 'a random install id kept in this browser, and a session id that changes after 30 minutes of inactivity'
+    : identity === 'session'
+      ? 'a random id for this tab session only'
+      : 'no identifier of any kind',
+  `the app's name${app.version ? ', version' : ''}${app.env ? ', environment' : ''}${instanceId ? ' and the id of its server' : ''}, the time of each event`,
+])}
+
+Never collected: the full address, its query and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, your name, email or IP-based location, and no fingerprint of your device.
+
+Sent to ${endpoint} in small batches. Unsent events wait in this browser (for at most 7 days) until they can be sent.
+
+Tracking is ${off ? `off: ${off}` : 'on'}. Do Not Track and Global Privacy Control turn it off${options.respectPrivacySignals === false ? ' (not honoured in this app)' : ''}. ${options.consent === 'opt-in' ? 'Nothing is collected until you agree.' : 'You can opt out at any time; opting out deletes what is waiting to be sent.'}`
+}

@@ -1,0 +1,36 @@
+/** Web Storage that never throws: missing, blocked (private mode) and full storage all degrade. */
+export interface SafeStorage {
+  get(key: string): string | null
+  /** `false` when the value could not be written (quota, blocked). */
+  set(key: string, value: string): boolean
+  remove(key: string): void
+}
+
+/**
+ * Opens `localStorage` or `sessionStorage` lazily; every failure goes to
+ * `report` (with the error's name only) instead of the app.
+ *
+ * @example
+ * ```ts
+ * const local = openStorage('localStorage', reason => console.info(reason))
+ * local.set('k', 'v') // false in private mode, never throws
+ * ```
+ */
+export const openStorage = (
+  kind: 'localStorage' | 'sessionStorage',
+  report: (reason: string) => void,
+): SafeStorage => {
+  const run = <T>(fallback: T, action: (storage: Storage) => T): T => {
+    try {
+      return action(window[kind])
+    } catch (error) {
+      report(`${kind} failed (${(error as Error)?.name || 'unknown error'})`)
+      return fallback
+    }
+  }
+  return {
+    get: key => run(null, storage => storage.getItem(key)),
+    set: (key, value) => run(false, storage => (storage.setItem(key, value), true)),
+    remove: key => run(undefined, storage => storage.removeItem(key)),
+  }
+}

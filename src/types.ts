@@ -1,0 +1,87 @@
+import type { AnonymizerOptions, LocationLike } from './anonymize.js'
+
+/** A `track()` property value: strings are length-capped, numbers finite. */
+export type PropValue = string | number | boolean
+
+export interface TrackerOptions extends AnonymizerOptions {
+  /** Where batches are POSTed (`text/plain` JSON). Same origin or CORS-enabled. */
+  endpoint: string
+  /** The app, as it appears in every payload. */
+  app: { name: string; version?: string; env?: string }
+  /** `'opt-out'` (default): on until the user opts out. `'opt-in'`: off until `optIn()`. */
+  consent?: 'opt-out' | 'opt-in'
+  /** An app-level switch, checked before every event and send (`NC_DISABLE_TELE`). */
+  enabled?: boolean | (() => boolean)
+  /** Honour Do Not Track and Global Privacy Control. Default `true`. */
+  respectPrivacySignals?: boolean
+  /** `'persistent'` (default) install id in localStorage, `'session'` (sessionStorage) or `'none'`. */
+  identity?: 'persistent' | 'session' | 'none'
+  /** Passed through unchanged, like a server's uuid. */
+  instanceId?: string
+  /** Send when `size` events are queued or after `intervalMs`. Defaults 20 and 5000. */
+  batch?: { size?: number; intervalMs?: number }
+  /** Keep unsent (anonymized) events in localStorage for the next load. Default `true`. */
+  persist?: boolean
+  /** Send a heartbeat at most once per this many ms across the origin's tabs, while visible. */
+  heartbeatMs?: number
+  /** Record uncaught errors and unhandled rejections (constructor name only). */
+  captureErrors?: boolean
+  /** `true` logs every payload and drop; `'dry-run'` logs and sends nothing. */
+  debug?: boolean | 'dry-run'
+  /** `'schema1'` (default) or a Segment-compatible `'segment'` batch. */
+  format?: 'schema1' | 'segment'
+}
+
+/** One event of schema 1, as it is queued, stored and sent. */
+export interface TelemetryEvent {
+  type: 'page' | 'track' | 'action' | 'heartbeat' | 'error'
+  /** unique, so a collector can de-duplicate retries */
+  id: string
+  /** milliseconds since the epoch */
+  ts: number
+  /** the anonymized path: a route template or a masked path */
+  path?: string
+  /** page: the anonymized previous path */
+  from?: string
+  /** first page view: `external`, an allowed host, or a same-origin template */
+  referrer?: string
+  /** track, action, error: the event's name; page: the route's name */
+  name?: string
+  /** track: primitive properties */
+  props?: Record<string, PropValue>
+}
+
+/** Options of one page view. */
+export interface PageOptions {
+  /** A template of the route table that matched (a router's own match). */
+  route?: string
+  /** A static name for the screen, like `'table'`. */
+  name?: string
+}
+
+export interface Tracker {
+  /** Records a page view of `location` (default: the current location), anonymized. */
+  page(location?: LocationLike, options?: PageOptions): void
+  /** Records a named action with primitive props. */
+  track(name: string, props?: Record<string, PropValue>): void
+  /** Records a Redux-style action type on the current page. */
+  action(type: string): void
+  /** Records an error by its constructor name only. */
+  error(error: unknown): void
+  /** Sends what is queued now. */
+  flush(): void
+  /** The user agrees: tracking starts (and the choice is kept). */
+  optIn(): void
+  /** The user refuses: the queue and stored data are cleared at once. */
+  optOut(): void
+  /** Whether events are recorded and sent right now. */
+  isEnabled(): boolean
+  /** What a URL is sent as: its template, the masked path, or `null` (dropped). */
+  anonymize(location: LocationLike): string | null
+  /** Adds route templates (a router's `addRoute`). */
+  addRoutes(routes: readonly string[]): void
+  /** A plain-language disclosure of what is collected and how to opt out. */
+  describe(): string
+  /** Sends what is queued and removes every listener and timer. */
+  destroy(): void
+}

@@ -1,0 +1,37 @@
+/**
+ * Server-side rendering: plain Node, no DOM. Importing the core must not
+ * touch window, document or storage, and a tracker made here does nothing.
+ */
+import { describe, expect, it, vi } from 'vitest'
+
+import { createTracker } from '../../src/index.js'
+
+describe('SSR', () => {
+  it('runs in plain Node with no DOM', () => {
+    expect(typeof window).toBe('undefined')
+    expect(typeof document).toBe('undefined')
+  })
+
+  it('a tracker created here does nothing, and says why', () => {
+    const fetch = vi.fn()
+    vi.stubGlobal('fetch', fetch)
+    const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'shop' }, routes: ['/products/:id'], captureErrors: true, heartbeatMs: 1000 })
+    tracker.page('/products/42')
+    tracker.track('added_to_cart')
+    tracker.action('cart/add')
+    tracker.error(new Error('x'))
+    tracker.flush()
+    tracker.optIn()
+    tracker.optOut()
+    tracker.destroy()
+    expect(fetch).not.toHaveBeenCalled()
+    expect(tracker.isEnabled()).toBe(false)
+    expect(tracker.anonymize('/products/42')).toBe('/products/:id')
+    expect(tracker.describe()).toContain('Tracking is off: not running in a browser')
+    vi.unstubAllGlobals()
+  })
+
+  it('still fails fast on bad options', () => {
+    expect(() => createTracker({ endpoint: 'nope', app: { name: 'shop' } })).toThrow('[spa-telemetry] endpoint is "nope"')
+  })
+})
