@@ -416,8 +416,9 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     if (consent.allowed()) {
       queue.load(Date.now())
       if (queue.size()) {
+        // what earlier loads could not send goes soon, not after a full interval
         stored = true
-        schedule()
+        schedule(FOLLOW_UP_MS)
       }
     }
     startTimers()
