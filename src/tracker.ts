@@ -22,6 +22,7 @@ const MAX_PATH = 512
 const MAX_BODY = 16 * 1024
 /** Bytes one flush may hand to the browser; the rest waits for the next one. */
 const FLUSH_BUDGET = 48 * 1024
+const MIN_BODY = 4 * 1024
 const FOLLOW_UP_MS = 1000
 const MAX_ATTEMPTS = 6
 const TTL_MS = 7 * 24 * 3600 * 1000
@@ -297,7 +298,8 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     }
     if (!unloading && (retryTimer !== undefined || inFlight.length)) return
     let budget = FLUSH_BUDGET
-    while (queue.size() && budget > 0) {
+    // no tiny tail requests: what does not fit goes with the next flush
+    while (queue.size() && budget >= MIN_BODY) {
       // the payload's envelope (ids, app, dates) comes on top of the events
       const events = queue.take(Math.min(bodyLimit, budget) - 1024)
       let [body, dropped] = serialize(events)
