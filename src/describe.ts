@@ -34,9 +34,9 @@ ${list([
   `the app's name${app.version ? ', version' : ''}${app.env ? ', environment' : ''}${instanceId ? ' and the id of its server' : ''}, the time of each event`,
 ])}
 
-Never collected: the full address, its query and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, your name, email or IP-based location, and no fingerprint of your device.
+Never collected: the full address, its query and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, your name or email, and no fingerprint of your device. The server that receives the data sees your IP address, as with any request, but it is not part of the data.
 
 Sent to ${endpoint} in small batches. Unsent events wait in this browser (for at most 7 days) until they can be sent.
 
-Tracking is ${off ? `off: ${off}` : 'on'}. Do Not Track and Global Privacy Control turn it off${options.respectPrivacySignals === false ? ' (not honoured in this app)' : ''}. ${options.consent === 'opt-in' ? 'Nothing is collected until you agree.' : 'You can opt out at any time; opting out deletes what is waiting to be sent.'}`
+Tracking is ${off ? `off: ${off}` : 'on'}. ${options.respectPrivacySignals === false ? 'This app does not honour Do Not Track or Global Privacy Control.' : 'Do Not Track and Global Privacy Control turn it off.'} ${options.consent === 'opt-in' ? 'Nothing is collected until you agree; you can withdraw at any time.' : 'You can opt out at any time; opting out deletes what is waiting to be sent.'}`
 }

@@ -29,9 +29,11 @@ const TTL_MS = 7 * 24 * 3600 * 1000
 const EVENT_TYPES = ['page', 'track', 'action', 'heartbeat', 'error']
 const EVENT_KEYS = ['type', 'id', 'ts', 'path', 'from', 'referrer', 'name', 'props']
 const ANONYMIZER_OPTIONS = ['routes', 'placeholder', 'base', 'hash', 'unmatched', 'keepQuery', 'sensitive', 'referrerHosts']
-const OPTIONS = ANONYMIZER_OPTIONS.concat(
-  'endpoint app consent enabled respectPrivacySignals identity instanceId batch persist heartbeatMs captureErrors debug format'.split(' '),
-)
+const OPTIONS = [
+  ...ANONYMIZER_OPTIONS,
+  ...['endpoint', 'app', 'consent', 'enabled', 'respectPrivacySignals', 'identity', 'instanceId'],
+  ...['batch', 'persist', 'heartbeatMs', 'captureErrors', 'debug', 'format'],
+]
 
 const isInteger = (value: unknown, min: number, max: number): boolean =>
   Number.isInteger(value) && (value as number) >= min && (value as number) <= max
