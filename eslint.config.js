@@ -10,7 +10,7 @@ export default tseslint.config(
       globals: {
         window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', console: 'readonly',
         setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
-        URL: 'readonly', Blob: 'readonly', fetch: 'readonly', process: 'readonly', performance: 'readonly',
+        URL: 'readonly', Blob: 'readonly', Buffer: 'readonly', TextEncoder: 'readonly', Response: 'readonly', Event: 'readonly', fetch: 'readonly', process: 'readonly', performance: 'readonly',
       },
     },
     rules: {

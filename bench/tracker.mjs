@@ -35,7 +35,11 @@ const measure = (run, between = () => {}) => {
 const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'bench' }, routes })
 const drain = () => tracker.flush()
 const event = { type: 'track', id: 'V1StGXR8_Z5jdHi6B-myT', ts: Date.now(), name: 'table_created', props: { kind: 'grid', rows: 3 } }
-for (let i = 0; i < 2000; i++) (JSON.stringify(event), tracker.track('warm', { i }), tracker.page(`/nc/p_${i}`))
+for (let i = 0; i < 2000; i++) {
+  JSON.stringify(event)
+  tracker.track('warm', { i })
+  tracker.page(`/nc/p_${i}`)
+}
 drain()
 
 const baseline = measure(() => JSON.stringify(event))

@@ -270,6 +270,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   /** Parses and checks a template: its output and the edges of each alternative. */
   const compile = (template: string, name: string): [output: string, segments: Segment[][], paths: Omit<Edge, 'n'>[][]] => {
     try {
+      if (!/^\{?\//.test(template)) throw Error('it must start with "/"')
       const { tokens } = parse(template)
       const segments = expand(tokens, false).map(toSegments)
       const paths = segments.map(list =>

@@ -3,7 +3,7 @@
  */
 export const show = (value: unknown): string =>
   typeof value === 'string'
-    ? JSON.stringify(value)
+    ? JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)
     : typeof value === 'function'
       ? 'a function'
       : value && typeof value === 'object'

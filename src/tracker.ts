@@ -49,6 +49,9 @@ const validate = (options: TrackerOptions): void => {
   const { endpoint, app, consent, enabled, respectPrivacySignals, identity, instanceId, batch, persist, heartbeatMs, captureErrors, debug, format } = options
   check(typeof endpoint === 'string' && /^(https?:\/\/[^/?#]+)?\/[^\s]*$/.test(endpoint), 'endpoint', endpoint, 'an absolute URL or a path, like "/telemetry"')
   check(app && typeof app === 'object', 'app', app, 'an object like { name: "console", version: "2.1.0" }')
+  for (const key of Object.keys(app)) {
+    if (!['name', 'version', 'env'].includes(key)) fail(`unknown option app.${key}: expected name, version or env`)
+  }
   check(typeof app.name === 'string' && NAME.test(app.name), 'app.name', app.name, 'a short name like "console"')
   optionalString('app.version', app.version, 64)
   optionalString('app.env', app.env, 64)
@@ -111,7 +114,9 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   for (const key of ANONYMIZER_OPTIONS) settings[key] = options[key as keyof TrackerOptions]
   const anonymizer = createAnonymizer(settings)
   const { anonymize } = anonymizer
-  const { endpoint, app, instanceId, debug = false, format, heartbeatMs, captureErrors, persist = true } = options
+  const { endpoint, instanceId, debug = false, format, heartbeatMs, captureErrors, persist = true } = options
+  // the payload's app: these three keys and nothing else (the schema is closed)
+  const app = { name: options.app.name, version: options.app.version, env: options.app.env }
   const batchSize = options.batch?.size ?? 20
   const intervalMs = options.batch?.intervalMs ?? 5000
   const browser = typeof window === 'object' && typeof document === 'object' && typeof navigator === 'object'

@@ -45,7 +45,10 @@ const audit = (sent: Sent[]) => {
 
 /** Records `count` events the way an app does: page views and clicks. */
 const use = (tracker: Tracker, count: number): void => {
-  for (let i = 0; i < count; i++) (i % 2 ? tracker.track('clicked', { i }) : tracker.page(`/nc/p_${i}`))
+  for (let i = 0; i < count; i++) {
+    if (i % 2) tracker.track('clicked', { i })
+    else tracker.page(`/nc/p_${i}`)
+  }
 }
 
 /** Runs every timer and pending promise for `ms` of fake time. */

@@ -63,7 +63,7 @@ const steps: Record<string, Step> = {
     window.history.pushState(null, '', '/projects/' + encodeURIComponent(v) + '?x=' + encodeURIComponent(v))
     t.page()
   },
-  track: (t, v) => t.track('clicked', { user: { email: v }, list: [v], fn: (() => v) as never }),
+  track: (t, v) => t.track('clicked', { user: { email: v }, list: [v], fn: () => v } as never),
   trackName: (t, v) => t.track(`${v} @ ${v}`),
   trackKey: (t, v) => t.track('clicked', { [`${v} key`]: 1 }),
   action: (t, v) => t.action(`${v}@${v}`),

@@ -240,7 +240,7 @@ describe('batching and transport', () => {
     for (let i = 0; i < 8; i++) tracker.track('big', { i, text: 'x'.repeat(200), more: 'y'.repeat(200), last: 'z'.repeat(200) })
     tracker.flush()
     await vi.runAllTimersAsync()
-    expect(events().map(e => e.props && e.props.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(events().map(e => (e.props as { i?: number } | undefined)?.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
     const tooLarge = fetch.mock.calls[1][1].body as string
     expect(sent.length).toBeGreaterThan(1)
     for (const s of sent) expect(s.body.length).toBeLessThanOrEqual(Math.max(2048, tooLarge.length / 2))
