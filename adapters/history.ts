@@ -1,0 +1,129 @@
+/**
+ * `spa-telemetry/history`: page views from the History API, for apps with
+ * no supported router (React, Svelte, plain JS).
+ */
+import type { Tracker } from 'spa-telemetry'
+
+export interface TrackHistoryOptions {
+  /**
+   * Hash routing (`/#/nc/p_8f2k`): a change of the hash is a navigation, and
+   * `hashchange` is recorded too. Give the tracker `hash: true` as well, so
+   * that the hash is what it anonymizes. Default `false`.
+   */
+  hash?: boolean
+  /** Record the current page once, now. Default `true`. */
+  initial?: boolean
+}
+
+/** The restore function of each tracker that is being tracked, so a second call does not count twice. */
+const tracking = new WeakMap<object, () => void>()
+
+// the setup errors of the core (`[spa-telemetry] <option> is <value>: expected <what>`), in brief
+const show = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : value && typeof value === 'object' ? 'an object' : String(value)
+const check = (ok: unknown, name: string, value: unknown, expected: string): void => {
+  if (!ok) throw new Error(`[spa-telemetry] ${name} is ${show(value)}: expected ${expected}`)
+}
+
+const safely = (run: () => void): void => {
+  try {
+    run()
+  } catch {
+    // a failing tracker never reaches the app
+  }
+}
+
+/**
+ * Records a page view (`tracker.page()`, anonymized by the tracker) for each
+ * navigation of the History API: `pushState`, back and forward (`popstate`)
+ * and, with `hash: true`, `hashchange`; and once for the current page, unless
+ * `initial: false`. A navigation that leaves the path and query (and, with
+ * `hash`, the hash) as they were is not a page view; `replaceState` is one
+ * only when it changes the anonymized path (routers use it to rewrite the
+ * current entry). State objects are never read.
+ *
+ * Returns a function that stops tracking and restores `pushState` and
+ * `replaceState` (when another script wrapped them after us, ours stays in
+ * place as a pass-through). A second call for the same tracker returns the
+ * same function and records nothing more. Outside a browser it does nothing.
+ *
+ * @example
+ * ```ts
+ * import { createTracker } from 'spa-telemetry'
+ * import { trackHistory } from 'spa-telemetry/history'
+ *
+ * const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'shop' }, routes: ['/products/:id'] })
+ * const stop = trackHistory(tracker)          // page view of the current page
+ * history.pushState(null, '', '/products/42') // page view of '/products/:id'
+ * stop()
+ * ```
+ */
+export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}): (() => void) => {
+  check(tracker && typeof tracker.page === 'function' && typeof tracker.anonymize === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+  const { hash, initial } = options || {}
+  const running = tracking.get(tracker)
+  if (running) return running
+  const history = globalThis.history as History | undefined
+  if (!history) return () => {}
+
+  let active = true
+  /** What decides the page (kept here, never sent): the path, the query, and with `hash` the hash. */
+  const where = (): string => location.pathname + location.search + (hash ? location.hash : '')
+  let lastWhere = where()
+  let lastPath: string | null = null
+  safely(() => {
+    lastPath = tracker.anonymize(location)
+    if (initial !== false) tracker.page()
+  })
+
+  const navigated = (replaced: boolean): void => {
+    const now = where()
+    if (!active || now === lastWhere) return
+    lastWhere = now
+    const path = tracker.anonymize(location)
+    if (replaced && path === lastPath) return
+    lastPath = path
+    tracker.page()
+  }
+  const onNavigation = (): void => safely(() => navigated(false))
+
+  /** Wraps `history[name]`; returns what undoes it. */
+  const patch = (name: 'pushState' | 'replaceState'): (() => void) => {
+    const original = history[name]
+    const own = Object.prototype.hasOwnProperty.call(history, name)
+    const patched = function (this: History, ...args: Parameters<History['pushState']>): void {
+      // the original runs first, and whatever it returns or throws is the app's
+      const result = original.apply(this, args)
+      safely(() => navigated(name === 'replaceState'))
+      return result
+    }
+    try {
+      history[name] = patched
+    } catch {
+      // a frozen `history`: no page views from this method, but no error either
+    }
+    return () => {
+      if (history[name] !== patched) return
+      if (own) history[name] = original
+      else delete (history as Partial<History>)[name]
+    }
+  }
+
+  const restorePush = patch('pushState')
+  const restoreReplace = patch('replaceState')
+  // without `hash`, the hash is not part of `where()`: its hashchange changes nothing
+  window.addEventListener('popstate', onNavigation)
+  window.addEventListener('hashchange', onNavigation)
+
+  const stop = (): void => {
+    if (!active) return
+    active = false
+    tracking.delete(tracker)
+    window.removeEventListener('popstate', onNavigation)
+    window.removeEventListener('hashchange', onNavigation)
+    safely(restorePush)
+    safely(restoreReplace)
+  }
+  tracking.set(tracker, stop)
+  return stop
+}
