@@ -12,6 +12,30 @@ describe('SSR', () => {
     expect(typeof document).toBe('undefined')
   })
 
+  const ENTRIES = ['../../src/index.ts', '../../adapters/redux.ts', '../../adapters/history.ts']
+  const GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'navigator', 'location', 'history']
+
+  it.each(ENTRIES)('importing %s touches no browser global', async entry => {
+    const touched: string[] = []
+    const saved = GLOBALS.map(name => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
+    for (const name of GLOBALS) {
+      Object.defineProperty(globalThis, name, {
+        configurable: true,
+        get: () => void touched.push(name),
+      })
+    }
+    vi.resetModules()
+    try {
+      await import(/* @vite-ignore */ entry)
+    } finally {
+      for (const [name, descriptor] of saved) {
+        if (descriptor) Object.defineProperty(globalThis, name, descriptor)
+        else delete (globalThis as Record<string, unknown>)[name]
+      }
+    }
+    expect(touched).toEqual([])
+  })
+
   it('a tracker created here does nothing, and says why', () => {
     const fetch = vi.fn()
     vi.stubGlobal('fetch', fetch)

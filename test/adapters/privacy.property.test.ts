@@ -1,0 +1,126 @@
+/**
+ * No-leak property for the adapters: generated Redux slices whose payloads,
+ * meta, errors and state carry canaries, and History navigations whose URLs
+ * carry them. Nothing of them may appear in a body, in storage or in debug
+ * output.
+ */
+import { configureStore, createAsyncThunk, createSlice } from '@reduxjs/toolkit'
+import fc from 'fast-check'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { createTracker } from '../../src/index.js'
+import { trackHistory } from '../../adapters/history.js'
+import { createTelemetryMiddleware } from '../../adapters/redux.js'
+import { canary, leaks } from '../canaries.js'
+import { resetBrowser } from '../helpers.js'
+
+let bodies: string[] = []
+let logs: string[] = []
+
+beforeEach(() => {
+  resetBrowser()
+  Object.defineProperty(navigator, 'sendBeacon', { value: (_: string, body: string) => (bodies.push(body), true), configurable: true })
+  vi.spyOn(console, 'info').mockImplementation((...args) => void logs.push(args.map(a => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')))
+})
+afterEach(() => vi.restoreAllMocks())
+
+/** Everything that left or stayed: bodies, storage, debug output. */
+const everything = (): string =>
+  [...bodies, ...logs, ...Object.keys(localStorage), ...Object.values(localStorage), ...Object.values(sessionStorage)].join('\n')
+
+const reset = (): void => {
+  resetBrowser()
+  bodies = []
+  logs = []
+}
+
+describe('Redux: payloads, meta, errors and state never leave', () => {
+  const step = fc.tuple(fc.constantFrom('add', 'rename', 'fail', 'thunk', 'raw', 'rejected'), canary)
+
+  it('for generated dispatch sequences through Redux Toolkit', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), fc.constantFrom(0, 1000), async (steps, throttleMs) => {
+        reset()
+        const tracker = createTracker({ endpoint: '/t', app: { name: 'redux' }, routes: ['/nc/:project_id'], debug: true })
+        tracker.page('/nc/p_1')
+        const tables = createSlice({
+          name: 'tables',
+          initialState: { names: [] as string[], owner: '' },
+          reducers: {
+            add: (state, action: { payload: string }) => void state.names.push(action.payload),
+            rename: { reducer: (state, action: { payload: string; meta: string }) => void (state.owner = action.meta), prepare: (value: string) => ({ payload: value, meta: value }) },
+          },
+        })
+        const load = createAsyncThunk('tables/load', async (value: string, { rejectWithValue }) => (value.length % 2 ? rejectWithValue({ reason: value }) : value))
+        const store = configureStore({
+          reducer: { tables: tables.reducer },
+          middleware: gdm => gdm().concat(createTelemetryMiddleware(tracker, { throttleMs })),
+        })
+        const tokens: string[] = []
+        for (const [kind, [token, value]] of steps) {
+          tokens.push(token)
+          if (kind === 'add') store.dispatch(tables.actions.add(value))
+          else if (kind === 'rename') store.dispatch(tables.actions.rename(value))
+          else if (kind === 'thunk' || kind === 'rejected') await store.dispatch(load(kind === 'rejected' ? value + 'x' : value))
+          else if (kind === 'raw') store.dispatch({ type: 'tables/raw', payload: value, meta: { value }, error: { message: value } })
+          else store.dispatch({ type: 'tables/failed', error: true, payload: { name: 'Error', message: value } })
+        }
+        tracker.flush()
+        window.dispatchEvent(new Event('pagehide'))
+        tracker.destroy()
+        expect(leaks(everything(), tokens)).toEqual([])
+        expect(bodies.join('')).toContain('"type":"action"')
+      }),
+      { numRuns: 15_000 },
+    )
+  }, 120_000)
+
+  it('for action types that are themselves user data (free text): they are dropped', () => {
+    fc.assert(
+      fc.property(canary, ([token, value]) => {
+        reset()
+        const tracker = createTracker({ endpoint: '/t', app: { name: 'redux' }, debug: true })
+        const dispatch = createTelemetryMiddleware(tracker, { throttleMs: 0 })(null)(() => undefined)
+        dispatch({ type: `user ${value} @` })
+        dispatch({ type: `${value}/${'x'.repeat(70)}` })
+        tracker.destroy()
+        expect(leaks(everything(), [token])).toEqual([])
+      }),
+      { numRuns: 4_000 },
+    )
+  })
+})
+
+describe('History: URLs never leave', () => {
+  const where = fc.tuple(
+    fc.array(fc.oneof(fc.constantFrom('nc', 'table', 'settings').map(w => ['', w] as [string, string]), canary), { minLength: 1, maxLength: 4 }),
+    fc.option(canary),
+    fc.option(canary),
+  )
+  const navigation = fc.tuple(fc.constantFrom('push', 'replace', 'back', 'hash'), where)
+
+  it('for generated navigations with pushState, replaceState, back and hash changes', () => {
+    fc.assert(
+      fc.property(fc.array(navigation, { minLength: 1, maxLength: 8 }), fc.boolean(), (navigations, hash) => {
+        reset()
+        const tracker = createTracker({ endpoint: '/t', app: { name: 'history' }, routes: ['/nc/:project_id', '/nc/:project_id/table/:table_id'], hash, debug: true })
+        const stop = trackHistory(tracker, { hash })
+        const tokens: string[] = []
+        for (const [kind, [segments, query, fragment]] of navigations) {
+          tokens.push(...[...segments, query ?? ['', ''], fragment ?? ['', '']].map(([t]) => t).filter(Boolean))
+          const path = '/' + segments.map(([, v]) => encodeURIComponent(v)).join('/')
+          const url = `${hash ? '/#' : ''}${path}${query ? `?q=${encodeURIComponent(query[1])}` : ''}${fragment && !hash ? `#${encodeURIComponent(fragment[1])}` : ''}`
+          if (kind === 'push') history.pushState({ secret: tokens.at(-1) }, '', url)
+          else if (kind === 'replace') history.replaceState({ secret: tokens.at(-1) }, '', url)
+          else if (kind === 'hash') location.hash = hash ? path : encodeURIComponent(segments[0][1])
+          else window.dispatchEvent(new PopStateEvent('popstate', { state: { secret: tokens.at(-1) } }))
+        }
+        window.dispatchEvent(new Event('pagehide'))
+        stop()
+        tracker.destroy()
+        expect(leaks(everything(), tokens)).toEqual([])
+      }),
+      { numRuns: 15_000 },
+    )
+  }, 120_000)
+})
