@@ -141,23 +141,25 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   /** A stored path must be one this tracker could have produced: a template, or a fixed point of the anonymizer. */
   const isSafePath = (path: unknown): boolean => {
     templates ||= new Set(anonymizer.routes().map(route => anonymize(route, route)!))
-    return typeof path === 'string' && (templates.has(path) || anonymize(path) === path)
+    return typeof path === 'string' && path.length <= MAX_PATH && (templates.has(path) || anonymize(path) === path)
   }
-  const isValid = (event: TelemetryEvent): boolean =>
-    !!event &&
-    typeof event === 'object' &&
-    Object.keys(event).every(key => EVENT_KEYS.includes(key)) &&
-    EVENT_TYPES.includes(event.type) &&
-    /^[\w-]{21}$/.test(event.id) &&
-    Number.isFinite(event.ts) &&
-    (event.path === undefined || isSafePath(event.path)) &&
-    (event.from === undefined || isSafePath(event.from)) &&
-    (event.referrer === undefined ||
-      event.referrer === 'external' ||
-      (options.referrerHosts || []).includes(event.referrer) ||
-      isSafePath(event.referrer)) &&
-    (event.name === undefined || NAME.test(event.name)) &&
-    (event.props === undefined || typeof cleanProps(event.props) === 'object')
+  /** Whether a stored event is one this tracker could have queued: schema 1, and nothing raw in it. */
+  const isValid = (event: TelemetryEvent): boolean => {
+    if (!event || typeof event !== 'object' || !Object.keys(event).every(key => EVENT_KEYS.includes(key))) return false
+    const { type, id, ts, path, from, referrer, name, props } = event
+    const page = type === 'page'
+    return (
+      EVENT_TYPES.includes(type) &&
+      /^[\w-]{21}$/.test(id) &&
+      Number.isFinite(ts) &&
+      (page ? isSafePath(path) : path === undefined || isSafePath(path)) &&
+      (from === undefined || (page && isSafePath(from))) &&
+      (referrer === undefined ||
+        (page && (referrer === 'external' || (options.referrerHosts || []).includes(referrer) || isSafePath(referrer)))) &&
+      (name === undefined ? type === 'page' || type === 'heartbeat' : NAME.test(name)) &&
+      (props === undefined || (type === 'track' && typeof cleanProps(props) === 'object'))
+    )
+  }
 
   const queue = createQueue({
     maxEvents: 1000,
@@ -336,7 +338,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     }
   }
 
-  const currentPath = (): string | undefined => lastPath ?? anonymize(window.location) ?? undefined
+  const currentPath = (): string | undefined => (destroyed ? undefined : (lastPath ?? anonymize(window.location) ?? undefined))
 
   const beat = (): void => {
     if (document.visibilityState === 'hidden' || !consent.allowed()) return
@@ -365,6 +367,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
 
   const page = (location?: LocationLike, pageOptions?: PageOptions): void => {
     const { route, name } = pageOptions || {}
+    if (destroyed) return record({ type: 'page' })
     if (name !== undefined && !(typeof name === 'string' && NAME.test(name))) {
       return drop('a page view', 'its name is not a short identifier')
     }

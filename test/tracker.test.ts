@@ -425,6 +425,9 @@ describe('persistence', () => {
     ['an unknown key', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"name":"x","email":"alice@x.io"}]}'],
     ['an expired event', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":1000,"name":"x"}]}'],
     ['a free-text name', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"name":"alice@x.io"}]}'],
+    ['a page view without a path', '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW}]}'],
+    ['props on a page view', '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"path":"/","props":{"alice":1}}]}'],
+    ['a track event without a name', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"props":{"alice":1}}]}'],
   ])('stored %s is dropped, never sent', async (_, text) => {
     localStorage.setItem('spa-telemetry:console:queue', text.replace('NOW', String(Date.now())))
     const { tracker, sent } = setup({ routes })
