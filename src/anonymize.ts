@@ -322,11 +322,12 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
     const compiled = routes.map((template, index) => {
       const name = `routes[${index}] ${show(template)}`
       if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
-      if (outputs.has(template) || seen.has(template)) fail(`${name} is listed twice`)
+      if (seen.has(template)) fail(`${name} is listed twice`)
       seen.add(template)
-      return compile(template, name)
+      // a template the table has already (a router adding a route again) is left as it is
+      return outputs.has(template) ? undefined : compile(template, name)
     })
-    routes.forEach((template, index) => insert(template, compiled[index]))
+    routes.forEach((template, index) => compiled[index] && insert(template, compiled[index]))
   }
   if (options.routes !== undefined) addRoutes(options.routes)
 

@@ -267,7 +267,8 @@ describe('route table', () => {
     expect(anonymizer.anonymize('/b/1')).toBe('/*/*')
     anonymizer.addRoutes(['/b/:id'])
     expect(anonymizer.anonymize('/b/1')).toBe('/b/:id')
-    expect(anonymizer.routes()).toEqual(['/a', '/b/:id'])
+    anonymizer.addRoutes(['/a', '/b/:id', '/c'])
+    expect(anonymizer.routes()).toEqual(['/a', '/b/:id', '/c'])
   })
 
   it('uses a route hint only when it is a template of the table', () => {
