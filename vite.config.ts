@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
@@ -14,7 +15,11 @@ export const entries = {
 
 export default defineConfig({
   resolve: {
-    alias: { 'spa-telemetry': here('src/index.ts') },
+    // the package's own entries, from source: adapters import the core by its public name
+    alias: [
+      { find: /^spa-telemetry$/, replacement: here('src/index.ts') },
+      { find: /^spa-telemetry\/(vue|nuxt|redux|history)$/, replacement: here('adapters') + '/$1.ts' },
+    ],
   },
   build: {
     outDir: 'dist',
@@ -22,10 +27,10 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     target: 'es2022',
-    lib: { entry: entries, formats: ['es'] },
+    lib: { entry: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))), formats: ['es'] },
     rollupOptions: {
       // dependencies stay imports; adapters import the core by its public name
-      external: [/^spa-telemetry$/, /^nanoid/, /^path-to-regexp/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^#app/, /^#imports/],
+      external: [/^spa-telemetry(\/.*)?$/, /^nanoid/, /^path-to-regexp/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^#app/, /^#imports/],
       output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
     },
   },
