@@ -77,21 +77,27 @@ interface Edge {
   k: number
   /** key: the segment's pattern, equal keys are the same edge */
   x: string
-  /** pattern the (joined) segment must match; none for a plain parameter */
-  m?: RegExp
+  /** pattern the (joined) segment must match; none for a lone parameter or wildcard */
+  m: RegExp | undefined
   /** a wildcard edge, spanning one or more segments */
-  w?: boolean
+  w: boolean
   n: Trie
 }
+/**
+ * A trie node. Most nodes have one static child or one parameter, so those
+ * are fields of their own: a Map or an edge list only where there are more.
+ */
 interface Trie {
-  /** static children by (folded) segment */
-  s?: Map<string, Trie>
-  /** other edges, by rank */
-  e?: Edge[]
-  /** output */
-  r?: string
-  /** template, for a deterministic tie-break */
-  t?: string
+  /** the segment of the only static child, or undefined when `s` is a Map */
+  k: string | undefined
+  /** static children: the only one (see `k`), or a Map by folded segment */
+  s: Trie | Map<string, Trie> | undefined
+  /** the child of a plain parameter (`/:id`) */
+  p: Trie | undefined
+  /** other edges: text mixed with parameters, optional segments, wildcards; by rank */
+  e: Edge[] | undefined
+  /** output; when templates tie, the smallest output, whatever their order */
+  r: string | undefined
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.+*?^${}()[\]|/\\]/g, '\\$&')
@@ -162,7 +168,8 @@ const toEdge = ([parts, optional]: Segment): Omit<Edge, 'n'> => {
   return {
     k: wildcard ? 6 + +optional : (single ? (parts[0] ? 0 : 2) : 1) + (optional ? 3 : 0),
     x: single && typeof parts[0] === 'string' ? (parts[0] as string) : source,
-    m: single && !parts[0] ? undefined : RegExp(`^${source}$`),
+    // a lone parameter or wildcard matches any (non-empty) text: no pattern to test
+    m: single && typeof parts[0] !== 'string' ? undefined : RegExp(`^${source}$`),
     w: wildcard,
   }
 }
@@ -170,21 +177,36 @@ const toEdge = ([parts, optional]: Segment): Omit<Edge, 'n'> => {
 const byRank = (a: Edge, b: Edge): number =>
   a.k - b.k || b.x.length - a.x.length || (a.x > b.x ? 1 : -1)
 
+/** A trie node; every node has the same fields, so that `find` reads them at one shape. */
+const createNode = (): Trie => ({ k: undefined, s: undefined, p: undefined, e: undefined, r: undefined })
+
+const PARAM = 2
+
 /** The most specific terminal node for `segments[i..]`: edges tried in rank order. */
 const find = (node: Trie, segments: string[], i: number): Trie | undefined => {
   if (i === segments.length) return node.r === undefined ? undefined : node
+  const segment = segments[i]
   let found: Trie | undefined
-  const child = node.s && node.s.get(segments[i])
-  if (child && (found = find(child, segments, i + 1))) return found
-  if (node.e) {
-    for (const edge of node.e) {
+  const child =
+    node.k === undefined ? (node.s as Map<string, Trie> | undefined)?.get(segment) : node.k === segment ? (node.s as Trie) : undefined
+  if (child !== undefined && (found = find(child, segments, i + 1)) !== undefined) return found
+  let param = node.p
+  const edges = node.e
+  if (edges !== undefined) {
+    for (let e = 0; e < edges.length; e++) {
+      const edge = edges[e]
+      if (param !== undefined && edge.k > PARAM) {
+        if ((found = find(param, segments, i + 1)) !== undefined) return found
+        param = undefined
+      }
+      // a wildcard tries the longest span first, as path-to-regexp's greedy `[^]+` does
       for (let j = edge.w ? segments.length : i + 1; j > i; j--) {
-        const text = j - i > 1 ? segments.slice(i, j).join('/') : segments[i]
-        if ((!edge.m || edge.m.test(text)) && (found = find(edge.n, segments, j))) return found
+        if (edge.m !== undefined && !edge.m.test(j - i > 1 ? segments.slice(i, j).join('/') : segment)) continue
+        if ((found = find(edge.n, segments, j)) !== undefined) return found
       }
     }
   }
-  return undefined
+  return param === undefined ? undefined : find(param, segments, i + 1)
 }
 
 /** The text of a URL or location, and whether it may start with an origin (a location's pathname may not). */
@@ -261,7 +283,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   const write = (tokens: readonly Token[]): string =>
     tokens.map(t => (t.type === 'text' ? t.value : t.type === 'group' ? `{${write(t.tokens)}}` : style(t.name, t.type))).join('')
 
-  const root: Trie = {}
+  const root = createNode()
   /** template → output */
   const outputs = new Map<string, string>()
   /** folded static segment → how the route table writes it */
@@ -296,22 +318,31 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
       let node = root
       for (const edge of edges) {
         if (!edge.k) {
-          const children = (node.s ||= new Map())
-          node = children.get(edge.x) || children.set(edge.x, {}).get(edge.x)!
-        } else {
+          if (node.k === edge.x) node = node.s as Trie
+          else if (node.s === undefined) {
+            node.k = edge.x
+            node = node.s = createNode()
+          } else {
+            // a second static child: from a field to a Map
+            if (node.k !== undefined) node.s = new Map([[node.k, node.s as Trie]])
+            node.k = undefined
+            const children = node.s as Map<string, Trie>
+            let child = children.get(edge.x)
+            if (!child) children.set(edge.x, (child = createNode()))
+            node = child
+          }
+        } else if (edge.k === PARAM) node = node.p ||= createNode()
+        else {
           const list = (node.e ||= [])
           let same = list.find(e => e.k === edge.k && e.x === edge.x)
           if (!same) {
-            list.push((same = { ...edge, n: {} }))
+            list.push((same = { k: edge.k, x: edge.x, m: edge.m, w: edge.w, n: createNode() }))
             list.sort(byRank)
           }
           node = same.n
         }
       }
-      if (node.t === undefined || template < node.t) {
-        node.t = template
-        node.r = output
-      }
+      if (node.r === undefined || output < node.r) node.r = output
     }
   }
 
@@ -352,35 +383,52 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   }
 
   const anonymize = (input: LocationLike, route?: string): string | null => {
-    const read = toText(input)
-    if (!read) return null
-    let [text] = read
-    const origin = read[1] && ORIGIN.exec(text)
-    if (origin) text = text.slice(origin[0].length)
+    let text: string
+    let origin = true
+    if (typeof input === 'string') text = input
+    else {
+      const read = toText(input)
+      if (!read) return null
+      ;[text, origin] = read
+    }
+    // the origin regexp only for what is not already a plain path
+    if (origin && (text.charCodeAt(0) !== 47 || text.charCodeAt(1) === 47)) {
+      const found = ORIGIN.exec(text)
+      if (found) text = text.slice(found[0].length)
+    }
     if (hash) {
       const at = text.indexOf('#')
       text = at < 0 ? '' : text.slice(at + (text[at + 1] === '!' ? 2 : 1))
     }
-    const [path, search = ''] = text.split('#')[0].split('?')
+    let end = text.indexOf('#')
+    if (end < 0) end = text.length
+    const question = text.indexOf('?')
+    const search = question >= 0 && question < end ? text.slice(question + 1, end) : ''
+    let path = question >= 0 && question < end ? text.slice(0, question) : end < text.length ? text.slice(0, end) : text
     let out: string | null | undefined = route === undefined ? undefined : outputs.get(route)
     if (out === undefined) {
+      path = fold(path)
+      if (prefix && !hash && path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/')) {
+        path = path.slice(prefix.length)
+      }
+      const encoded = path.includes('%')
       const segments: string[] = []
-      const head = fold(path.slice(0, prefix.length))
-      const next = path[prefix.length]
-      const start = !hash && prefix && head === prefix && (!next || next === '/') ? prefix.length : 0
-      for (const raw of path.slice(start).split('/')) {
-        if (raw) segments.push(fold(raw.includes('%') ? decode(raw) : raw))
+      for (let start = 0, slash = 0; start < path.length; start = slash + 1) {
+        slash = path.indexOf('/', start)
+        if (slash < 0) slash = path.length
+        if (slash === start) continue
+        const segment = path.slice(start, slash)
+        // decoded text is folded again: %41 is an A
+        segments.push(encoded && segment.includes('%') ? fold(decode(segment)) : segment)
       }
       const node = find(root, segments, 0)
-      const masked = () => '/' + segments.map(segment => statics.get(segment) ?? '*').join('/')
-      out = node
-        ? node.r!
-        : unmatched === 'mask'
-          ? masked()
-          : unmatched === 'drop'
-            ? null
-            : unmatched(masked())
-      if (typeof out !== 'string') return null
+      if (node !== undefined) out = node.r!
+      else if (unmatched === 'drop') return null
+      else {
+        const masked = '/' + segments.map(segment => statics.get(segment) ?? '*').join('/')
+        out = unmatched === 'mask' ? masked : unmatched(masked)
+        if (typeof out !== 'string') return null
+      }
     }
     return rules.size && search ? out + query(search) : out
   }
