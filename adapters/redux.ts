@@ -8,7 +8,7 @@ import type { Tracker } from 'spa-telemetry'
 export type TypeMatcher = string | RegExp | ((type: string) => boolean)
 
 export interface TelemetryMiddlewareOptions {
-  /** Record only the types that match (this also lets `x/pending` and `@@…` types through). */
+  /** Record only the types that match. `x/pending` and `@@…` types are recorded only when named here as strings. */
   include?: TypeMatcher | readonly TypeMatcher[]
   /** Never record the types that match. Checked before `include`. */
   exclude?: TypeMatcher | readonly TypeMatcher[]
@@ -57,7 +57,8 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  *
  * A type is recorded when it is a string of at most 64 characters, is not
  * excluded, and is included (without `include`: is not an async thunk's
- * `x/pending` and does not start with `@@`); then `rename` may rename or skip
+ * `x/pending` and does not start with `@@`, unless `include` names it as a
+ * string); then `rename` may rename or skip
  * it, and the same name is recorded at most once per `throttleMs`.
  * The action reaches `next` first and its result is returned unchanged;
  * thunks, promises and other non-plain actions pass through untouched.
@@ -93,7 +94,10 @@ export const createTelemetryMiddleware = (tracker: Tracker, options: TelemetryMi
     if (Object.getPrototypeOf(Object.getPrototypeOf(action) ?? Object.prototype) !== null) return
     const type = (action as { type?: unknown }).type
     if (typeof type !== 'string' || !type || type.length > MAX_TYPE) return
-    if ((exclude !== undefined && matches(exclude, type)) || (include === undefined ? SKIPPED_BY_DEFAULT.test(type) : !matches(include, type))) return
+    if (exclude !== undefined && matches(exclude, type)) return
+    if (include !== undefined && !matches(include, type)) return
+    // a pattern like /^tables\// does not mean "and their pending too": only naming the type does
+    if (SKIPPED_BY_DEFAULT.test(type) && !([] as TypeMatcher[]).concat(include ?? []).includes(type)) return
     const name = rename ? rename(type) : type
     if (typeof name !== 'string') return
     const now = performance.now()
