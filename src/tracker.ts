@@ -187,6 +187,8 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   let stored = false
   /** bytes per request: MAX_BODY, less after a 413 */
   let bodyLimit = MAX_BODY
+  /** whether the events stored by earlier loads were taken in */
+  let loaded = false
   const attempts = new WeakMap<TelemetryEvent, number>()
 
   /** Runs a public method: whatever goes wrong is logged and counted, never thrown. */
@@ -224,9 +226,21 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     schedule()
   }
 
+  /**
+   * Takes in the events earlier loads could not send, once, at the first
+   * flush: by then adapters have added the router's templates, against which
+   * stored paths are checked again.
+   */
+  const loadStored = (): void => {
+    if (loaded || !persist) return
+    loaded = true
+    queue.load(Date.now())
+  }
+
   /** Mirrors what is unsent to storage, if storage may be used and holds (or must hold) events. */
   const sync = (force: boolean): void => {
     if (!persist || destroyed || !consent.allowed() || !(force || stored)) return
+    loadStored()
     stored = queue.save(inFlight)
   }
 
@@ -295,6 +309,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
       if (queue.size()) log(`cleared ${queue.size()} queued events: ${off}`)
       return queue.clear()
     }
+    loadStored()
     if (!queue.size()) return sync(false)
     if (debug === 'dry-run') {
       const [body] = serialize(queue.take(Infinity))
@@ -425,13 +440,10 @@ export const createTracker = (options: TrackerOptions): Tracker => {
 
   if (browser) {
     listen(true)
-    if (consent.allowed()) {
-      queue.load(Date.now())
-      if (queue.size()) {
-        // what earlier loads could not send goes soon, not after a full interval
-        stored = true
-        schedule(FOLLOW_UP_MS)
-      }
+    if (consent.allowed() && persist && local.get(prefix + 'queue')) {
+      // what earlier loads could not send goes soon, not after a full interval
+      stored = true
+      schedule(FOLLOW_UP_MS)
     }
     startTimers()
   }

@@ -450,6 +450,20 @@ describe('persistence', () => {
     expect(second.events()).toEqual(events)
   })
 
+  it('stored events are checked against the route table as it is at the first flush, with routes added by adapters', async () => {
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
+    const first = setup({})
+    first.tracker.addRoutes(['/reports/:report_id'])
+    first.tracker.page('/reports/r_secret')
+    window.dispatchEvent(new Event('pagehide'))
+    destroyAll()
+    Object.defineProperty(navigator, 'onLine', { value: true, configurable: true })
+    const second = setup({})
+    second.tracker.addRoutes(['/reports/:report_id']) // as a router adapter does, after createTracker
+    await vi.runAllTimersAsync()
+    expect(second.events().map(e => e.path)).toEqual(['/reports/:report_id'])
+  })
+
   it('storage that throws or is full never reaches the app', async () => {
     Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
     vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
