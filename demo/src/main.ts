@@ -1,0 +1,9 @@
+import { createApp } from 'vue'
+import { createTelemetryPlugin } from 'spa-telemetry/vue'
+
+import App from './App.vue'
+import { router } from './router.js'
+import { tracker } from './telemetry.js'
+import './style.css'
+
+createApp(App).use(router).use(createTelemetryPlugin({ router, tracker, captureErrors: true })).mount('#app')
