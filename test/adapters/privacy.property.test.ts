@@ -8,8 +8,12 @@ import { configureStore, createAsyncThunk, createSlice } from '@reduxjs/toolkit'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
+import { createApp, h } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
+
 import { createTracker } from '../../src/index.js'
 import { trackHistory } from '../../adapters/history.js'
+import { createTelemetryPlugin } from '../../adapters/vue.js'
 import { createTelemetryMiddleware } from '../../adapters/redux.js'
 import { canary, leaks } from '../canaries.js'
 import { resetBrowser } from '../helpers.js'
@@ -121,6 +125,43 @@ describe('History: URLs never leave', () => {
         expect(leaks(everything(), tokens)).toEqual([])
       }),
       { numRuns: 15_000 },
+    )
+  }, 120_000)
+})
+
+describe('Vue: route params, queries and hashes never leave', () => {
+  const segment = fc.constantFrom('nc', 'table', 'settings', ':id', ':id(\\d+)', ':slug?', ':rest+', ':key()')
+  const path = fc
+    .array(segment, { minLength: 1, maxLength: 3 })
+    .map(parts => '/' + parts.map((p, i) => p.replace(/:(id|slug|rest|key)/, `:$1${i}`)).join('/'))
+    .filter(p => !/\+\/./.test(p))
+  const where = fc.tuple(
+    fc.array(fc.oneof(fc.constantFrom('nc', 'table', '42').map(w => ['', w] as [string, string]), canary), { minLength: 1, maxLength: 3 }),
+    fc.option(canary),
+    fc.option(canary),
+  )
+
+  it('for generated vue-router tables and navigations', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(path, { minLength: 1, maxLength: 5 }), fc.array(where, { minLength: 1, maxLength: 5 }), fc.boolean(), async (paths, navigations, catchAll) => {
+        reset()
+        const View = { render: () => h('div') }
+        const routes = paths.map((p, i) => ({ path: p, component: View, meta: i % 2 ? { telemetry: { name: `screen_${i}` } } : {} }))
+        const router = createRouter({ history: createMemoryHistory(), routes: catchAll ? [...routes, { path: '/:pathMatch(.*)*', component: View }] : routes })
+        const plugin = createTelemetryPlugin({ router, endpoint: '/t', app: { name: 'vue' }, debug: true, trackQueryChanges: true })
+        createApp(View).use(router).use(plugin)
+        const tokens: string[] = []
+        for (const [segments, query, fragment] of navigations) {
+          tokens.push(...[...segments, query ?? ['', ''], fragment ?? ['', '']].map(([t]) => t).filter(Boolean))
+          const url = '/' + segments.map(([, v]) => encodeURIComponent(v)).join('/') + (query ? `?q=${encodeURIComponent(query[1])}` : '') + (fragment ? `#${encodeURIComponent(fragment[1])}` : '')
+          await router.push(url).catch(() => undefined)
+        }
+        plugin.tracker.flush()
+        window.dispatchEvent(new Event('pagehide'))
+        plugin.tracker.destroy()
+        expect(leaks(everything(), tokens)).toEqual([])
+      }),
+      { numRuns: 5_000 },
     )
   }, 120_000)
 })

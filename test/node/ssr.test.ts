@@ -12,10 +12,12 @@ describe('SSR', () => {
     expect(typeof document).toBe('undefined')
   })
 
-  const ENTRIES = ['../../src/index.ts', '../../adapters/redux.ts', '../../adapters/history.ts']
+  const ENTRIES = ['../../src/index.ts', '../../adapters/vue.ts', '../../adapters/nuxt.ts', '../../adapters/redux.ts', '../../adapters/history.ts']
   const GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'navigator', 'location', 'history']
 
   it.each(ENTRIES)('importing %s touches no browser global', async entry => {
+    // vue's own SSR-safe checks (typeof document) run when it is first imported: before the traps
+    await import('vue')
     const touched: string[] = []
     const saved = GLOBALS.map(name => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
     for (const name of GLOBALS) {
@@ -53,6 +55,19 @@ describe('SSR', () => {
     expect(tracker.anonymize('/products/42')).toBe('/products/:id')
     expect(tracker.describe()).toContain('Tracking is off: not running in a browser')
     vi.unstubAllGlobals()
+  })
+
+  it('the Nuxt plugin on the server only declares v-track, and creates no tracker', async () => {
+    const { defineTelemetryNuxtPlugin } = await import('../../adapters/nuxt.js')
+    const directives: string[] = []
+    const used: unknown[] = []
+    const result = defineTelemetryNuxtPlugin({ app: { name: 'shop' }, endpoint: '/telemetry' })({
+      vueApp: { directive: (name: string) => void directives.push(name), use: (plugin: unknown) => void used.push(plugin) } as never,
+      $router: {} as never,
+    })
+    expect(result).toBeUndefined()
+    expect(directives).toEqual(['track'])
+    expect(used).toEqual([])
   })
 
   it('still fails fast on bad options', () => {
