@@ -4,6 +4,8 @@
  */
 import type { Tracker } from 'spa-telemetry'
 
+import { check, safely } from './guards.js'
+
 export interface TrackHistoryOptions {
   /**
    * Hash routing (`/#/nc/p_8f2k`): a change of the hash is a navigation, and
@@ -17,21 +19,6 @@ export interface TrackHistoryOptions {
 
 /** The restore function of each tracker that is being tracked, so a second call does not count twice. */
 const tracking = new WeakMap<object, () => void>()
-
-// the setup errors of the core (`[spa-telemetry] <option> is <value>: expected <what>`), in brief
-const show = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : value && typeof value === 'object' ? 'an object' : String(value)
-const check = (ok: unknown, name: string, value: unknown, expected: string): void => {
-  if (!ok) throw new Error(`[spa-telemetry] ${name} is ${show(value)}: expected ${expected}`)
-}
-
-const safely = (run: () => void): void => {
-  try {
-    run()
-  } catch {
-    // a failing tracker never reaches the app
-  }
-}
 
 /**
  * Records a page view (`tracker.page()`, anonymized by the tracker) for each

@@ -4,6 +4,8 @@
  */
 import type { Tracker } from 'spa-telemetry'
 
+import { check } from './guards.js'
+
 /** An `include` or `exclude` rule: an exact type, a pattern, or a test of the type. */
 export type TypeMatcher = string | RegExp | ((type: string) => boolean)
 
@@ -32,16 +34,6 @@ const MAX_TYPE = 64
 const MAX_THROTTLED = 200
 /** Async thunks' start (`tables/load/pending`) and library internals (`@@router/LOCATION_CHANGE`). */
 const SKIPPED_BY_DEFAULT = /^@@|\/pending$/
-
-// the setup errors of the core (`[spa-telemetry] <option> is <value>: expected <what>`), in brief
-const show = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : value && typeof value === 'object' ? 'an object' : String(value)
-const fail = (message: string): never => {
-  throw new Error('[spa-telemetry] ' + message)
-}
-const check = (ok: unknown, name: string, value: unknown, expected: string): void => {
-  if (!ok) fail(`${name} is ${show(value)}: expected ${expected}`)
-}
 
 /** Whether any rule matches the type. */
 const matches = (rules: TypeMatcher | readonly TypeMatcher[], type: string): boolean =>

@@ -7,6 +7,7 @@ import { inject } from 'vue'
 import { createTracker } from 'spa-telemetry'
 import type { PropValue, Tracker, TrackerOptions } from 'spa-telemetry'
 
+import { check, safely } from './guards.js'
 import { toTemplate } from './vue-routes.js'
 
 export { toTemplate }
@@ -68,19 +69,6 @@ export interface TelemetryPlugin {
 export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
 
 const ROUTER_OPTIONS = ['router', 'tracker', 'trackQueryChanges', 'captureErrors', 'routes']
-
-const show = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : value && typeof value === 'object' ? 'an object' : String(value)
-const check = (ok: unknown, name: string, value: unknown, expected: string): void => {
-  if (!ok) throw new Error(`[spa-telemetry] ${name} is ${show(value)}: expected ${expected}`)
-}
-const safely = (run: () => void): void => {
-  try {
-    run()
-  } catch {
-    // a failing tracker never breaks navigation or rendering
-  }
-}
 
 /** The record a page view is reported as: the matched leaf, or the record it is an alias of. */
 const leafOf = (route: RouteLike): RouteRecordLike | undefined => {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createTracker } from '../src/index.js'
 import type { Tracker } from '../src/index.js'
-import { destroyAll, resetBrowser, setup, setVisibility } from './helpers.js'
+import { destroyAll, setup, setVisibility, useFakeBrowser } from './helpers.js'
 import type { Sent } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id']
@@ -15,19 +15,14 @@ let appErrors: unknown[] = []
 const onError = (event: Event): void => void appErrors.push((event as ErrorEvent).error ?? event)
 const onRejection = (reason: unknown): void => void appErrors.push(reason)
 
+useFakeBrowser()
 beforeEach(() => {
-  resetBrowser()
   appErrors = []
   window.addEventListener('error', onError)
   window.addEventListener('unhandledrejection', onError)
   process.on('unhandledRejection', onRejection)
-  vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
 })
 afterEach(() => {
-  destroyAll()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
   window.removeEventListener('error', onError)
   window.removeEventListener('unhandledrejection', onError)
   process.off('unhandledRejection', onRejection)

@@ -1,9 +1,9 @@
 import Ajv from 'ajv'
 import { readFileSync } from 'node:fs'
-import { vi } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
 
 import { createTracker } from '../src/index.js'
-import type { TrackerOptions } from '../src/index.js'
+import type { Tracker, TrackerOptions } from '../src/index.js'
 
 const ajv = new Ajv({ allErrors: true })
 ajv.addFormat('date-time', text => !Number.isNaN(Date.parse(text)))
@@ -70,4 +70,54 @@ export const resetBrowser = (): void => {
   Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true })
   Object.defineProperty(navigator, 'globalPrivacyControl', { value: undefined, configurable: true })
   window.history.replaceState(null, '', '/')
+}
+
+/**
+ * For a test file: a clean jsdom before each test, fake timers at a fixed
+ * date, and every tracker, stub and mock undone after it.
+ */
+export const useFakeBrowser = (): void => {
+  beforeEach(() => {
+    resetBrowser()
+    vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
+  })
+  afterEach(() => {
+    destroyAll()
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+    vi.restoreAllMocks()
+  })
+}
+
+/** A tracker that only records what an adapter hands it. */
+export const fakeTracker = () => {
+  const calls: unknown[][] = []
+  const routes: string[] = []
+  const recorder =
+    (method: string) =>
+    (...args: unknown[]): undefined =>
+      void calls.push([method, ...args])
+  const tracker: Tracker = {
+    page: recorder('page'),
+    track: recorder('track'),
+    action: recorder('action'),
+    error: recorder('error'),
+    flush: recorder('flush'),
+    optIn: recorder('optIn'),
+    optOut: recorder('optOut'),
+    isEnabled: () => true,
+    anonymize: () => '/',
+    addRoutes: added => void routes.push(...added),
+    describe: () => '',
+    destroy: recorder('destroy'),
+  }
+  const of = (method: string) => calls.filter(([m]) => m === method).map(([, ...args]) => args)
+  return {
+    tracker,
+    calls,
+    routes,
+    pages: () => of('page'),
+    tracks: () => of('track'),
+    actions: () => of('action').map(([name]) => name),
+  }
 }

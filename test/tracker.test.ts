@@ -1,20 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 import { createTracker, LIBRARY } from '../src/index.js'
-import { destroyAll, resetBrowser, setup, setVisibility } from './helpers.js'
+import { destroyAll, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
 
-beforeEach(() => {
-  resetBrowser()
-  vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
-})
-afterEach(() => {
-  destroyAll()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-})
+useFakeBrowser()
 
 describe('events', () => {
   it('page() reads the current location and sends its template, the previous one as from', async () => {

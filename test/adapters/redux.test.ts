@@ -13,31 +13,7 @@ import type { Tracker } from 'spa-telemetry'
 import { createTelemetryMiddleware } from '../../adapters/redux.js'
 import type { TelemetryMiddlewareOptions } from '../../adapters/redux.js'
 import { canary, leaks } from '../canaries.js'
-import { destroyAll, resetBrowser, setup } from '../helpers.js'
-
-/** A tracker that records every call: what the middleware hands over, and nothing else. */
-const fakeTracker = () => {
-  const calls: unknown[][] = []
-  const recorder =
-    (method: string) =>
-    (...args: unknown[]): undefined =>
-      void calls.push([method, ...args])
-  const tracker: Tracker = {
-    page: recorder('page'),
-    track: recorder('track'),
-    action: recorder('action'),
-    error: recorder('error'),
-    flush: recorder('flush'),
-    optIn: recorder('optIn'),
-    optOut: recorder('optOut'),
-    isEnabled: () => true,
-    anonymize: () => '/',
-    addRoutes: recorder('addRoutes'),
-    describe: () => '',
-    destroy: recorder('destroy'),
-  }
-  return { tracker, calls, actions: () => calls.filter(([method]) => method === 'action').map(([, name]) => name) }
-}
+import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
 
 interface CountState {
   count: number

@@ -14,33 +14,7 @@ import { createAnonymizer } from '../../src/index.js'
 import type { Tracker } from '../../src/index.js'
 import { createTelemetryPlugin, toTemplate, useTelemetry } from '../../adapters/vue.js'
 import type { TelemetryPluginOptions } from '../../adapters/vue.js'
-import { destroyAll, resetBrowser, setup } from '../helpers.js'
-
-/** A tracker that records what the plugin hands it. */
-const fakeTracker = () => {
-  const calls: unknown[][] = []
-  const routes: string[] = []
-  const recorder =
-    (method: string) =>
-    (...args: unknown[]): undefined =>
-      void calls.push([method, ...args])
-  const tracker: Tracker = {
-    page: recorder('page'),
-    track: recorder('track'),
-    action: recorder('action'),
-    error: recorder('error'),
-    flush: recorder('flush'),
-    optIn: recorder('optIn'),
-    optOut: recorder('optOut'),
-    isEnabled: () => true,
-    anonymize: () => '/',
-    addRoutes: added => void routes.push(...added),
-    describe: () => '',
-    destroy: recorder('destroy'),
-  }
-  const of = (method: string) => calls.filter(([m]) => m === method).map(([, ...args]) => args)
-  return { tracker, routes, calls, pages: () => of('page'), tracks: () => of('track') }
-}
+import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
 
 const View = defineComponent({ render: () => h('div') })
 const Shell = defineComponent({ render: () => h('main', [h('router-view')]) })
