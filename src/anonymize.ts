@@ -104,11 +104,14 @@ const escapeRegExp = (text: string): string => text.replace(/[.+*?^${}()[\]|/\\]
 
 const decode = (text: string): string => {
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '))
+    return decodeURIComponent(text)
   } catch {
     return text
   }
 }
+
+/** A query key or value: `+` is a space there, and only there. */
+const decodeQuery = (text: string): string => decode(text.replace(/\+/g, ' '))
 
 /** Every flat token sequence a template stands for, optional groups expanded. */
 const expand = (tokens: readonly Token[], optional: boolean): [Token, boolean][][] => {
@@ -365,7 +368,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   const query = (search: string): string => {
     const found = new Map<string, string>()
     for (const pair of search.split('&')) {
-      const [key, value = ''] = pair.split('=').map(decode)
+      const [key, value = ''] = pair.split('=').map(decodeQuery)
       if (rules.has(key) && !found.has(key)) found.set(key, value)
     }
     let out = ''

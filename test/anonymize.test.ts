@@ -129,6 +129,7 @@ describe('input normalisation', () => {
     ['/PROJECTS/42', '/projects/:id'],
     ['/caf%C3%A9/1', '/café/:id'],
     ['/a%20b/1', '/a b/:id'],
+    ['/a+%62/1', '/*/*'],
     ['https://example.com', '/'],
     ['https://example.com?x=1', '/'],
     ['', '/'],
