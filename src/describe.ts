@@ -21,8 +21,11 @@ Collected:
 ${list([
   `the screen's route template, such as ${JSON.stringify(routes[0] || '/projects/:id')}: the names and ids in the address are replaced, and unknown addresses keep only the app's own words, with * for the rest`,
   'the previous screen, as a template too',
-  'where you came from, only as "external" or a known site name',
-  keepQuery && `the query keys ${(Array.isArray(keepQuery) ? keepQuery : Object.keys(keepQuery)).join(', ')}, with values only from a fixed list`,
+  'where you came from: "external", a known site\'s name, or a screen of this app as a template',
+  keepQuery &&
+    (Array.isArray(keepQuery)
+      ? `whether the address has the query keys ${keepQuery.join(', ')}, never their values`
+      : `the query keys ${Object.keys(keepQuery).join(', ')}, with values only from a fixed list`),
   'the names of actions and features you use, with simple values the app chose',
   captureErrors && 'the type of errors (like TypeError), never their message',
   hours && `a heartbeat, at most every ${hours >= 1 ? hours + ' hours' : Math.round(heartbeatMs / 6e4) + ' minutes'}, while the app is open`,
@@ -31,10 +34,10 @@ ${list([
     : identity === 'session'
       ? 'a random id for this tab session only'
       : 'no identifier of any kind',
-  `the app's name${app.version ? ', version' : ''}${app.env ? ', environment' : ''}${instanceId ? ' and the id of its server' : ''}, the time of each event`,
+  `the app's name${app.version ? ', version' : ''}${app.env ? ', environment' : ''}${instanceId ? ', the id of its server' : ''} and the time of each event`,
 ])}
 
-Never collected: the full address, its query and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, your name or email, and no fingerprint of your device. The server that receives the data sees your IP address, as with any request, but it is not part of the data.
+Never collected: the full address, its query${keepQuery ? ' (but for the keys above)' : ''} and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, your name or email, and no fingerprint of your device. The server that receives the data sees your IP address, as with any request, but it is not part of the data.
 
 Sent to ${endpoint} in small batches. Unsent events wait in this browser (for at most 7 days) until they can be sent.
 
