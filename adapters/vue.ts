@@ -131,7 +131,13 @@ export const createTelemetryPlugin = (options: TelemetryPluginOptions): Telemetr
       templates.set(record.path, template)
       if (template && !added.includes(template)) added.push(template)
     }
-    if (added.length) safely(() => target.addRoutes(added))
+    if (!added.length) return
+    try {
+      target.addRoutes(added)
+    } catch {
+      // one template the tracker refuses must not keep the others out
+      for (const template of added) safely(() => target.addRoutes([template]))
+    }
   }
 
   const record = (to: RouteLike, from?: RouteLike): void => {
@@ -170,7 +176,8 @@ export const createTelemetryPlugin = (options: TelemetryPluginOptions): Telemetr
       }
       app.onUnmount?.(() => {
         stop()
-        safely(() => target.destroy())
+        // a tracker the app passed in may serve others: only the plugin's own is destroyed
+        if (!options.tracker) safely(() => target.destroy())
       })
     },
   }

@@ -306,3 +306,27 @@ describe('setup errors', () => {
     expect(() => createTelemetryPlugin({ router, tracker: fakeTracker().tracker, ...options } as never)).toThrow(message)
   })
 })
+
+describe('lifecycle', () => {
+  it('unmounting the app destroys the tracker the plugin created, never one it was given', async () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
+    const given = fakeTracker()
+    const app = createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: given.tracker }))
+    app.mount(document.createElement('div'))
+    app.unmount()
+    expect(given.calls.filter(([m]) => m === 'destroy')).toEqual([])
+    const own = createTelemetryPlugin({ router: createRouter({ history: createMemoryHistory(), routes: ROUTES }), endpoint: '/t', app: { name: 'vue' } })
+    const second = createApp(View).use(own)
+    second.mount(document.createElement('div'))
+    second.unmount()
+    expect(own.tracker.isEnabled()).toBe(false)
+  })
+
+  it('a route the tracker refuses does not keep the others out', async () => {
+    const fake = fakeTracker()
+    const refusing = { ...fake.tracker, addRoutes: (added: readonly string[]) => (added.some(t => t.includes('bad')) ? (() => { throw new Error('refused') })() : fake.tracker.addRoutes(added)) }
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/bad/:x', component: View }, { path: '/good/:y', component: View }] })
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: refusing }))
+    expect(fake.routes).toEqual(['/good/:y'])
+  })
+})
