@@ -1,5 +1,5 @@
 /**
- * `spa-telemetry/vue`: a Vue 3 plugin that records a page view per
+ * `spa-telemetry/vue`: a Vue 3 plugin that records one page view per
  * vue-router navigation (as the matched route's template), provides the
  * tracker to components, and adds a `v-track` directive.
  */
@@ -16,7 +16,6 @@ export { toTemplate }
 export interface RouteRecordLike {
   path: string
   name?: string | symbol | null
-  meta?: Record<string | number | symbol, unknown>
   aliasOf?: RouteRecordLike
 }
 /** The parts of a resolved route the plugin reads (never `params` or `query`). */
@@ -24,6 +23,7 @@ export interface RouteLike {
   path: string
   fullPath: string
   matched: readonly RouteRecordLike[]
+  meta: Record<string | number | symbol, unknown>
 }
 /** The parts of a vue-router `Router` the plugin uses. */
 export interface RouterLike {
@@ -35,13 +35,17 @@ export interface RouterLike {
 export interface AppLike {
   provide(key: symbol, value: unknown): unknown
   directive(name: string, directive: object): unknown
-  config: { globalProperties: Record<string, unknown>; errorHandler?: (error: unknown, instance: never, info: string) => void }
+  config: { globalProperties: Record<string, unknown>; errorHandler?: ((error: unknown, instance: never, info: string) => void) | null }
   onUnmount?(callback: () => void): void
 }
 
-/** What `meta.telemetry` of a route record may say: `false` (no page views) or a screen name. */
+/**
+ * `meta.telemetry` of a route: `false` records no page views there (children
+ * inherit it, as any route meta), `{ name }` adds a screen name.
+ */
 export type RouteTelemetry = false | { name?: string }
 
+/** Options of `createTelemetryPlugin`: the router, and a tracker or the options to create one. */
 export interface TelemetryPluginOptions extends Omit<Partial<TrackerOptions>, 'routes'> {
   /** The app's vue-router `Router`. */
   router: RouterLike
@@ -55,33 +59,38 @@ export interface TelemetryPluginOptions extends Omit<Partial<TrackerOptions>, 'r
   tracker?: Tracker
   /** Record a page view when only the query or hash changed. Default `false`. */
   trackQueryChanges?: boolean
-  /** Chain `app.config.errorHandler` to record errors (constructor name only). Default `false`. */
+  /**
+   * Record errors by constructor name: chains `app.config.errorHandler`
+   * (keeping yours), and a tracker the plugin creates also records uncaught
+   * errors and rejections. Default `false`.
+   */
   captureErrors?: boolean
 }
 
+/** What `createTelemetryPlugin` returns: a Vue plugin, and the tracker it reports to. */
 export interface TelemetryPlugin {
   install(app: AppLike): void
   /** The tracker the plugin reports to. */
   tracker: Tracker
 }
 
-/** What `useTelemetry()` injects. */
-export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
-
-const ROUTER_OPTIONS = ['router', 'tracker', 'trackQueryChanges', 'captureErrors', 'routes']
-
-/** The record a page view is reported as: the matched leaf, or the record it is an alias of. */
-const leafOf = (route: RouteLike): RouteRecordLike | undefined => {
-  const leaf = route.matched[route.matched.length - 1]
-  return leaf?.aliasOf ?? leaf
+declare module 'vue' {
+  interface ComponentCustomProperties {
+    /** The tracker of `spa-telemetry/vue` (in `setup()`: `useTelemetry()`). */
+    $telemetry: Tracker
+  }
 }
+
+/** The injection key of the tracker (`useTelemetry()` reads it). */
+export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
 
 /**
  * Creates the Vue plugin: one page view per successful navigation, as the
- * matched route record's template (`/projects/:id`, never `/projects/42`);
- * none for failed, duplicated or redirected-away navigations, nor for a
- * change of query or hash alone. Route templates are read from
- * `router.getRoutes()`, including routes added later. Bad options throw here.
+ * matched leaf route record's template (`/projects/:id`, never
+ * `/projects/42`); none for failed, duplicated or redirected-away
+ * navigations, nor for a change of query or hash alone. Route templates are
+ * read from `router.getRoutes()`, again when a navigation reaches a route
+ * added later. Bad options throw here.
  *
  * @example
  * ```ts
@@ -96,95 +105,77 @@ const leafOf = (route: RouteLike): RouteRecordLike | undefined => {
  */
 export const createTelemetryPlugin = (options: TelemetryPluginOptions): TelemetryPlugin => {
   check(options && typeof options === 'object', 'options', options, 'an object like { router, tracker }')
-  const { router, trackQueryChanges = false, captureErrors = false } = options
+  const { router, tracker: given, routes = [], trackQueryChanges = false, captureErrors = false, ...trackerOptions } = options
   check(router && typeof router.getRoutes === 'function' && typeof router.afterEach === 'function', 'router', router, 'a vue-router Router')
   check(typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
   check(typeof captureErrors === 'boolean', 'captureErrors', captureErrors, 'true or false')
-  const { routes = [] } = options
+  check(routes && typeof routes === 'object' && Object.values(routes).every(template => typeof template === 'string'), 'routes', routes, 'a list of templates, or { [route name or path]: template }')
+  check(given === undefined || (given && typeof given.page === 'function' && typeof given.addRoutes === 'function'), 'tracker', given, 'a tracker from createTracker()')
+  const tracker = given ?? createTracker({ ...trackerOptions, captureErrors } as TrackerOptions)
   const overrides = new Map(Array.isArray(routes) ? [] : Object.entries(routes))
-  check(routes && typeof routes === 'object' && [...overrides.values()].every(t => typeof t === 'string'), 'routes', routes, 'a list of templates, or an object of route name or path → template')
-  let tracker = options.tracker
-  if (tracker !== undefined) {
-    check(tracker && typeof tracker.page === 'function' && typeof tracker.addRoutes === 'function', 'tracker', tracker, 'a tracker from createTracker()')
-  } else {
-    const trackerOptions: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(options)) if (!ROUTER_OPTIONS.includes(key)) trackerOptions[key] = value
-    tracker = createTracker(trackerOptions as unknown as TrackerOptions)
-  }
-  const target = tracker
   // explicit templates join the table now, so that a bad one fails at setup
-  const explicit = (Array.isArray(routes) ? routes : []).concat([...new Set(overrides.values())])
-  if (explicit.length) target.addRoutes(explicit)
+  const explicit = Array.isArray(routes) ? routes : [...new Set(overrides.values())]
+  if (explicit.length) tracker.addRoutes(explicit)
 
-  /** record path → template, for every record the tracker knows */
-  const templates = new Map<string, string | null>()
-  const syncRoutes = (): void => {
-    const added: string[] = []
+  /** route record → its template (undefined: the tracker anonymizes the URL itself) */
+  const templates = new WeakMap<RouteRecordLike, string | undefined>()
+  const learnRoutes = (): void => {
     for (const record of router.getRoutes()) {
-      if (templates.has(record.path)) continue
-      let template = overrides.get(String(record.name)) ?? overrides.get(record.path) ?? null
-      try {
-        template ??= toTemplate(record.path)
-      } catch {
-        // a path this adapter cannot read: its URLs are anonymized (masked) by the tracker instead
-      }
-      templates.set(record.path, template)
-      if (template && !added.includes(template)) added.push(template)
-    }
-    if (!added.length) return
-    try {
-      target.addRoutes(added)
-    } catch {
-      // one template the tracker refuses must not keep the others out
-      for (const template of added) safely(() => target.addRoutes([template]))
+      if (templates.has(record)) continue
+      const template = overrides.get(String(record.name)) ?? overrides.get(record.path) ?? toTemplate(record.path)
+      templates.set(record, template)
+      // one at a time: a template the anonymizer refuses costs only its own routes
+      safely(() => tracker.addRoutes([template]))
     }
   }
 
-  const record = (to: RouteLike, from?: RouteLike): void => {
-    const leaf = leafOf(to)
-    if (!leaf) return
-    const telemetry = leaf.meta?.telemetry as RouteTelemetry | undefined
-    if (telemetry === false) return
-    if (from && leafOf(from) && from.path === to.path && !trackQueryChanges) return
-    if (!templates.has(leaf.path)) syncRoutes()
-    const route = templates.get(leaf.path) ?? undefined
-    const name = telemetry && typeof telemetry === 'object' ? telemetry.name : undefined
-    target.page(to.fullPath, { route, name })
+  const recordPage = (to: RouteLike, from?: RouteLike): void => {
+    const leaf = to.matched[to.matched.length - 1]
+    const telemetry = to.meta.telemetry as RouteTelemetry | undefined
+    if (!leaf || telemetry === false) return
+    if (!trackQueryChanges && from?.matched.length && from.path === to.path) return
+    // an alias is reported as the route it is an alias of
+    const record = leaf.aliasOf ?? leaf
+    if (!templates.has(record)) learnRoutes()
+    // a location, not a URL string: a path like "//x" has no host to strip. The
+    // route again as the hash serves a tracker made for hash routing (hash: true)
+    const search = to.fullPath.slice(to.path.length)
+    tracker.page({ pathname: to.path, search, hash: '#' + to.fullPath }, { route: templates.get(record), name: telemetry?.name })
   }
 
   return {
-    tracker: target,
+    tracker,
     install: app => {
-      syncRoutes()
-      app.provide(TELEMETRY_KEY, target)
-      app.config.globalProperties.$telemetry = target
-      app.directive('track', createTrackDirective(target))
+      safely(learnRoutes)
+      app.provide(TELEMETRY_KEY, tracker)
+      app.config.globalProperties.$telemetry = tracker
+      app.directive('track', createTrackDirective(tracker))
       const stop = router.afterEach((to, from, failure) => {
-        if (!failure) safely(() => record(to, from))
+        if (!failure) safely(() => recordPage(to, from))
       })
-      // installed after the first navigation: that one has happened already
-      safely(() => {
-        if (router.currentRoute.value.matched.length) record(router.currentRoute.value)
-      })
+      // installed after the initial navigation: that one has happened already
+      safely(() => router.currentRoute.value.matched.length && recordPage(router.currentRoute.value))
       if (captureErrors) {
         const previous = app.config.errorHandler
         app.config.errorHandler = (error, instance, info) => {
-          safely(() => target.error(error))
+          safely(() => tracker.error(error))
           if (previous) previous(error, instance, info)
           else console.error(error)
         }
       }
       app.onUnmount?.(() => {
         stop()
-        // a tracker the app passed in may serve others: only the plugin's own is destroyed
-        if (!options.tracker) safely(() => target.destroy())
+        // a tracker passed in belongs to the app, which may share it with other adapters
+        if (!given) safely(() => tracker.destroy())
       })
     },
   }
 }
 
 /**
- * The tracker the plugin provided, inside `setup()`.
+ * The tracker the plugin provided, inside `setup()`. During server-side
+ * rendering, where the plugin may not be installed, it returns an inert
+ * tracker instead of throwing.
  *
  * @example
  * ```ts
@@ -194,22 +185,30 @@ export const createTelemetryPlugin = (options: TelemetryPluginOptions): Telemetr
  */
 export const useTelemetry = (): Tracker => {
   const tracker = inject<Tracker | undefined>(TELEMETRY_KEY, undefined)
-  if (!tracker) throw new Error('[spa-telemetry] useTelemetry() found no tracker: install createTelemetryPlugin() first')
-  return tracker
+  if (tracker) return tracker
+  // a tracker made outside a browser records and sends nothing
+  if (typeof window === 'undefined') return createTracker({ endpoint: '/', app: { name: 'ssr' } })
+  throw new Error('[spa-telemetry] useTelemetry() found no tracker: install createTelemetryPlugin() first')
 }
 
 /** A `v-track` value: an event name, or a name with static props. */
 export type TrackValue = string | { name: string; props?: Record<string, PropValue> }
 
-interface DirectiveBinding {
+interface TrackBinding {
   value: TrackValue
   arg?: string
+}
+interface Listening {
+  event: string
+  value: TrackValue
+  listener: () => void
 }
 
 /**
  * The `v-track` directive: records a track event when the element is
- * clicked (or on the event named by its argument), with the name and static
- * props of its value. It never reads the element's text or input values.
+ * clicked (or on the DOM event its argument names), with the name and
+ * static props of its value. It never reads the element's text, attributes
+ * or input values. The plugin registers it; use this without the plugin.
  *
  * @example
  * ```vue
@@ -218,34 +217,25 @@ interface DirectiveBinding {
  * ```
  */
 export const createTrackDirective = (tracker: Tracker) => {
-  const bound = new WeakMap<Element, [event: string, listener: () => void, value: TrackValue]>()
-  const listen = (el: Element, binding: DirectiveBinding): void => {
-    const event = binding.arg || 'click'
-    const listener = (): void => {
-      const value = bound.get(el)?.[2]
-      safely(() => {
-        if (typeof value === 'string') tracker.track(value)
-        else if (value && typeof value === 'object') tracker.track(value.name, value.props)
-      })
+  const listening = new WeakMap<Element, Listening>()
+  const unbind = (el: Element): void => {
+    const current = listening.get(el)
+    if (current) el.removeEventListener(current.event, current.listener)
+    listening.delete(el)
+  }
+  const bind = (el: Element, { value, arg = 'click' }: TrackBinding): void => {
+    const current = listening.get(el)
+    // a new value is read at the next event; a new event name needs a new listener
+    if (current?.event === arg) return void (current.value = value)
+    unbind(el)
+    const entry: Listening = {
+      event: arg,
+      value,
+      listener: () =>
+        safely(() => (typeof entry.value === 'string' ? tracker.track(entry.value) : tracker.track(entry.value.name, entry.value.props))),
     }
-    el.addEventListener(event, listener)
-    bound.set(el, [event, listener, binding.value])
+    el.addEventListener(arg, entry.listener)
+    listening.set(el, entry)
   }
-  const unlisten = (el: Element): void => {
-    const current = bound.get(el)
-    if (current) el.removeEventListener(current[0], current[1])
-    bound.delete(el)
-  }
-  return {
-    mounted: listen,
-    updated: (el: Element, binding: DirectiveBinding) => {
-      const current = bound.get(el)
-      if (current && current[0] === (binding.arg || 'click')) current[2] = binding.value
-      else {
-        unlisten(el)
-        listen(el, binding)
-      }
-    },
-    unmounted: unlisten,
-  }
+  return { mounted: bind, updated: bind, unmounted: unbind }
 }

@@ -1,19 +1,17 @@
 /**
- * `spa-telemetry/vue` with a real vue-router 4 and Vue 3 in jsdom: route
- * conversion, navigation semantics, `useTelemetry`, `v-track`, errors, and
- * what the real tracker sends.
+ * `spa-telemetry/vue` with a real vue-router 4 and Vue 3 in jsdom:
+ * navigation semantics, route tables, `useTelemetry`, `v-track`, errors,
+ * setup errors, and what the real tracker sends.
  */
 import { mount } from '@vue/test-utils'
-import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, defineComponent, h, nextTick } from 'vue'
-import { createMemoryHistory, createRouter, createWebHistory } from 'vue-router'
+import { createMemoryHistory, createRouter, createWebHashHistory, createWebHistory } from 'vue-router'
 import type { RouteRecordRaw, Router } from 'vue-router'
+import type { Tracker } from 'spa-telemetry'
+import { createTelemetryPlugin, useTelemetry } from 'spa-telemetry/vue'
+import type { TelemetryPluginOptions } from 'spa-telemetry/vue'
 
-import { createAnonymizer } from '../../src/index.js'
-import type { Tracker } from '../../src/index.js'
-import { createTelemetryPlugin, toTemplate, useTelemetry } from '../../adapters/vue.js'
-import type { TelemetryPluginOptions } from '../../adapters/vue.js'
 import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
 
 const View = defineComponent({ render: () => h('div') })
@@ -24,22 +22,39 @@ const ROUTES: RouteRecordRaw[] = [
   { path: '/nc/:project_id', component: View },
   {
     path: '/nc/:project_id/table',
+    name: 'tables',
     component: Shell,
     children: [
       { path: '', component: View },
-      { path: ':table_id(\\d+)', component: View, meta: { telemetry: { name: 'table' } } },
+      { path: ':table_id(\\d+)', name: 'table-view', component: View, meta: { telemetry: { name: 'table' } } },
     ],
   },
   { path: '/settings/:tab?', component: View, alias: ['/preferences/:tab?'] },
   { path: '/private', component: View, meta: { telemetry: false } },
+  {
+    path: '/admin',
+    component: Shell,
+    meta: { telemetry: false },
+    children: [
+      { path: 'users/:id', component: View },
+      { path: 'overview', component: View, meta: { telemetry: { name: 'admin_overview' } } },
+    ],
+  },
   { path: '/old/:id', redirect: to => `/nc/${to.params.id}` },
   { path: '/guarded', component: View, beforeEnter: () => false },
+  { path: '/login-first', component: View, beforeEnter: () => '/nc/welcome' },
   { path: '/slow', component: View, beforeEnter: () => new Promise(resolve => setTimeout(() => resolve(true), 20)) },
-  { path: '/docs/:chapters+', component: View },
+  { path: '/docs/:chapters+', name: 'docs', component: View },
   { path: '/:pathMatch(.*)*', component: View },
 ]
 
-/** A Vue app with a memory router at `start`, the plugin installed, the initial navigation done. */
+/** The URL a recorded page view was handed (a location: path, then query and hash). */
+const urlOf = ([location]: unknown[]): string => {
+  const { pathname, search } = location as { pathname: string; search: string }
+  return pathname + search
+}
+
+/** A Vue app with a memory router at `at`, the plugin installed before the initial navigation, which is done. */
 const start = async (at = '/', options: Partial<TelemetryPluginOptions> = {}, routes = ROUTES) => {
   const router = createRouter({ history: createMemoryHistory(), routes })
   const fake = fakeTracker()
@@ -48,158 +63,207 @@ const start = async (at = '/', options: Partial<TelemetryPluginOptions> = {}, ro
   app.use(createTelemetryPlugin({ router, tracker: fake.tracker, ...options }))
   router.push(at)
   await router.isReady()
-  return { router, app, ...fake }
+  return { router, app, ...fake, urls: () => fake.pages().map(urlOf) }
 }
+
+/** Resolves after the router's next navigation, failed or not. */
+const nextNavigation = (router: Router): Promise<void> =>
+  new Promise(resolve => {
+    const stop = router.afterEach(() => {
+      stop()
+      resolve()
+    })
+  })
 
 beforeEach(() => resetBrowser())
 afterEach(() => {
   destroyAll()
+  vi.unstubAllGlobals()
   vi.restoreAllMocks()
 })
 
-describe('route conversion', () => {
-  it.each([
-    ['/', '/'],
-    ['/nc/:project_id', '/nc/:project_id'],
-    ['/users/:id(\\d+)', '/users/:id'],
-    ['/users/:id(\\d+)/posts/:slug?', '/users/:id/posts{/:slug}'],
-    ['/docs/:chapters+', '/docs/*chapters'],
-    ['/docs/:chapters*', '/docs{/*chapters}'],
-    ['/:pathMatch(.*)*', '{/*pathMatch}'],
-    ['/files/:path(.*)', '/files{/*path}'],
-    ['/files/:path(.+)', '/files/*path'],
-    ['/projects/:id()', '/projects/:id'],
-    ['/projects/:id()/edit', '/projects/:id/edit'],
-    ['/files/:name.:ext', '/files/:name.:ext'],
-    ['/files/:name-:version?', '/files/:name-{:version}'],
-    ['/a\\:b/(x)', '/a\\:b/\\(x\\)'],
-    ['/re/:id([a-z]+(?:-[a-z]+)*)', '/re/:id'],
-  ])('%s → %s', (path, template) => {
-    expect(toTemplate(path)).toBe(template)
-    expect(() => createAnonymizer({ routes: [template] })).not.toThrow()
+describe('page views', () => {
+  it('one for the initial navigation, after isReady(), with the leaf template as the route', async () => {
+    const { pages, routes } = await start('/nc/p_8f2k?sort=name#top')
+    expect(pages()).toEqual([[{ pathname: '/nc/p_8f2k', search: '?sort=name#top', hash: '#/nc/p_8f2k?sort=name#top' }, { route: '/nc/:project_id', name: undefined }]])
+    // the whole table, read from router.getRoutes(), reaches the tracker
+    expect(routes).toEqual(expect.arrayContaining(['/', '/nc/:project_id', '/nc/:project_id/table', '/nc/:project_id/table/:table_id', '/settings{/:tab}', '/preferences{/:tab}', '{/*pathMatch}']))
   })
 
-  it('refuses what vue-router refuses', () => {
-    expect(() => toTemplate('/a/:')).toThrow('a parameter with no name')
-    expect(() => toTemplate('/a/:id(\\d+')).toThrow('an unclosed "("')
-  })
-
-  it('every converted template matches the URLs vue-router resolves to its record', () => {
-    const segment = fc.constantFrom('nc', 'table', 'users', ':id', ':id(\\d+)', ':slug?', ':rest+', ':rest*', ':key()', ':a.:b')
-    const path = fc
-      .array(segment, { minLength: 1, maxLength: 4 })
-      .map(parts => parts.map((p, i) => p.replace(/:(id|slug|rest|key|a|b)/g, `:$1${i}`)).join('/'))
-      .map(p => '/' + p)
-      .filter(p => !/[+*]\/./.test(p))
-    const url = fc.array(fc.constantFrom('nc', 'table', 'users', '42', 'x.y', 'NC', 'p_8f2k'), { maxLength: 5 }).map(parts => '/' + parts.join('/'))
-    fc.assert(
-      fc.property(fc.uniqueArray(path, { minLength: 1, maxLength: 6 }), fc.array(url, { minLength: 1, maxLength: 8 }), (paths, urls) => {
-        const router = createRouter({ history: createMemoryHistory(), routes: paths.map(p => ({ path: p, component: View })) })
-        for (const u of urls) {
-          const leaf = router.resolve(u).matched.at(-1)
-          if (!leaf) continue
-          const template = toTemplate(leaf.path)
-          expect([u, createAnonymizer({ routes: [template], unmatched: 'drop' }).anonymize(u)]).toEqual([u, template])
-        }
-      }),
-      { numRuns: 1_000 },
-    )
-  })
-})
-
-describe('navigation', () => {
-  it('one page view for the initial navigation, with the leaf template as the route', async () => {
-    const { pages, routes } = await start('/nc/p_8f2k')
-    expect(pages()).toEqual([['/nc/p_8f2k', { route: '/nc/:project_id', name: undefined }]])
-    expect(routes).toContain('/nc/:project_id/table/:table_id')
-    expect(routes).toContain('{/*pathMatch}')
-  })
-
-  it('one page view per successful navigation; nested routes use the leaf record', async () => {
+  it('one per successful navigation; nested routes report their leaf record, and meta.telemetry.name', async () => {
     const { router, pages } = await start('/')
     await router.push('/nc/p1/table')
     await router.push('/nc/p1/table/42')
     expect(pages().slice(1)).toEqual([
-      ['/nc/p1/table', { route: '/nc/:project_id/table', name: undefined }],
-      ['/nc/p1/table/42', { route: '/nc/:project_id/table/:table_id', name: 'table' }],
+      [{ pathname: '/nc/p1/table', search: '', hash: '#/nc/p1/table' }, { route: '/nc/:project_id/table', name: undefined }],
+      [{ pathname: '/nc/p1/table/42', search: '', hash: '#/nc/p1/table/42' }, { route: '/nc/:project_id/table/:table_id', name: 'table' }],
     ])
   })
 
   it('none for aborted, cancelled or duplicated navigations', async () => {
-    const { router, pages } = await start('/nc/p1')
+    const { router, urls } = await start('/nc/p1')
     await router.push('/guarded')
     await router.push('/nc/p1')
     const slow = router.push('/slow')
     await router.push('/nc/p2')
     await slow
-    expect(pages().map(([url]) => url)).toEqual(['/nc/p1', '/nc/p2'])
+    expect(urls()).toEqual(['/nc/p1', '/nc/p2'])
   })
 
-  it('a redirect records only its final target', async () => {
+  it('a redirect, by the route record or by a guard, records only its final target', async () => {
     const { router, pages } = await start('/')
     await router.push('/old/p9')
-    expect(pages().slice(1)).toEqual([['/nc/p9', { route: '/nc/:project_id', name: undefined }]])
+    await router.push('/login-first')
+    expect(pages().slice(1)).toEqual([
+      [{ pathname: '/nc/p9', search: '', hash: '#/nc/p9' }, { route: '/nc/:project_id', name: undefined }],
+      [{ pathname: '/nc/welcome', search: '', hash: '#/nc/welcome' }, { route: '/nc/:project_id', name: undefined }],
+    ])
   })
 
   it('none for a query-only or hash-only change, unless trackQueryChanges', async () => {
     const quiet = await start('/nc/p1')
     await quiet.router.push('/nc/p1?sort=name')
     await quiet.router.push('/nc/p1?sort=name#row-3')
-    expect(quiet.pages()).toHaveLength(1)
+    await quiet.router.push('/nc/p2?sort=name#row-3')
+    expect(quiet.urls()).toEqual(['/nc/p1', '/nc/p2?sort=name#row-3'])
     const loud = await start('/nc/p1', { trackQueryChanges: true })
     await loud.router.push('/nc/p1?sort=name')
-    expect(loud.pages()).toHaveLength(2)
+    await loud.router.push('/nc/p1?sort=name#row-3')
+    expect(loud.urls()).toEqual(['/nc/p1', '/nc/p1?sort=name', '/nc/p1?sort=name#row-3'])
   })
 
-  it('back and forward count like any navigation', async () => {
-    const { router, pages } = await start('/nc/p1')
+  it('back and forward (popstate, with createWebHistory) count like any navigation', async () => {
+    const router = createRouter({ history: createWebHistory(), routes: ROUTES })
+    const fake = fakeTracker()
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: fake.tracker }))
+    await router.push('/nc/p1')
     await router.push('/nc/p2')
-    router.back()
-    await new Promise(resolve => setTimeout(resolve, 10))
-    router.forward()
-    await new Promise(resolve => setTimeout(resolve, 10))
-    expect(pages().map(([url]) => url)).toEqual(['/nc/p1', '/nc/p2', '/nc/p1', '/nc/p2'])
+    let arrived = nextNavigation(router)
+    window.history.back()
+    await arrived
+    arrived = nextNavigation(router)
+    window.history.forward()
+    await arrived
+    expect(fake.pages().map(urlOf)).toEqual(['/nc/p1', '/nc/p2', '/nc/p1', '/nc/p2'])
   })
 
-  it('meta.telemetry: false records nothing; an alias reports its original template', async () => {
-    const { router, pages } = await start('/')
+  it('meta.telemetry: false records nothing, for the route and (as route meta is inherited) its children', async () => {
+    const { router, urls } = await start('/')
     await router.push('/private')
+    await router.push('/admin/users/alice')
+    await router.push('/admin/overview')
+    expect(urls()).toEqual(['/', '/admin/overview'])
+  })
+
+  it('an alias reports the template of the route it is an alias of', async () => {
+    const { router, pages } = await start('/')
     await router.push('/preferences/billing')
-    expect(pages().slice(1)).toEqual([['/preferences/billing', { route: '/settings{/:tab}', name: undefined }]])
+    expect(pages().at(-1)).toEqual([{ pathname: '/preferences/billing', search: '', hash: '#/preferences/billing' }, { route: '/settings{/:tab}', name: undefined }])
   })
 
-  it('routes added later with addRoute are learned', async () => {
-    const { router, pages, routes } = await start('/')
-    router.addRoute({ path: '/reports/:report_id', component: View })
-    await router.push('/reports/r_77')
-    expect(routes).toContain('/reports/:report_id')
-    expect(pages().at(-1)).toEqual(['/reports/r_77', { route: '/reports/:report_id', name: undefined }])
-  })
-
-  it('installed after the first navigation: records the current route once', async () => {
+  it('installed after the initial navigation: records the current route once', async () => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     router.push('/nc/p1')
     await router.isReady()
     const fake = fakeTracker()
     createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: fake.tracker }))
     await nextTick()
-    expect(fake.pages()).toEqual([['/nc/p1', { route: '/nc/:project_id', name: undefined }]])
+    await router.push('/nc/p2')
+    expect(fake.pages().map(urlOf)).toEqual(['/nc/p1', '/nc/p2'])
   })
 
-  it('explicit routes add templates, or override the template of a route', async () => {
-    const { router, pages, routes } = await start('/', { routes: { '/docs/:chapters+': '/docs/:book' } })
-    await router.push('/docs/a/b')
-    expect(pages().at(-1)).toEqual(['/docs/a/b', { route: '/docs/:book', name: undefined }])
-    expect(routes).toContain('/docs/:book')
+  it('a path starting with "//" is a path, not a host', async () => {
+    const { router, pages } = await start('/')
+    await router.push('//evil.example/x')
+    expect(pages().at(-1)).toEqual([{ pathname: '//evil.example/x', search: '', hash: '#//evil.example/x' }, { route: '{/*pathMatch}', name: undefined }])
+  })
+})
+
+describe('route table', () => {
+  it('routes added later with addRoute, at the top or as children, are learned on their first navigation', async () => {
+    const { router, pages, routes } = await start('/')
+    router.addRoute({ path: '/reports/:report_id', component: View })
+    router.addRoute('tables', { path: ':table_id/rows/:row_id', component: View })
+    await router.push('/reports/r_77')
+    await router.push('/nc/p1/table/t1/rows/9')
+    expect(routes).toEqual(expect.arrayContaining(['/reports/:report_id', '/nc/:project_id/table/:table_id/rows/:row_id']))
+    expect(pages().slice(1).map(([, options]) => options)).toEqual([
+      { route: '/reports/:report_id', name: undefined },
+      { route: '/nc/:project_id/table/:table_id/rows/:row_id', name: undefined },
+    ])
   })
 
-  it('a tracker that throws never breaks navigation', async () => {
+  it('reads getRoutes() once at install, and again only when a navigation reaches an unknown record', async () => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
-    const broken = { ...fakeTracker().tracker, page: () => { throw new Error('boom') }, addRoutes: () => { throw new Error('boom') } }
-    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: broken }))
+    const getRoutes = vi.spyOn(router, 'getRoutes')
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: fakeTracker().tracker }))
+    for (const path of ['/', '/nc/p1', '/nc/p1/table/1', '/settings', '/nc/p2', '/docs/a/b']) await router.push(path)
+    expect(getRoutes).toHaveBeenCalledTimes(1)
+    router.addRoute({ path: '/late', component: View })
+    await router.push('/late')
+    await router.push('/nc/p3')
+    expect(getRoutes).toHaveBeenCalledTimes(2)
+  })
+
+  it('explicit routes: a list adds templates; an object overrides the template of a route, by name or path', async () => {
+    const listed = await start('/', { routes: ['/legacy/:id'] })
+    expect(listed.routes).toContain('/legacy/:id')
+    const { router, pages, routes } = await start('/', { routes: { docs: '/docs/:book', '/nc/:project_id': '/nc/:project' } })
+    await router.push('/docs/a/b')
+    await router.push('/nc/p1')
+    expect(pages().slice(1).map(([, options]) => (options as { route: string }).route)).toEqual(['/docs/:book', '/nc/:project'])
+    expect(routes).not.toContain('/docs/*chapters')
+  })
+
+  it('a route the tracker refuses does not keep the others out', async () => {
+    const fake = fakeTracker()
+    const refusing = { ...fake.tracker, addRoutes: (added: readonly string[]) => (added.some(t => t.includes('bad')) ? (() => { throw new Error('refused') })() : fake.tracker.addRoutes(added)) }
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/bad/:x', component: View }, { path: '/good/:y', component: View }] })
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: refusing }))
+    expect(fake.routes).toEqual(['/good/:y'])
+  })
+})
+
+describe('never breaks the app', () => {
+  it('a tracker that throws everywhere: navigation, clicks and errors go on', async () => {
+    const boom = (): never => {
+      throw new Error('boom')
+    }
+    const broken: Tracker = { ...fakeTracker().tracker, page: boom, track: boom, error: boom, addRoutes: boom, destroy: boom }
+    const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
+    const handled = vi.fn()
+    const app = createApp(defineComponent({ render: () => h('button', { id: 'b', onClick: () => { throw new TypeError('x') } }, [h('i', { id: 'i' })]) }))
+    app.config.errorHandler = handled
+    const root = document.createElement('div')
+    app.use(router).use(createTelemetryPlugin({ router, tracker: broken, captureErrors: true }))
+    app.mount(root)
     await router.push('/nc/p1')
     await router.push('/nc/p2')
     expect(router.currentRoute.value.fullPath).toBe('/nc/p2')
+    root.querySelector('button')!.click()
+    expect(handled).toHaveBeenCalledTimes(1)
+    expect(() => app.unmount()).not.toThrow()
+  })
+})
+
+describe('lifecycle', () => {
+  it('unmounting stops page views; it destroys the tracker the plugin created, never one it was given', async () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
+    const given = fakeTracker()
+    const app = createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: given.tracker }))
+    app.mount(document.createElement('div'))
+    await router.push('/nc/p1')
+    app.unmount()
+    await router.push('/nc/p2')
+    expect(given.pages().map(urlOf)).toEqual(['/nc/p1'])
+    expect(given.calls.filter(([m]) => m === 'destroy')).toEqual([])
+    setup() // sendBeacon stubbed
+    const own = createTelemetryPlugin({ router: createRouter({ history: createMemoryHistory(), routes: ROUTES }), endpoint: '/t', app: { name: 'vue' } })
+    const second = createApp(View).use(own)
+    second.mount(document.createElement('div'))
+    expect(own.tracker.isEnabled()).toBe(true)
+    second.unmount()
+    expect(own.tracker.isEnabled()).toBe(false)
   })
 })
 
@@ -214,10 +278,20 @@ describe('components', () => {
     return { wrapper, ...fake }
   }
 
-  it('useTelemetry() returns the tracker inside setup()', async () => {
-    let seen: Tracker | undefined
-    const { tracker } = await mountWith(defineComponent({ setup: () => ((seen = useTelemetry()), () => h('div')) }))
-    expect(seen).toBe(tracker)
+  it('useTelemetry() returns the tracker inside setup(), as does this.$telemetry', async () => {
+    let injected: Tracker | undefined
+    let global: unknown
+    const { tracker } = await mountWith(
+      defineComponent({
+        setup: () => ((injected = useTelemetry()), undefined),
+        mounted() {
+          global = this.$telemetry
+        },
+        render: () => h('div'),
+      }),
+    )
+    expect(injected).toBe(tracker)
+    expect(global).toBe(tracker)
   })
 
   it('useTelemetry() without the plugin says what is missing', () => {
@@ -226,24 +300,45 @@ describe('components', () => {
     expect(() => mount(Orphan)).toThrow('[spa-telemetry] useTelemetry() found no tracker: install createTelemetryPlugin() first')
   })
 
-  it('v-track records clicks and submits with static props, never the text or values', async () => {
+  it('useTelemetry() outside a browser (SSR without the plugin) returns an inert tracker', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    vi.stubGlobal('window', undefined)
+    const tracker = useTelemetry()
+    vi.unstubAllGlobals()
+    expect(tracker.isEnabled()).toBe(false)
+    expect(() => tracker.track('x')).not.toThrow()
+  })
+
+  it('v-track records clicks and submits with static props; never the text, attributes or values', async () => {
     const Form = defineComponent({
       data: () => ({ name: 'export_clicked' }),
       template: `
         <div>
-          <button id="export" v-track="name">alice@example.com</button>
+          <button id="export" v-track="name" title="alice@example.com">alice@example.com</button>
           <form id="form" v-track:submit="{ name: 'table_created', props: { kind: 'grid' } }" @submit.prevent>
             <input value="alice@example.com" />
           </form>
         </div>`,
     })
-    const { wrapper, tracks } = await mountWith(Form)
+    const { wrapper, tracks, calls } = await mountWith(Form)
     await wrapper.find('#export').trigger('click')
     await wrapper.find('#form').trigger('submit')
     await wrapper.setData({ name: 'export_again' })
     await wrapper.find('#export').trigger('click')
     expect(tracks()).toEqual([['export_clicked'], ['table_created', { kind: 'grid' }], ['export_again']])
+    expect(JSON.stringify(calls)).not.toContain('alice')
     wrapper.unmount()
+  })
+
+  it('v-track with a dynamic argument moves its listener to the new event', async () => {
+    const Dynamic = defineComponent({ data: () => ({ event: 'click' }), template: `<i v-track:[event]="'toggled'" />` })
+    const { wrapper, tracks } = await mountWith(Dynamic)
+    const el = wrapper.find('i').element
+    el.dispatchEvent(new Event('click'))
+    await wrapper.setData({ event: 'dblclick' })
+    el.dispatchEvent(new Event('click'))
+    el.dispatchEvent(new Event('dblclick'))
+    expect(tracks()).toEqual([['toggled'], ['toggled']])
   })
 
   it('v-track listeners are removed on unmount', async () => {
@@ -255,7 +350,7 @@ describe('components', () => {
     expect(tracks()).toEqual([['x']])
   })
 
-  it('captureErrors chains the app error handler and records the constructor name only', async () => {
+  it('captureErrors chains the app error handler and records the error itself', async () => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     const fake = fakeTracker()
     const previous = vi.fn()
@@ -266,28 +361,84 @@ describe('components', () => {
     expect(fake.calls.filter(([m]) => m === 'error').map(([, e]) => (e as Error).constructor.name)).toEqual(['RangeError'])
     expect(previous).toHaveBeenCalledTimes(1)
   })
+
+  it('captureErrors with no handler before it logs the error as Vue would', async () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
+    const fake = fakeTracker()
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const app = createApp(defineComponent({ setup: () => () => { throw new TypeError('x') } }))
+    app.use(router).use(createTelemetryPlugin({ router, tracker: fake.tracker, captureErrors: true }))
+    app.mount(document.createElement('div'))
+    expect(fake.calls.filter(([m]) => m === 'error')).toHaveLength(1)
+    expect(logged).toHaveBeenCalledWith(expect.any(TypeError))
+  })
 })
 
 describe('with the real tracker', () => {
-  it('sends templates, never the ids in the URL', async () => {
+  it('sends templates, never the ids in the URL; from is the previous template', async () => {
     vi.useFakeTimers()
     const { sent } = setup()
-    const router: Router = createRouter({ history: createWebHistory(), routes: ROUTES })
+    const router = createRouter({ history: createWebHistory(), routes: ROUTES })
     const plugin = createTelemetryPlugin({ router, endpoint: '/telemetry', app: { name: 'vue' } })
     createApp(View).use(router).use(plugin)
     await router.push('/nc/p_8f2k?q=alice')
     await router.push('/nc/p_8f2k/table/123456')
+    await router.push('/private')
     await router.push('/unknown/alice@example.com')
     plugin.tracker.flush()
     await vi.runAllTimersAsync()
     vi.useRealTimers()
-    const events = sent.flatMap(s => s.payload.events)
-    expect(events.map(e => [e.path, e.from, e.name])).toEqual([
+    expect(sent.flatMap(s => s.payload.events).map(e => [e.path, e.from, e.name])).toEqual([
       ['/nc/:project_id', undefined, undefined],
       ['/nc/:project_id/table/:table_id', '/nc/:project_id', 'table'],
       ['{/*pathMatch}', '/nc/:project_id/table/:table_id', undefined],
     ])
     expect(sent.map(s => s.body).join('')).not.toMatch(/p_8f2k|alice|123456/)
+    plugin.tracker.destroy()
+  })
+
+  it('a route whose template the anonymizer refuses is masked; the others keep their templates', async () => {
+    vi.useFakeTimers()
+    const { tracker, events } = setup()
+    // "/x/:a:b" is a fine vue-router path, but path-to-regexp needs text between two parameters
+    const routes = [{ path: '/x/:a:b', component: View }, { path: '/nc/:project_id', component: View }]
+    const router = createRouter({ history: createMemoryHistory(), routes })
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker }))
+    await router.push('/x/secret')
+    await router.push('/nc/p1')
+    tracker.flush()
+    await vi.runAllTimersAsync()
+    vi.useRealTimers()
+    // "x" is static in no template the table holds, so it is masked too
+    expect(events().map(e => e.path)).toEqual(['/*/*', '/nc/:project_id'])
+  })
+
+  it('hash routing (createWebHashHistory) with a hash: true tracker keeps the allowed query and masks unknown paths', async () => {
+    vi.useFakeTimers()
+    const { tracker, events } = setup({ hash: true, keepQuery: { tab: ['grid'] } })
+    const routes = [{ path: '/x/:a:b', component: View }, { path: '/nc/:project_id', component: View }]
+    const router = createRouter({ history: createWebHashHistory(), routes })
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker }))
+    await router.push('/nc/p1?tab=grid&q=alice')
+    await router.push('/x/alice')
+    tracker.flush()
+    await vi.runAllTimersAsync()
+    vi.useRealTimers()
+    expect(events().map(e => e.path)).toEqual(['/nc/:project_id?tab=grid', '/*/*'])
+  })
+
+  it('captureErrors on a tracker the plugin creates also records uncaught errors', async () => {
+    vi.useFakeTimers()
+    const { sent } = setup()
+    const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
+    const plugin = createTelemetryPlugin({ router, endpoint: '/telemetry', app: { name: 'vue' }, captureErrors: true })
+    createApp(View).use(router).use(plugin)
+    await router.push('/nc/p1')
+    window.dispatchEvent(new ErrorEvent('error', { error: new SyntaxError('alice') }))
+    plugin.tracker.flush()
+    await vi.runAllTimersAsync()
+    vi.useRealTimers()
+    expect(sent.flatMap(s => s.payload.events).filter(e => e.type === 'error')).toEqual([expect.objectContaining({ name: 'SyntaxError', path: '/nc/:project_id' })])
     plugin.tracker.destroy()
   })
 })
@@ -297,36 +448,20 @@ describe('setup errors', () => {
     [{ router: undefined }, '[spa-telemetry] router is undefined: expected a vue-router Router'],
     [{ router: {} }, '[spa-telemetry] router is an object: expected a vue-router Router'],
     [{ tracker: 'x' }, '[spa-telemetry] tracker is "x": expected a tracker from createTracker()'],
+    [{ tracker: null }, '[spa-telemetry] tracker is null: expected a tracker from createTracker()'],
     [{ trackQueryChanges: 'yes' }, '[spa-telemetry] trackQueryChanges is "yes": expected true or false'],
+    [{ captureErrors: 1 }, '[spa-telemetry] captureErrors is 1: expected true or false'],
     [{ routes: { a: 1 } }, '[spa-telemetry] routes is an object: expected a list of templates'],
+    [{ routes: '/a' }, '[spa-telemetry] routes is "/a": expected a list of templates'],
     [{ tracker: undefined, endpoint: '/t', app: { name: 'a' }, routes: ['/bad/:'] }, '[spa-telemetry] routes[0] "/bad/:" is not a valid path template'],
     [{ tracker: undefined, endpoint: 'x', app: { name: 'a' } }, '[spa-telemetry] endpoint is "x"'],
+    [{ tracker: undefined, endpoint: '/t', app: { name: 'a' }, sendNow: true }, '[spa-telemetry] unknown option "sendNow"'],
   ])('%j', (options, message) => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     expect(() => createTelemetryPlugin({ router, tracker: fakeTracker().tracker, ...options } as never)).toThrow(message)
   })
-})
 
-describe('lifecycle', () => {
-  it('unmounting the app destroys the tracker the plugin created, never one it was given', async () => {
-    const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
-    const given = fakeTracker()
-    const app = createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: given.tracker }))
-    app.mount(document.createElement('div'))
-    app.unmount()
-    expect(given.calls.filter(([m]) => m === 'destroy')).toEqual([])
-    const own = createTelemetryPlugin({ router: createRouter({ history: createMemoryHistory(), routes: ROUTES }), endpoint: '/t', app: { name: 'vue' } })
-    const second = createApp(View).use(own)
-    second.mount(document.createElement('div'))
-    second.unmount()
-    expect(own.tracker.isEnabled()).toBe(false)
-  })
-
-  it('a route the tracker refuses does not keep the others out', async () => {
-    const fake = fakeTracker()
-    const refusing = { ...fake.tracker, addRoutes: (added: readonly string[]) => (added.some(t => t.includes('bad')) ? (() => { throw new Error('refused') })() : fake.tracker.addRoutes(added)) }
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/bad/:x', component: View }, { path: '/good/:y', component: View }] })
-    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: refusing }))
-    expect(fake.routes).toEqual(['/good/:y'])
+  it('options that are not an object', () => {
+    expect(() => createTelemetryPlugin(undefined as never)).toThrow('[spa-telemetry] options is undefined: expected an object like { router, tracker }')
   })
 })
