@@ -1,9 +1,10 @@
 /**
- * `spa-telemetry/nuxt`: the Vue plugin for Nuxt 3 and 4, as a client plugin
- * configured by runtime config, so the endpoint and an off switch can be set
- * by environment variables at deploy time.
+ * `spa-telemetry/nuxt`: the Vue plugin as a Nuxt 3 and 4 plugin, configured
+ * by runtime config, so that the endpoint and an off switch can be set by
+ * environment variables at deploy time.
  */
-import type { Tracker } from 'spa-telemetry'
+import { createTracker } from 'spa-telemetry'
+import type { Tracker, TrackerOptions } from 'spa-telemetry'
 import { createTelemetryPlugin } from 'spa-telemetry/vue'
 import type { AppLike, RouterLike, TelemetryPluginOptions } from 'spa-telemetry/vue'
 
@@ -13,51 +14,61 @@ import type { AppLike, RouterLike, TelemetryPluginOptions } from 'spa-telemetry/
  */
 export interface NuxtTelemetryConfig {
   endpoint?: string
-  disabled?: boolean | string
+  /** `true` (or `"true"`, `1`) turns tracking off, like NocoDB's `NC_DISABLE_TELE`. */
+  disabled?: boolean | string | number
 }
 
-/** The parts of the Nuxt app the plugin uses. */
+/** The parts of the Nuxt app (the argument of a Nuxt plugin) this plugin uses. */
 export interface NuxtAppLike {
   vueApp: AppLike & { use(plugin: object): unknown }
   $router: RouterLike
   $config?: { public?: { telemetry?: NuxtTelemetryConfig } }
+  hook?(name: 'vue:error', callback: (error: unknown) => void): unknown
 }
 
-/** Everything the Vue plugin takes but the router, which comes from Nuxt. `endpoint` may come from runtime config. */
+/** The Vue plugin's options but `router` and `tracker` (Nuxt has them); `endpoint` may come from runtime config. */
 export type NuxtTelemetryOptions = Omit<TelemetryPluginOptions, 'router' | 'tracker' | 'endpoint'> & { endpoint?: string }
 
 /**
- * Defines the Nuxt plugin for `plugins/telemetry.client.ts` (or
- * `plugins/telemetry.ts`): on the client it installs the Vue plugin on
- * Nuxt's router and provides the tracker as `$telemetry` (also
- * `useTelemetry()`); on the server it only declares `v-track`, which renders
- * nothing there.
- * `runtimeConfig.public.telemetry.endpoint` overrides `endpoint`, and
- * `disabled: true` turns tracking off like `NC_DISABLE_TELE`.
+ * Defines the Nuxt plugin. In the browser it creates the tracker, installs
+ * the Vue plugin on Nuxt's router (so `pages/projects/[id].vue` is reported
+ * as `/projects/:id`) and provides the tracker as `$telemetry` and to
+ * `useTelemetry()`. On the server it only declares `v-track`, which renders
+ * nothing there, so the file may be `plugins/telemetry.ts`: server-rendered
+ * pages may then use `v-track`. `runtimeConfig.public.telemetry.endpoint`
+ * overrides `endpoint`; `disabled: true` turns tracking off.
+ * `captureErrors` records component errors through Nuxt's `vue:error` hook.
  *
  * @example
  * ```ts
- * // plugins/telemetry.client.ts
+ * // plugins/telemetry.ts
  * import { defineTelemetryNuxtPlugin } from 'spa-telemetry/nuxt'
- * export default defineTelemetryNuxtPlugin({ endpoint: '/telemetry', app: { name: 'shop' } })
+ *
+ * export default defineNuxtPlugin(defineTelemetryNuxtPlugin({ app: { name: 'shop', version: '1.4.0' } }))
  * ```
  */
 export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
-  if (!options || typeof options !== 'object') throw new Error(`[spa-telemetry] options is ${String(options)}: expected an object like { app: { name: "shop" } }`)
+  if (!options || typeof options !== 'object') {
+    throw new Error(`[spa-telemetry] options is ${JSON.stringify(options) ?? options}: expected an object like { app: { name: "shop" } }`)
+  }
   return (nuxtApp: NuxtAppLike): { provide: { telemetry: Tracker } } | undefined => {
     if (typeof window === 'undefined') {
-      nuxtApp.vueApp.directive('track', { getSSRProps: () => ({}) })
+      // Vue's server renderer asks a directive for SSR props: this one has none
+      nuxtApp.vueApp.directive('track', {})
       return undefined
     }
+    const { routes, trackQueryChanges, captureErrors, ...trackerOptions } = options
     const config = nuxtApp.$config?.public?.telemetry || {}
-    const disabled = config.disabled === true || config.disabled === 'true'
-    const plugin = createTelemetryPlugin({
-      ...options,
-      endpoint: config.endpoint || options.endpoint,
-      enabled: disabled ? false : options.enabled,
-      router: nuxtApp.$router,
-    } as TelemetryPluginOptions)
-    nuxtApp.vueApp.use(plugin)
-    return { provide: { telemetry: plugin.tracker } }
+    const disabled = /^(true|1)$/.test(String(config.disabled))
+    const tracker = createTracker({
+      ...trackerOptions,
+      endpoint: config.endpoint || trackerOptions.endpoint,
+      enabled: disabled ? false : trackerOptions.enabled,
+      captureErrors,
+    } as TrackerOptions)
+    // Nuxt's own errorHandler must stay as Nuxt manages it: errors come through its hook instead
+    if (captureErrors) nuxtApp.hook?.('vue:error', error => tracker.error(error))
+    nuxtApp.vueApp.use(createTelemetryPlugin({ router: nuxtApp.$router, tracker, routes, trackQueryChanges }))
+    return { provide: { telemetry: tracker } }
   }
 }

@@ -1,12 +1,14 @@
 /**
- * The Nuxt adapter on a real Nuxt 4 app (test/fixtures/nuxt), built here,
- * served by Nitro on 127.0.0.1 and driven in Debian's Chromium.
+ * The Nuxt adapter on a real Nuxt 4 app (test/fixtures/nuxt), built here
+ * (a fresh clone has no build), served by Nitro on 127.0.0.1 with runtime
+ * config from environment variables, and driven in Debian's Chromium.
+ * Everything is checked at a local collector.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 
 import { launch, startServer } from './harness.js'
 import type { TestServer } from './harness.js'
@@ -14,15 +16,18 @@ import type { TestServer } from './harness.js'
 const FIXTURE = 'test/fixtures/nuxt'
 let browser: Browser
 let collector: TestServer
+let buildOutput = ''
 const servers: ChildProcess[] = []
 
-const run = (args: string[], env: Record<string, string> = {}): Promise<void> =>
+/** Runs a Node script to its end; resolves to what it printed (at the log level of a build outside tests). */
+const run = (args: string[]): Promise<string> =>
   new Promise((resolve, reject) => {
     let output = ''
-    const child = spawn(process.execPath, args, { env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1', ...env } })
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST|TEST$)/.test(key)))
+    const child = spawn(process.execPath, args, { env: { ...env, NODE_ENV: 'production', NUXT_TELEMETRY_DISABLED: '1' } })
     child.stdout.on('data', chunk => (output += chunk))
     child.stderr.on('data', chunk => (output += chunk))
-    child.on('exit', code => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with ${code}:\n${output.slice(-3000)}`))))
+    child.on('exit', code => (code === 0 ? resolve(output) : reject(new Error(`${args.join(' ')} exited with ${code}:\n${output.slice(-3000)}`))))
   })
 
 const freePort = (): Promise<number> =>
@@ -53,10 +58,20 @@ const serve = async (env: Record<string, string>): Promise<string> => {
   throw new Error('the Nuxt server did not start')
 }
 
+/** Opens `url` in a new page and waits until the app is hydrated (v-track bound, router hooked). */
+const open = async (url: string): Promise<[Page, string[]]> => {
+  const page = await (await browser.newContext()).newPage()
+  const errors: string[] = []
+  page.on('pageerror', error => errors.push(error.message))
+  await page.goto(url)
+  await page.waitForSelector('html[data-hydrated]')
+  return [page, errors]
+}
+
 beforeAll(async () => {
-  ;[browser, collector] = await Promise.all([launch(), startServer(), run(['node_modules/@nuxt/cli/bin/nuxi.mjs', 'build', FIXTURE])]).then(
-    ([b, c]) => [b, c] as const,
-  )
+  const started = Date.now()
+  ;[browser, collector, buildOutput] = await Promise.all([launch(), startServer(), run(['node_modules/@nuxt/cli/bin/nuxi.mjs', 'build', FIXTURE])])
+  console.info(`nuxt build: ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }, 120_000)
 afterAll(async () => {
   for (const server of servers) server.kill()
@@ -65,53 +80,56 @@ afterAll(async () => {
 })
 
 describe('Nuxt 4', () => {
-  it('renders on the server without touching the browser, with the real id in the HTML', async () => {
+  it('builds without warnings about the plugin', () => {
+    expect(buildOutput).toContain('You can preview this build')
+    expect(buildOutput).not.toMatch(/not wrapped in `?defineNuxtPlugin|telemetry\.ts.*(warn|error)/i)
+  })
+
+  it('renders on the server without touching the browser: pages with v-track and useTelemetry() come back whole', async () => {
     const origin = await serve({ NUXT_PUBLIC_TELEMETRY_ENDPOINT: `${collector.origin}/collect/ssr` })
     const response = await fetch(`${origin}/projects/p_canary_8f2k`)
     expect(response.status).toBe(200)
     const html = await response.text()
     expect(html).toContain('Project p_canary_8f2k')
     expect(html).toContain('id="export"')
+    for (const path of ['/', '/private']) expect((await fetch(origin + path)).status).toBe(200)
+    expect(collector.received('ssr')).toEqual([])
   })
 
-  it('a dynamic route reaches the collector as /projects/:id, with v-track and from', async () => {
+  it('a dynamic route reaches the collector as /projects/:id, with v-track, errors, from, and no excluded page', async () => {
     const tag = 'nuxt-on'
     const origin = await serve({ NUXT_PUBLIC_TELEMETRY_ENDPOINT: `${collector.origin}/collect/${tag}` })
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('pageerror', error => errors.push(error.message))
-    await page.goto(`${origin}/projects/p_canary_8f2k?token=p_canary_query`)
-    await page.waitForFunction(() => document.querySelector('#project')?.textContent?.includes('p_canary_8f2k'))
-    await page.waitForTimeout(200) // hydration done: v-track is bound
+    const [page, errors] = await open(`${origin}/projects/p_canary_8f2k?token=p_canary_query`)
     await page.click('#export')
+    await page.click('#crash')
+    // the error is recorded, and the app goes on: no error page
+    expect(await page.textContent('#project')).toBe('Project p_canary_8f2k')
+    await page.click('#private')
+    await page.waitForSelector('#private')
     await page.click('#home')
     await page.waitForURL(`${origin}/`)
     await page.close()
-    await collector.waitFor(() => collector.events(tag).length >= 3, 4000)
-    expect(collector.events(tag).map(e => [e.type, e.path ?? e.name, e.from])).toEqual([
+    await collector.waitFor(() => collector.events(tag).length >= 4, 4000)
+    expect(collector.events(tag).map(e => [e.type, e.path ?? e.name, e.type === 'error' ? e.name : e.from])).toEqual([
       ['page', '/projects/:id', undefined],
       ['track', 'export_clicked', undefined],
+      ['error', '/projects/:id', 'TypeError'],
       ['page', '/', '/projects/:id'],
     ])
     expect(collector.received(tag).map(r => r.body).join('')).not.toContain('p_canary')
+    // Vue handled (logged) the click handler's error; nothing went uncaught
     expect(errors).toEqual([])
-    await context.close()
   })
 
   it('NUXT_PUBLIC_TELEMETRY_DISABLED=true: nothing is sent or stored', async () => {
     const tag = 'nuxt-off'
     const origin = await serve({ NUXT_PUBLIC_TELEMETRY_ENDPOINT: `${collector.origin}/collect/${tag}`, NUXT_PUBLIC_TELEMETRY_DISABLED: 'true' })
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    await page.goto(`${origin}/projects/p_canary_8f2k`)
-    await page.waitForSelector('#project')
-    await page.waitForTimeout(200)
+    const [page] = await open(`${origin}/projects/p_canary_8f2k`)
     await page.click('#export')
+    await page.click('#flush')
     expect(await page.evaluate(() => localStorage.length)).toBe(0)
     await page.close()
     await new Promise(resolve => setTimeout(resolve, 800))
     expect(collector.received(tag)).toHaveLength(0)
-    await context.close()
   })
 })
