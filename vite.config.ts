@@ -42,7 +42,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'jsdom',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/browser/**', 'test/node/**'],
+          exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**'],
         },
       },
       {
