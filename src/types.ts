@@ -59,29 +59,66 @@ export interface PageOptions {
   name?: string
 }
 
+/** What `createTracker()` returns. At run time no method throws into the app; only `addRoutes` refuses a bad template, as setup does. */
 export interface Tracker {
-  /** Records a page view of `location` (default: the current location), anonymized. */
+  /**
+   * Records a page view of `location` (default: the current location), anonymized.
+   * @example tracker.page() // or tracker.page('/nc/p_8f2k') → path '/nc/:project_id'
+   */
   page(location?: LocationLike, options?: PageOptions): void
-  /** Records a named action with primitive props. */
+  /**
+   * Records a named action with primitive props (other values are dropped and counted).
+   * @example tracker.track('export_clicked', { format: 'csv', rows: 120 })
+   */
   track(name: string, props?: Record<string, PropValue>): void
-  /** Records a Redux-style action type on the current page. */
+  /**
+   * Records a Redux-style action type on the current page.
+   * @example tracker.action('tables/create/fulfilled')
+   */
   action(type: string): void
-  /** Records an error by its constructor name only. */
+  /**
+   * Records an error by its constructor name only, never its message or stack.
+   * @example tracker.error(new TypeError('alice@example.com')) // → { type: 'error', name: 'TypeError' }
+   */
   error(error: unknown): void
-  /** Sends what is queued now. */
+  /**
+   * Sends what is queued now.
+   * @example button.onclick = () => tracker.flush()
+   */
   flush(): void
-  /** The user agrees: tracking starts (and the choice is kept). */
+  /**
+   * The user agrees: tracking starts (and the choice is kept).
+   * @example acceptButton.onclick = () => tracker.optIn()
+   */
   optIn(): void
-  /** The user refuses: the queue and stored data are cleared at once. */
+  /**
+   * The user refuses: the queue and stored data are cleared at once, timers stop.
+   * @example toggle.onchange = () => (toggle.checked ? tracker.optIn() : tracker.optOut())
+   */
   optOut(): void
-  /** Whether events are recorded and sent right now. */
+  /**
+   * Whether events are recorded and sent right now (consent, `enabled`, DNT and GPC).
+   * @example toggle.checked = tracker.isEnabled()
+   */
   isEnabled(): boolean
-  /** What a URL is sent as: its template, the masked path, or `null` (dropped). */
+  /**
+   * What a URL is sent as: its template, the masked path, or `null` (dropped).
+   * @example tracker.anonymize('/nc/p_8f2k?q=alice') // '/nc/:project_id'
+   */
   anonymize(location: LocationLike): string | null
-  /** Adds route templates (a router's `addRoute`). */
+  /**
+   * Adds route templates (a router's `addRoute`); a bad template throws, as at setup.
+   * @example tracker.addRoutes(['/reports/:report_id'])
+   */
   addRoutes(routes: readonly string[]): void
-  /** A plain-language disclosure of what is collected and how to opt out. */
+  /**
+   * A plain-language disclosure of what is collected and how to opt out, from the actual options.
+   * @example privacyPage.textContent = tracker.describe()
+   */
   describe(): string
-  /** Sends what is queued and removes every listener and timer. */
+  /**
+   * Sends what is queued and removes every listener and timer; later calls do nothing.
+   * @example onBeforeUnmount(() => tracker.destroy())
+   */
   destroy(): void
 }
