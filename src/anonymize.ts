@@ -164,10 +164,12 @@ const toSegments = (flat: [Token, boolean][]): Segment[] => {
 const toEdge = ([parts, optional]: Segment): Omit<Edge, 'n'> => {
   const wildcard = parts.includes(1)
   if (wildcard && parts.some(p => p === 0)) throw Error('a wildcard can only share its segment with text')
+  const single = parts.length === 1
+  // a required static segment is a child in a map, never tested by a pattern
+  if (single && !optional && typeof parts[0] === 'string') return { k: 0, x: parts[0], m: undefined, w: false }
   // path-to-regexp locks a parameter to the shortest value the next text follows; for a yes/no
   // match within one segment that is the same as any value, since the next parameter absorbs the rest
   const source = parts.map(part => (typeof part === 'string' ? escapeRegExp(part) : part ? '[^]+' : '[^/]+')).join('')
-  const single = parts.length === 1
   return {
     k: wildcard ? 6 + +optional : (single ? (parts[0] ? 0 : 2) : 1) + (optional ? 3 : 0),
     x: single && typeof parts[0] === 'string' ? (parts[0] as string) : source,
@@ -293,7 +295,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
   const statics = new Map<string, string>()
 
   /** Parses and checks a template: its output and the edges of each alternative. */
-  const compile = (template: string, name: string): [output: string, segments: Segment[][], paths: Omit<Edge, 'n'>[][]] => {
+  const compile = (template: string, name: () => string): [output: string, segments: Segment[][], paths: Omit<Edge, 'n'>[][]] => {
     try {
       if (!/^\{?\//.test(template)) throw Error('it must start with "/"')
       const { tokens } = parse(template)
@@ -305,7 +307,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
     } catch (error) {
       if (String(error).includes('[spa-telemetry]')) throw error
       const reason = String((error as Error).message).replace(/: \/.*|; visit.*/, '')
-      return fail(`${name} is not a valid path template: ${reason[0].toLowerCase() + reason.slice(1)}`)
+      return fail(`${name()} is not a valid path template: ${reason[0].toLowerCase() + reason.slice(1)}`)
     }
   }
 
@@ -313,8 +315,9 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
     outputs.set(template, output)
     for (const [[text, more]] of segments.flat()) {
       if (typeof text === 'string' && more === undefined) {
-        const known = statics.get(fold(text))
-        if (known === undefined || text < known) statics.set(fold(text), text)
+        const folded = fold(text)
+        const known = statics.get(folded)
+        if (known === undefined || text < known) statics.set(folded, text)
       }
     }
     for (const edges of paths) {
@@ -354,9 +357,9 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
     const seen = new Set<string>()
     // all or nothing: every template is checked before the table changes
     const compiled = routes.map((template, index) => {
-      const name = `routes[${index}] ${show(template)}`
-      if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
-      if (seen.has(template)) fail(`${name} is listed twice`)
+      const name = (): string => `routes[${index}] ${show(template)}`
+      if (typeof template !== 'string') fail(`${name()} is not a string: expected a path template like "/nc/:project_id"`)
+      if (seen.has(template)) fail(`${name()} is listed twice`)
       seen.add(template)
       // a template the table has already (a router adding a route again) is left as it is
       return outputs.has(template) ? undefined : compile(template, name)
