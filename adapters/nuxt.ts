@@ -21,7 +21,8 @@ export interface NuxtTelemetryConfig {
 /** The parts of the Nuxt app (the argument of a Nuxt plugin) this plugin uses. */
 export interface NuxtAppLike {
   vueApp: AppLike & { use(plugin: object): unknown }
-  $router: RouterLike
+  /** Nuxt's router, provided by its router plugin (Nuxt's own type of the app leaves it out). */
+  $router?: unknown
   $config?: { public?: { telemetry?: NuxtTelemetryConfig } }
   hook?(name: 'vue:error', callback: (error: unknown) => void): unknown
 }
@@ -68,7 +69,7 @@ export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
     } as TrackerOptions)
     // Nuxt's own errorHandler must stay as Nuxt manages it: errors come through its hook instead
     if (captureErrors) nuxtApp.hook?.('vue:error', error => tracker.error(error))
-    nuxtApp.vueApp.use(createTelemetryPlugin({ router: nuxtApp.$router, tracker, routes, trackQueryChanges }))
+    nuxtApp.vueApp.use(createTelemetryPlugin({ router: nuxtApp.$router as RouterLike, tracker, routes, trackQueryChanges }))
     return { provide: { telemetry: tracker } }
   }
 }
