@@ -1,0 +1,62 @@
+/**
+ * Every TypeScript block of the README type-checks, as a user would paste it:
+ * against the package's own entries and the real types of Vue, vue-router,
+ * Redux, Redux Toolkit and Nuxt. What a block uses but leaves to the reader
+ * (`App`, `router`, `reducer`, `tracker`) is declared for it.
+ */
+import { readFileSync } from 'node:fs'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+
+const readme = readFileSync('README.md', 'utf8')
+const blocks = [...readme.matchAll(/```ts\n([^]*?)```/g)].map(([, code]) => code)
+
+/** What a block may use without declaring it, and how it is declared. */
+const GIVEN: [name: string, declaration: string][] = [
+  ['App', "declare const App: import('vue').Component"],
+  ['router', "declare const router: import('vue-router').Router"],
+  ['reducer', 'declare const reducer: (state: number | undefined, action: { type: string }) => number'],
+  ['tracker', "declare const tracker: import('spa-telemetry').Tracker"],
+  ['defineNuxtPlugin', "import { defineNuxtPlugin } from 'nuxt/app'"],
+  ['defineNuxtConfig', "import { defineNuxtConfig } from 'nuxt/config'"],
+]
+
+/** A block as a module: the declarations it needs, then the block, line for line. */
+const toModule = (code: string): string => {
+  const given = GIVEN.filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !new RegExp(`(?:const|let)\\s+${name}\\b|import[^\\n]*\\b${name}\\b`).test(code))
+  return given.map(([, declaration]) => declaration).join('; ') + '\n' + code + '\nexport {}\n'
+}
+
+/** Type errors of the blocks, compiled together with the project's compiler options. */
+const typeErrors = (modules: string[]): string[] => {
+  const config = ts.getParsedCommandLineOfConfigFile('tsconfig.json', {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!
+  const files = new Map(modules.map((code, i) => [ts.sys.resolvePath(`test/readme-block-${i + 1}.ts`), code]))
+  const host = ts.createCompilerHost(config.options)
+  const read = host.readFile
+  host.readFile = name => files.get(ts.sys.resolvePath(name)) ?? read(name)
+  host.fileExists = name => files.has(ts.sys.resolvePath(name)) || ts.sys.fileExists(name)
+  const program = ts.createProgram([...files.keys()], { ...config.options, noUnusedLocals: false }, host)
+  return [...files.keys()].flatMap(name =>
+    ts.getPreEmitDiagnostics(program, program.getSourceFile(name)).map(d => {
+      const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0
+      return `${name.split('/').pop()}:${line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
+    }),
+  )
+}
+
+describe('README', () => {
+  it('has a TypeScript block for the core and every adapter', () => {
+    for (const entry of ["'spa-telemetry'", "'spa-telemetry/vue'", "'spa-telemetry/nuxt'", "'spa-telemetry/redux'", "'spa-telemetry/history'"]) {
+      expect(blocks.some(code => code.includes(`from ${entry}`)), entry).toBe(true)
+    }
+  })
+
+  it('every TypeScript block type-checks', () => {
+    expect(typeErrors(blocks.map(toModule))).toEqual([])
+  }, 60_000)
+
+  it('a block with a type error is caught (the check can fail)', () => {
+    const errors = typeErrors([toModule("import { createTracker } from 'spa-telemetry'\ncreateTracker({ endpoint: 42 })")])
+    expect(errors.join('\n')).toMatch(/readme-block-1\.ts:2: Type 'number' is not assignable to type 'string'/)
+  }, 60_000)
+})
