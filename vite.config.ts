@@ -59,6 +59,9 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
+          // a real browser, a real server, real timers: one retry, as Playwright's own CI
+          // default; a retried test is still reported as flaky in the output
+          retry: 1,
           testTimeout: 30_000,
           hookTimeout: 90_000,
           fileParallelism: false,
@@ -70,6 +73,7 @@ export default defineConfig({
           name: 'browser',
           environment: 'node',
           include: ['test/browser/**/*.test.ts'],
+          retry: 1,
           testTimeout: 30_000,
           hookTimeout: 60_000,
           fileParallelism: false,
