@@ -81,6 +81,9 @@ declare module 'vue' {
   }
 }
 
+/** What `useTelemetry()` returns during server rendering without the plugin; made at first use. */
+let inertTracker: Tracker | undefined
+
 /** The injection key of the tracker (`useTelemetry()` reads it). */
 export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
 
@@ -186,8 +189,8 @@ export const createTelemetryPlugin = (options: TelemetryPluginOptions): Telemetr
 export const useTelemetry = (): Tracker => {
   const tracker = inject<Tracker | undefined>(TELEMETRY_KEY, undefined)
   if (tracker) return tracker
-  // a tracker made outside a browser records and sends nothing
-  if (typeof window === 'undefined') return createTracker({ endpoint: '/', app: { name: 'ssr' } })
+  // a tracker made outside a browser records and sends nothing: one serves every render
+  if (typeof window === 'undefined') return (inertTracker ||= createTracker({ endpoint: '/', app: { name: 'ssr' } }))
   throw new Error('[spa-telemetry] useTelemetry() found no tracker: install createTelemetryPlugin() first')
 }
 

@@ -304,7 +304,10 @@ describe('components', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {})
     vi.stubGlobal('window', undefined)
     const tracker = useTelemetry()
+    const again = useTelemetry()
     vi.unstubAllGlobals()
+    // one inert tracker serves every render
+    expect(again).toBe(tracker)
     expect(tracker.isEnabled()).toBe(false)
     expect(() => tracker.track('x')).not.toThrow()
   })
