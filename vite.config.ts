@@ -11,6 +11,7 @@ export const entries = {
   nuxt: here('adapters/nuxt.ts'),
   redux: here('adapters/redux.ts'),
   history: here('adapters/history.ts'),
+  'react-router': here('adapters/react-router.ts'),
 }
 
 export default defineConfig({
@@ -18,7 +19,8 @@ export default defineConfig({
     // the package's own entries, from source: adapters import the core by its public name
     alias: [
       { find: /^spa-telemetry$/, replacement: here('src/index.ts') },
-      { find: /^spa-telemetry\/(vue|nuxt|redux|history)$/, replacement: here('adapters') + '/$1.ts' },
+      { find: /^spa-telemetry\/collector$/, replacement: here('collector/index.ts') },
+      { find: /^spa-telemetry\/(vue|nuxt|redux|history|react-router)$/, replacement: here('adapters') + '/$1.ts' },
     ],
   },
   build: {
@@ -30,7 +32,7 @@ export default defineConfig({
     lib: { entry: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))), formats: ['es'] },
     rollupOptions: {
       // dependencies stay imports; adapters import the core by its public name
-      external: [/^spa-telemetry(\/.*)?$/, /^nanoid/, /^path-to-regexp/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^#app/, /^#imports/],
+      external: [/^spa-telemetry(\/.*)?$/, /^nanoid/, /^path-to-regexp/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^react/, /^#app/, /^#imports/],
       output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
     },
   },
@@ -41,8 +43,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'jsdom',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**'],
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**', 'test/collector/**'],
         },
       },
       {
@@ -50,7 +52,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/node/**/*.test.ts'],
+          include: ['test/node/**/*.test.ts', 'test/collector/**/*.test.ts'],
         },
       },
       {
@@ -72,7 +74,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           environment: 'node',
-          include: ['test/browser/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'test/browser/**/*.test.tsx'],
           retry: 1,
           testTimeout: 30_000,
           hookTimeout: 60_000,

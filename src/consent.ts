@@ -1,4 +1,5 @@
 import type { SafeStorage } from './storage.js'
+import type { TrackerStatus } from './types.js'
 
 export interface ConsentOptions {
   mode: 'opt-out' | 'opt-in'
@@ -14,16 +15,16 @@ export interface Consent {
   allowed(): boolean
   /** The user's explicit choice, stored so it survives reloads. */
   choose(choice: 'in' | 'out'): void
-  /** Why tracking is off, in words, or `''` when it is on. */
-  reason(): string
+  /** Why tracking is off, or `''` when it is on. */
+  reason(): Exclude<TrackerStatus, 'on' | 'inactive'> | ''
 }
 
 /** Whether the browser sends Do Not Track or Global Privacy Control. */
-export const privacySignal = (): string => {
+export const privacySignal = (): 'do-not-track' | 'global-privacy-control' | '' => {
   const nav = typeof navigator === 'object' ? (navigator as Navigator & { globalPrivacyControl?: boolean }) : undefined
   if (!nav) return ''
-  if (nav.globalPrivacyControl === true) return 'Global Privacy Control'
-  return nav.doNotTrack === '1' || (window as { doNotTrack?: string }).doNotTrack === '1' ? 'Do Not Track' : ''
+  if (nav.globalPrivacyControl === true) return 'global-privacy-control'
+  return nav.doNotTrack === '1' || (window as { doNotTrack?: string }).doNotTrack === '1' ? 'do-not-track' : ''
 }
 
 /**
@@ -41,9 +42,9 @@ export const createConsent = (options: ConsentOptions): Consent => {
   const stored = storage.get(key)
   let choice = stored === 'in' || stored === 'out' ? stored : undefined
 
-  const reason = (): string => {
-    if (choice === 'out') return 'the user opted out'
-    if (mode === 'opt-in' && choice !== 'in') return 'waiting for opt-in'
+  const reason = (): ReturnType<Consent['reason']> => {
+    if (choice === 'out') return 'opted-out'
+    if (mode === 'opt-in' && choice !== 'in') return 'awaiting-consent'
     let on: unknown = enabled
     if (typeof enabled === 'function') {
       try {
@@ -53,9 +54,8 @@ export const createConsent = (options: ConsentOptions): Consent => {
         on = false
       }
     }
-    if (on !== true) return 'disabled by the app'
-    const signal = respectPrivacySignals && privacySignal()
-    return signal ? `the browser sends ${signal}` : ''
+    if (on !== true) return 'disabled'
+    return (respectPrivacySignals && privacySignal()) || ''
   }
 
   return {

@@ -1,17 +1,34 @@
-import type { TrackerOptions } from './types.js'
+import type { Tracker, TrackerStatus } from './types.js'
+
+/** Why tracking is off, in words. */
+const OFF: Record<Exclude<TrackerStatus, 'on'>, string> = {
+  'opted-out': 'you opted out',
+  'awaiting-consent': 'waiting for your consent',
+  disabled: 'disabled by the app',
+  'do-not-track': 'your browser sends Do Not Track',
+  'global-privacy-control': 'your browser sends Global Privacy Control',
+  inactive: 'not running in a browser',
+}
 
 /**
- * A plain-language disclosure of what the tracker with these options
- * collects, what it never collects, where it sends it and how to opt out:
- * for a privacy page or a settings screen.
+ * A plain-language disclosure of what this tracker collects, what it never
+ * collects, where it sends it, and whether and why tracking is off: for a
+ * privacy page or a settings screen. A separate import, so that apps that
+ * do not show it do not ship it.
  *
  * @example
  * ```ts
- * describe({ endpoint: '/telemetry', app: { name: 'console' } }, ['/nc/:project_id'], '')
+ * import { describeTracker } from 'spa-telemetry'
+ *
+ * privacyPage.textContent = describeTracker(tracker)
  * // 'console collects anonymous usage data …'
  * ```
  */
-export const describe = (options: TrackerOptions, routes: string[], off: string): string => {
+export const describeTracker = (tracker: Tracker): string => {
+  const { options } = tracker
+  const routes = tracker.routes()
+  const status = tracker.status()
+  const off = status === 'on' ? '' : OFF[status]
   const { app, endpoint, identity = 'persistent', heartbeatMs, captureErrors, keepQuery, instanceId } = options
   const hours = heartbeatMs && Math.round(heartbeatMs / 36e5)
   const list = (items: unknown[]): string => items.filter(Boolean).map(item => `- ${item}`).join('\n')

@@ -1,5 +1,6 @@
 export { createAnonymizer } from './anonymize.js'
 export type { Anonymizer, AnonymizerOptions, KeepQuery, LocationLike, Placeholder, Unmatched } from './anonymize.js'
 export { LIBRARY } from './payload.js'
+export { describeTracker } from './describe.js'
 export { createTracker } from './tracker.js'
-export type { PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions } from './types.js'
+export type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'

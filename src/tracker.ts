@@ -3,14 +3,13 @@ import { nanoid } from 'nanoid'
 import { createAnonymizer } from './anonymize.js'
 import type { LocationLike } from './anonymize.js'
 import { createConsent } from './consent.js'
-import { describe } from './describe.js'
 import { check, fail, show } from './errors.js'
 import { createIdentity } from './identity.js'
 import { toSchema1, toSegment } from './payload.js'
 import { byteSize, createQueue } from './queue.js'
 import { openStorage } from './storage.js'
 import { beacon, post } from './transport.js'
-import type { PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions } from './types.js'
+import type { PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
 
 /** Event names, action types and route names: short identifiers, never free text. */
 const NAME = /^[A-Za-z_$][\w$ .:/-]{0,63}$/
@@ -306,7 +305,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     if (destroyed) return
     const off = consent.reason()
     if (off) {
-      if (queue.size()) log(`cleared ${queue.size()} queued events: ${off}`)
+      if (queue.size()) log(`cleared ${queue.size()} queued events: tracking is off (${off})`)
       return queue.clear()
     }
     loadStored()
@@ -457,7 +456,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     optIn: guard('optIn', () => {
       if (destroyed) return
       consent.choose('in')
-      log(`opted in${consent.reason() ? ', but ' + consent.reason() : ''}`)
+      log(`opted in${consent.reason() ? ', but tracking is off: ' + consent.reason() : ''}`)
       startTimers()
     }),
     optOut: guard('optOut', () => {
@@ -477,7 +476,9 @@ export const createTracker = (options: TrackerOptions): Tracker => {
       anonymizer.addRoutes(routes)
       templates = undefined
     },
-    describe: guard('describe', () => describe(options, anonymizer.routes(), browser ? consent.reason() : 'not running in a browser'), ''),
+    status: guard('status', () => (destroyed ? 'inactive' : consent.reason() || 'on'), 'inactive' as TrackerStatus),
+    routes: guard('routes', anonymizer.routes, []),
+    options,
     destroy: guard('destroy', () => {
       if (destroyed) return
       flush(true)

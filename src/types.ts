@@ -53,11 +53,42 @@ export interface TelemetryEvent {
 
 /** Options of one page view. */
 export interface PageOptions {
-  /** A template of the route table that matched (a router's own match). */
-  route?: string
+  /**
+   * A template of the route table that matched (a router's own match), or
+   * `null` when the router matched no real route (a catch-all, a not-found
+   * page): the path is then treated as unmatched (masked, or dropped with
+   * `unmatched: 'drop'`).
+   */
+  route?: string | null
   /** A static name for the screen, like `'table'`. */
   name?: string
 }
+
+/** Options of one action. */
+export interface ActionOptions {
+  /**
+   * The app vouches for this type (the Redux middleware's `include` names it
+   * as a string): it is sent even if it does not follow the name grammar,
+   * within the schema's limits.
+   */
+  verbatim?: boolean
+}
+
+/**
+ * Whether the tracker records and sends right now, and if not, why:
+ * `'on'`; `'opted-out'` (the user, in this tab or another); `'awaiting-consent'`
+ * (opt-in mode before `optIn()`); `'disabled'` (the app's `enabled`);
+ * `'do-not-track'`, `'global-privacy-control'` (the browser's signals);
+ * `'inactive'` (destroyed, or not in a browser).
+ */
+export type TrackerStatus =
+  | 'on'
+  | 'opted-out'
+  | 'awaiting-consent'
+  | 'disabled'
+  | 'do-not-track'
+  | 'global-privacy-control'
+  | 'inactive'
 
 /** What `createTracker()` returns. At run time no method throws into the app; only `addRoutes` refuses a bad template, as setup does. */
 export interface Tracker {
@@ -75,7 +106,7 @@ export interface Tracker {
    * Records a Redux-style action type on the current page.
    * @example tracker.action('tables/create/fulfilled')
    */
-  action(type: string): void
+  action(type: string, options?: ActionOptions): void
   /**
    * Records an error by its constructor name only, never its message or stack.
    * @example tracker.error(new TypeError('alice@example.com')) // → { type: 'error', name: 'TypeError' }
@@ -112,10 +143,17 @@ export interface Tracker {
    */
   addRoutes(routes: readonly string[]): void
   /**
-   * A plain-language disclosure of what is collected and how to opt out, from the actual options.
-   * @example privacyPage.textContent = tracker.describe()
+   * Whether events are recorded and sent right now, and if not, why.
+   * @example if (tracker.status() === 'global-privacy-control') banner.textContent = 'Your browser asked us not to track you.'
    */
-  describe(): string
+  status(): TrackerStatus
+  /**
+   * The route templates in the anonymizer's table, in the order they were added.
+   * @example tracker.routes() // ['/nc/:project_id', '/nc/:project_id/table/:table_id']
+   */
+  routes(): string[]
+  /** The options the tracker was created with (read by `describeTracker`). */
+  readonly options: Readonly<TrackerOptions>
   /**
    * Sends what is queued and removes every listener and timer; later calls do nothing.
    * @example onBeforeUnmount(() => tracker.destroy())

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { createTracker } from '../src/index.js'
+import { createTracker, describeTracker } from '../src/index.js'
 import type { Tracker } from '../src/index.js'
 import { destroyAll, setup, setVisibility, useFakeBrowser } from './helpers.js'
 import type { Sent } from './helpers.js'
@@ -243,7 +243,8 @@ describe('lifecycle faults', () => {
       () => tracker.flush(),
       () => tracker.optIn(),
       () => tracker.optOut(),
-      () => tracker.describe(),
+      () => describeTracker(tracker),
+      () => tracker.status(),
       () => tracker.anonymize('/nc/p'),
     ]
     for (const call of calls) expect(call).not.toThrow()

@@ -108,7 +108,9 @@ export const fakeTracker = () => {
     isEnabled: () => true,
     anonymize: () => '/',
     addRoutes: added => void routes.push(...added),
-    describe: () => '',
+    status: () => 'on',
+    routes: () => routes,
+    options: { endpoint: '/t', app: { name: 'fake' } },
     destroy: recorder('destroy'),
   }
   const of = (method: string) => calls.filter(([m]) => m === method).map(([, ...args]) => args)

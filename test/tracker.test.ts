@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 
-import { createTracker, LIBRARY } from '../src/index.js'
+import { createTracker, describeTracker, LIBRARY } from '../src/index.js'
 import { destroyAll, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
@@ -318,7 +318,7 @@ describe('consent', () => {
     off.tracker.track('x')
     await vi.runAllTimersAsync()
     expect(off.beacon).not.toHaveBeenCalled()
-    expect(off.tracker.describe()).toContain(`Tracking is off: the browser sends ${_}`)
+    expect(describeTracker(off.tracker)).toContain(`Tracking is off: your browser sends ${_}`)
     destroyAll()
     const on = setup({ routes, respectPrivacySignals: false })
     on.tracker.track('x')
@@ -558,7 +558,7 @@ describe("format: 'segment'", () => {
 
 describe('describe()', () => {
   it('tells what is collected from the actual options', () => {
-    const text = setup({ routes, identity: 'none', captureErrors: true, heartbeatMs: 6 * 3600_000, consent: 'opt-in' }).tracker.describe()
+    const text = describeTracker(setup({ routes, identity: 'none', captureErrors: true, heartbeatMs: 6 * 3600_000, consent: 'opt-in' }).tracker)
     expect(text).toContain('console 2.1.0 collects anonymous usage data')
     expect(text).toContain('"/"')
     expect(text).toContain('no identifier of any kind')

@@ -33,7 +33,9 @@ const fakeTracker = (hash = false) => {
       return template(hash ? fragment.slice(1) || '/' : pathname)
     },
     addRoutes: noop,
-    describe: () => '',
+    status: () => 'on',
+    routes: () => [],
+    options: { endpoint: '/t', app: { name: 'fake' } },
     destroy: noop,
   }
   return { tracker, pages }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 
-import { createTracker } from '../../src/index.js'
+import { createTracker, describeTracker } from '../../src/index.js'
 
 describe('SSR', () => {
   it('runs in plain Node with no DOM', () => {
@@ -53,7 +53,8 @@ describe('SSR', () => {
     expect(fetch).not.toHaveBeenCalled()
     expect(tracker.isEnabled()).toBe(false)
     expect(tracker.anonymize('/products/42')).toBe('/products/:id')
-    expect(tracker.describe()).toContain('Tracking is off: not running in a browser')
+    expect(tracker.status()).toBe('inactive')
+    expect(describeTracker(tracker)).toContain('Tracking is off: not running in a browser')
     vi.unstubAllGlobals()
   })
 
