@@ -58,9 +58,10 @@ export interface Anonymizer {
   /**
    * The anonymized path of a URL: its route template, or the masked path, or
    * `null` when the event must be dropped. A `route` that is a template of
-   * the table is used as the match (adapters pass the router's own match).
+   * the table is used as the match (adapters pass the router's own match);
+   * `null` says the router matched no real route: the path is unmatched.
    */
-  anonymize(input: LocationLike, route?: string): string | null
+  anonymize(input: LocationLike, route?: string | null): string | null
   /** `external`, an allowed host name, or the template of a same-origin referrer. */
   anonymizeReferrer(referrer: string, origin: string): string | null
   /** Adds templates to the table (a router's `addRoute`). */
@@ -388,7 +389,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
     return out
   }
 
-  const anonymize = (input: LocationLike, route?: string): string | null => {
+  const anonymize = (input: LocationLike, route?: string | null): string | null => {
     let text: string
     let origin = true
     if (typeof input === 'string') text = input
@@ -411,7 +412,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
     const question = text.indexOf('?')
     const search = question >= 0 && question < end ? text.slice(question + 1, end) : ''
     let path = question >= 0 && question < end ? text.slice(0, question) : end < text.length ? text.slice(0, end) : text
-    let out: string | null | undefined = route === undefined ? undefined : outputs.get(route)
+    let out: string | null | undefined = route ? outputs.get(route) : undefined
     if (out === undefined) {
       path = fold(path)
       if (prefix && !hash && path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/')) {
@@ -427,7 +428,7 @@ export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer =>
         // decoded text is folded again: %41 is an A
         segments.push(encoded && segment.includes('%') ? fold(decode(segment)) : segment)
       }
-      const node = find(root, segments, 0)
+      const node = route === null ? undefined : find(root, segments, 0)
       if (node !== undefined) out = node.r!
       else if (unmatched === 'drop') return null
       else {

@@ -385,7 +385,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     if (name !== undefined && !(typeof name === 'string' && NAME.test(name))) {
       return drop('a page view', 'its name is not a short identifier')
     }
-    const path = anonymize(location ?? window.location, typeof route === 'string' ? route : undefined)
+    const path = anonymize(location ?? window.location, typeof route === 'string' || route === null ? route : undefined)
     if (path === null) return drop('a page view', 'no route matches it, or it is not a URL')
     if (path.length > MAX_PATH) return drop('a page view', `its path is longer than ${MAX_PATH} characters`)
     const event: Omit<TelemetryEvent, 'id' | 'ts'> = { type: 'page', path }
