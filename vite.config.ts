@@ -43,6 +43,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'jsdom',
+          setupFiles: ['test/setup.ts'],
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
           exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**', 'test/collector/**'],
         },

@@ -10,7 +10,11 @@ import { check } from './guards.js'
 export type TypeMatcher = string | RegExp | ((type: string) => boolean)
 
 export interface TelemetryMiddlewareOptions {
-  /** Record only the types that match. `x/pending` and `@@…` types are recorded only when named here as strings. */
+  /**
+   * Record only the types that match. `x/pending` and `@@…` types are recorded only when named here as
+   * strings; a type named here as a string is also sent when it does not follow the name grammar
+   * (`users.list/loaded`), within the schema's limits.
+   */
   include?: TypeMatcher | readonly TypeMatcher[]
   /** Never record the types that match. Checked before `include`. */
   exclude?: TypeMatcher | readonly TypeMatcher[]
@@ -89,14 +93,17 @@ export const createTelemetryMiddleware = (tracker: Tracker, options: TelemetryMi
     if (exclude !== undefined && matches(exclude, type)) return
     if (include !== undefined && !matches(include, type)) return
     // a pattern like /^tables\// does not mean "and their pending too": only naming the type does
-    if (SKIPPED_BY_DEFAULT.test(type) && !([] as TypeMatcher[]).concat(include ?? []).includes(type)) return
+    const named = ([] as TypeMatcher[]).concat(include ?? []).includes(type)
+    if (SKIPPED_BY_DEFAULT.test(type) && !named) return
     const name = rename ? rename(type) : type
     if (typeof name !== 'string') return
     const now = performance.now()
     if (now - (lastRecorded.get(name) ?? -Infinity) < throttleMs) return
     if (lastRecorded.size >= MAX_THROTTLED) lastRecorded.clear()
     lastRecorded.set(name, now)
-    tracker.action(name)
+    // a type the app names in `include` is one it vouches for: sent even if it does not follow the name grammar
+    if (named) tracker.action(name, { verbatim: true })
+    else tracker.action(name)
   }
 
   return () => next => action => {

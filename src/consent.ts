@@ -13,13 +13,15 @@ export interface ConsentOptions {
 export interface Consent {
   /** Whether events may be recorded, stored and sent right now. */
   allowed(): boolean
-  /** The user's explicit choice, stored so it survives reloads. */
+  /** The user's explicit choice, stored so that it survives reloads and reaches the origin's other tabs. */
   choose(choice: 'in' | 'out'): void
+  /** Reads the stored choice again (another tab may have made one); `true` when it turned to "out". */
+  refresh(): boolean
   /** Why tracking is off, or `''` when it is on. */
   reason(): Exclude<TrackerStatus, 'on' | 'inactive'> | ''
 }
 
-/** Whether the browser sends Do Not Track or Global Privacy Control. */
+/** Whether the browser sends Global Privacy Control or Do Not Track. */
 export const privacySignal = (): 'do-not-track' | 'global-privacy-control' | '' => {
   const nav = typeof navigator === 'object' ? (navigator as Navigator & { globalPrivacyControl?: boolean }) : undefined
   if (!nav) return ''
@@ -39,8 +41,16 @@ export const privacySignal = (): 'do-not-track' | 'global-privacy-control' | '' 
  */
 export const createConsent = (options: ConsentOptions): Consent => {
   const { mode, enabled, respectPrivacySignals, storage, key, report } = options
-  const stored = storage.get(key)
-  let choice = stored === 'in' || stored === 'out' ? stored : undefined
+  let choice: string | null | undefined
+
+  const refresh = (): boolean => {
+    const was = choice
+    const stored = storage.get(key)
+    // a tab keeps its "out" even if storage is cleared: only a new "in" undoes it
+    if (stored === 'in' || stored === 'out') choice = stored
+    return choice === 'out' && was !== 'out'
+  }
+  refresh()
 
   const reason = (): ReturnType<Consent['reason']> => {
     if (choice === 'out') return 'opted-out'
@@ -49,8 +59,8 @@ export const createConsent = (options: ConsentOptions): Consent => {
     if (typeof enabled === 'function') {
       try {
         on = enabled()
-      } catch (error) {
-        report(`enabled() threw ${(error as Error)?.name}: tracking stays off`)
+      } catch {
+        report('enabled() threw: tracking stays off')
         on = false
       }
     }
@@ -64,6 +74,7 @@ export const createConsent = (options: ConsentOptions): Consent => {
       choice = value
       storage.set(key, value)
     },
+    refresh,
     reason,
   }
 }

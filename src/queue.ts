@@ -6,33 +6,32 @@ export interface QueueOptions {
   maxEvents: number
   /** Most bytes (UTF-8, serialized) kept in memory. */
   maxBytes: number
-  /** Where unsent events are kept across loads; none when persistence is off. */
+  /** Where unacknowledged events are kept across loads; none when persistence is off. */
   storage?: SafeStorage
   key: string
   /** Most bytes written to storage. */
   maxStoredBytes: number
   /** Stored events older than this are dropped. */
   ttlMs: number
-  /** Whether a stored event is one this tracker could have produced. */
+  /** Whether a stored event is one this tracker could have queued (checked exactly as fresh events are). */
   isValid: (event: TelemetryEvent) => boolean
-  report: (reason: string) => void
+  /** Events lost: the oldest when a cap is reached, invalid or expired stored ones. */
+  onDrop: (count: number) => void
 }
 
 export interface Queue {
-  /** Adds an event; the oldest make room when a cap is reached (counted in `dropped`). */
+  /** Adds an event; the oldest make room when a cap is reached. */
   push(event: TelemetryEvent): void
-  /** Puts events back at the front (a send that failed). */
+  /** Puts events back at the front (a request that was not acknowledged). */
   putBack(events: TelemetryEvent[]): void
   /** Removes and returns the oldest events that fit in `maxBytes` (at least one). */
   take(maxBytes: number): TelemetryEvent[]
   size(): number
-  /** Events lost to caps, bad input, TTL or failed sends since the last delivered payload. */
-  dropped: number
-  /** Empties the queue and the storage. */
+  /** Empties the queue and this tab's stored events. */
   clear(): void
-  /** Mirrors what is unsent (queued, and `inFlight`) to storage; `true` if anything is stored. */
-  save(inFlight: TelemetryEvent[]): boolean
-  /** Takes the stored events of earlier loads into the queue. */
+  /** Mirrors the unacknowledged events (queued, and `inFlight`) to storage. */
+  save(inFlight: TelemetryEvent[]): void
+  /** Takes the stored events of earlier loads (and closed tabs) into the queue. */
   load(now: number): void
 }
 
@@ -44,54 +43,54 @@ export const byteSize = (text: string): number => {
 }
 
 const sizes = new WeakMap<TelemetryEvent, number>()
-const sizeOf = (event: TelemetryEvent): number => {
+/** An event's size in a body, its comma included; measured once. */
+export const sizeOf = (event: TelemetryEvent): number => {
   let size = sizes.get(event)
   if (size === undefined) sizes.set(event, (size = byteSize(JSON.stringify(event)) + 1))
   return size
 }
 
 /**
- * A bounded queue of anonymized events, optionally kept in storage with a
- * TTL and a byte cap. Stored data that is corrupt, foreign or expired is
- * dropped, never sent.
+ * A bounded queue of anonymized events, optionally mirrored to storage
+ * with a TTL and a byte cap. Stored data that is corrupt, foreign, expired
+ * or not exactly what this tracker would queue is dropped, never sent.
  *
  * @example
  * ```ts
- * const queue = createQueue({ maxEvents: 1000, maxBytes: 128 * 1024, storage, key: 'q',
- *   maxStoredBytes: 64 * 1024, ttlMs: 7 * 864e5, isValid: () => true, report })
- * queue.push({ type: 'heartbeat', id: 'x', ts: Date.now() })
+ * const queue = createQueue({ maxEvents: 1000, maxBytes: 256 * 1024, storage, key: 'q',
+ *   maxStoredBytes: 64 * 1024, ttlMs: 7 * 864e5, isValid: () => true, onDrop: n => (dropped += n) })
+ * queue.push({ type: 'heartbeat', id: 'V1StGXR8_Z5jdHi6B-myT', ts: Date.now() })
  * ```
  */
 export const createQueue = (options: QueueOptions): Queue => {
-  const { maxEvents, maxBytes, storage, key, maxStoredBytes, ttlMs, isValid, report } = options
+  const { maxEvents, maxBytes, storage, key, maxStoredBytes, ttlMs, isValid, onDrop } = options
   let events: TelemetryEvent[] = []
   let bytes = 0
   /** ids this tab wrote to storage: other tabs' stored events are left alone */
-  const mine = new Set<string>()
+  let mine = new Set<string>()
 
   const trim = (): void => {
+    let count = 0
     while (events.length > maxEvents || bytes > maxBytes) {
       bytes -= sizeOf(events.shift()!)
-      queue.dropped++
+      count++
     }
+    if (count) onDrop(count)
   }
 
-  const readStored = (): unknown[] => {
+  const readStored = (): TelemetryEvent[] => {
     const text = storage?.get(key)
-    if (!text) return []
     try {
-      const data = JSON.parse(text)
-      if (data && data.v === 1 && Array.isArray(data.events)) return data.events
+      const data = text && JSON.parse(text)
+      if (!text || (data && data.v === 1 && Array.isArray(data.events))) return text ? data.events : []
     } catch {
       // corrupt: dropped below
     }
-    report('dropped unreadable stored events')
     storage!.remove(key)
     return []
   }
 
-  const queue: Queue = {
-    dropped: 0,
+  return {
     push: event => {
       events.push(event)
       bytes += sizeOf(event)
@@ -105,9 +104,7 @@ export const createQueue = (options: QueueOptions): Queue => {
     take: limit => {
       let taken = 0
       let count = 0
-      while (count < events.length && (!count || taken + sizeOf(events[count]) <= limit)) {
-        taken += sizeOf(events[count++])
-      }
+      while (count < events.length && (!count || taken + sizeOf(events[count]) <= limit)) taken += sizeOf(events[count++])
       bytes -= taken
       return events.splice(0, count)
     },
@@ -115,45 +112,38 @@ export const createQueue = (options: QueueOptions): Queue => {
     clear: () => {
       events = []
       bytes = 0
-      mine.clear()
+      mine = new Set()
       storage?.remove(key)
     },
     save: inFlight => {
-      if (!storage) return false
+      if (!storage) return
       const current = inFlight.concat(events)
-      const others = readStored().filter(e => !mine.has((e as TelemetryEvent)?.id)) as TelemetryEvent[]
-      mine.clear()
       const kept: TelemetryEvent[] = []
       let size = 20
-      // newest first, so the oldest are the ones that do not fit
-      for (const event of others.concat(current).reverse()) {
-        size += sizeOf(event)
-        if (size > maxStoredBytes) queue.dropped++
-        else kept.unshift(event)
+      // newest first, so that the oldest are the ones that do not fit; they stay in memory
+      for (const event of readStored().filter(e => e && typeof e === 'object' && !mine.has(e.id)).concat(current).reverse()) {
+        if ((size += sizeOf(event)) <= maxStoredBytes) kept.unshift(event)
       }
-      for (const event of current) mine.add(event.id)
+      mine = new Set(current.map(event => event.id))
       if (!kept.length) storage.remove(key)
-      else if (!storage.set(key, JSON.stringify({ v: 1, events: kept }))) report('could not store unsent events')
-      return kept.length > 0
+      else storage.set(key, JSON.stringify({ v: 1, events: kept }))
     },
     load: now => {
       const stored = readStored()
       if (!stored.length) return
       storage!.remove(key)
       const seen = new Set(events.map(e => e.id))
-      const before = events.length
-      for (const event of stored as TelemetryEvent[]) {
-        if (!isValid(event) || Math.abs(now - event.ts) > ttlMs || seen.has(event.id)) {
-          queue.dropped++
-          continue
+      let invalid = 0
+      for (const event of stored) {
+        if (!isValid(event) || Math.abs(now - event.ts) > ttlMs) invalid++
+        else if (!seen.has(event.id)) {
+          seen.add(event.id)
+          events.push(event)
+          bytes += sizeOf(event)
         }
-        seen.add(event.id)
-        events.push(event)
-        bytes += sizeOf(event)
       }
-      report(`loaded ${events.length - before} stored events`)
+      if (invalid) onDrop(invalid)
       trim()
     },
   }
-  return queue
 }

@@ -8,7 +8,7 @@ export interface SafeStorage {
 
 /**
  * Opens `localStorage` or `sessionStorage` lazily; every failure goes to
- * `report` (with the error's name only) instead of the app.
+ * `report` (in fixed words: nothing of what was thrown) instead of the app.
  *
  * @example
  * ```ts
@@ -23,8 +23,8 @@ export const openStorage = (
   const run = <T>(fallback: T, action: (storage: Storage) => T): T => {
     try {
       return action(window[kind])
-    } catch (error) {
-      report(`${kind} failed (${(error as Error)?.name || 'unknown error'})`)
+    } catch {
+      report(`${kind} failed (blocked, full or missing)`)
       return fallback
     }
   }

@@ -1,12 +1,61 @@
 /**
- * Hands a body to `navigator.sendBeacon` as `text/plain` (a CORS-simple
- * request: no preflight). `false` when the browser did not queue it:
- * missing, throwing, over the 64 KiB keepalive budget, or refused.
- * `true` is not proof of delivery (offline, CSP), only of queueing.
+ * How a batch leaves the browser. `'fetch'`: `fetch` with `keepalive` (it
+ * outlives the page), `referrerPolicy: 'no-referrer'` and `credentials:
+ * 'omit'` (no `Referer`, no cookies, whatever the page's policy), and a
+ * `text/plain` body (no CORS preflight); its answer is read. `'beacon'`:
+ * `navigator.sendBeacon`, which sends the page's URL as `Referer` (per the
+ * page's referrer policy) and its cookies, and whose answer is never known.
+ */
+export type Transport = 'fetch' | 'beacon'
+
+/** The answer to a request: an HTTP status (0: no answer), and `Retry-After` in ms if the collector sent one. */
+export type Answer = [status: number, retryAfterMs?: number]
+
+/** Whether this browser's `fetch` supports `keepalive` (Firefox before 133 does not). */
+export const hasKeepalive = (): boolean => typeof Request === 'function' && 'keepalive' in Request.prototype
+
+/** `Retry-After` as milliseconds: seconds, or an HTTP date. */
+const retryAfter = (value: string | null, now: number): number | undefined => {
+  if (!value) return undefined
+  const ms = /^\d+$/.test(value) ? +value * 1000 : Date.parse(value) - now
+  return ms >= 0 ? ms : undefined
+}
+
+/**
+ * POSTs a body with `fetch` (keepalive when asked), no `Referer`, no
+ * cookies; resolves to the answer, `[0]` for a network error, a CORS
+ * failure, a body over the keepalive budget or a missing `fetch`. Never
+ * rejects.
  *
  * @example
  * ```ts
- * if (!beacon('/telemetry', body)) await post('/telemetry', body, false)
+ * const [status, retryAfterMs] = await post('/telemetry', body, true) // [204], [503], [429, 30000], [0]
+ * ```
+ */
+export const post = async (endpoint: string, body: string, keepalive: boolean): Promise<Answer> => {
+  try {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      body,
+      keepalive,
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+    })
+    return [response.status, retryAfter(response.headers.get('retry-after'), Date.now())]
+  } catch {
+    return [0]
+  }
+}
+
+/**
+ * Hands a body to `navigator.sendBeacon` as `text/plain`. `true` only means
+ * the browser queued it (offline, CSP or a refused CORS request all give
+ * `true`); `false` when it refused (over the 64 KiB budget), threw or is missing.
+ *
+ * @example
+ * ```ts
+ * if (!beacon('/telemetry', body)) keepForLater(events)
  * ```
  */
 export const beacon = (endpoint: string, body: string): boolean => {
@@ -14,29 +63,5 @@ export const beacon = (endpoint: string, body: string): boolean => {
     return navigator.sendBeacon(endpoint, body) === true
   } catch {
     return false
-  }
-}
-
-/**
- * POSTs a body with `fetch`; resolves to the HTTP status, or 0 for a network
- * error, a CORS failure or a missing `fetch`. Never rejects.
- *
- * @example
- * ```ts
- * const status = await post('/telemetry', body, true) // 204, 500, 0 …
- * ```
- */
-export const post = async (endpoint: string, body: string, keepalive: boolean): Promise<number> => {
-  try {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      body,
-      keepalive,
-      credentials: 'omit',
-      headers: { 'content-type': 'text/plain;charset=UTF-8' },
-    })
-    return response.status
-  } catch {
-    return 0
   }
 }

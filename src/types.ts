@@ -1,10 +1,12 @@
 import type { AnonymizerOptions, LocationLike } from './anonymize.js'
+import type { PayloadFormat } from './payload.js'
+import type { Transport } from './transport.js'
 
 /** A `track()` property value: strings are length-capped, numbers finite. */
 export type PropValue = string | number | boolean
 
 export interface TrackerOptions extends AnonymizerOptions {
-  /** Where batches are POSTed (`text/plain` JSON). Same origin or CORS-enabled. */
+  /** Where batches are POSTed (`text/plain` JSON). Same origin, or a collector that answers with CORS headers. */
   endpoint: string
   /** The app, as it appears in every payload. */
   app: { name: string; version?: string; env?: string }
@@ -20,16 +22,23 @@ export interface TrackerOptions extends AnonymizerOptions {
   instanceId?: string
   /** Send when `size` events are queued or after `intervalMs`. Defaults 20 and 5000. */
   batch?: { size?: number; intervalMs?: number }
-  /** Keep unsent (anonymized) events in localStorage for the next load. Default `true`. */
+  /** Keep unacknowledged (anonymized) events in localStorage for the next load. Default `true`. */
   persist?: boolean
+  /**
+   * `'fetch'` (default): keepalive `fetch` with no `Referer` and no cookies,
+   * each event kept until the collector answers 2xx. `'beacon'`:
+   * `navigator.sendBeacon`, which sends the page's URL as `Referer` (per the
+   * page's referrer policy) and its cookies, and never learns the answer.
+   */
+  transport?: Transport
   /** Send a heartbeat at most once per this many ms across the origin's tabs, while visible. */
   heartbeatMs?: number
   /** Record uncaught errors and unhandled rejections (constructor name only). */
   captureErrors?: boolean
   /** `true` logs every payload and drop; `'dry-run'` logs and sends nothing. */
   debug?: boolean | 'dry-run'
-  /** `'schema1'` (default) or a Segment-compatible `'segment'` batch. */
-  format?: 'schema1' | 'segment'
+  /** How a schema 1 payload is written for the collector: `segmentFormat` for Segment or RudderStack. Default: schema 1 as it is. */
+  format?: PayloadFormat
 }
 
 /** One event of schema 1, as it is queued, stored and sent. */

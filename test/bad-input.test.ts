@@ -88,17 +88,17 @@ describe('run time: bad arguments are dropped, counted and explained, never thro
       v => [`page(${typeof v})`, (t: Tracker) => t.page(v as never), 'dropped a page view'] as [string, (t: Tracker) => unknown, string],
     ),
     ['page(huge URL)', t => t.page('/' + 'a/'.repeat(400_000)), 'its path is longer than 512 characters'],
-    ['page({ name: hostile })', t => t.page('/nc/1', { name: '<script>' }), 'its name is not a short identifier'],
+    ['page({ name: hostile })', t => t.page('/nc/1', { name: '<script>' }), 'its name does not follow the name grammar'],
     ...[...WRONG_TYPES, '', HUGE, ...HOSTILE.filter(h => !/^[A-Za-z_$]/.test(h))].map(
-      v => [`track(${typeof v === 'string' ? JSON.stringify(v.slice(0, 12)) : typeof v})`, (t: Tracker) => t.track(v as never), 'dropped a track event: its name is not a short identifier'] as [string, (t: Tracker) => unknown, string],
+      v => [`track(${typeof v === 'string' ? JSON.stringify(v.slice(0, 12)) : typeof v})`, (t: Tracker) => t.track(v as never), 'dropped a track event: its name does not follow the name grammar'] as [string, (t: Tracker) => unknown, string],
     ),
     ['track(name, huge props)', t => t.track('x', Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]))), 'props has more than 20 keys'],
     ['track(name, nested props)', t => t.track('x', { a: { b: 1 } } as never), 'prop "a" is not a string, a finite number or a boolean'],
     ['track(name, hostile prop name)', t => t.track('x', { '<script>': 1 }), 'a prop name is not a short identifier'],
     ['track(name, string props)', t => t.track('x', 'props' as never), 'props is not a plain object'],
-    ['track(name, a getter that throws)', t => t.track('x', { get a(): string { throw new Error('boom') } }), 'track() failed with Error'],
+    ['track(name, a getter that throws)', t => t.track('x', { get a(): string { throw new Error('boom') } }), 'track() failed; the app is not affected'],
     ...[...WRONG_TYPES, '', HUGE, '<script>'].map(
-      v => [`action(${typeof v === 'string' ? JSON.stringify(v.slice(0, 12)) : typeof v})`, (t: Tracker) => t.action(v as never), 'dropped an action: its type is not a short identifier'] as [string, (t: Tracker) => unknown, string],
+      v => [`action(${typeof v === 'string' ? JSON.stringify(v.slice(0, 12)) : typeof v})`, (t: Tracker) => t.action(v as never), 'dropped an action: its type does not follow the name grammar'] as [string, (t: Tracker) => unknown, string],
     ),
   ]
 

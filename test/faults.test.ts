@@ -54,13 +54,28 @@ describe('transport faults', () => {
     ['sendBeacon missing', () => Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true })],
     ['sendBeacon returning false', () => Object.defineProperty(navigator, 'sendBeacon', { value: () => false, configurable: true })],
     ['sendBeacon throwing', () => Object.defineProperty(navigator, 'sendBeacon', { value: () => { throw new TypeError('Illegal invocation') }, configurable: true })],
-  ])('%s: everything is delivered with fetch, once', async (_, breakBeacon) => {
+  ])('%s: the default transport never needs it, everything is delivered with fetch, once', async (_, breakBeacon) => {
     const { tracker, sent } = setup({ routes })
     breakBeacon()
     use(tracker, 30)
+    window.dispatchEvent(new Event('pagehide'))
     await settle()
     expect(audit(sent)).toEqual({ delivered: 30, duplicates: 0, dropped: 0 })
     expect(sent.every(s => s.via === 'fetch')).toBe(true)
+    expect(appErrors).toEqual([])
+  })
+
+  it.each([
+    ['missing', () => Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true })],
+    ['throwing', () => Object.defineProperty(navigator, 'sendBeacon', { value: () => { throw new TypeError('Illegal invocation') }, configurable: true })],
+  ])("transport: 'beacon' with sendBeacon %s: events are kept, nothing throws", async (_, breakBeacon) => {
+    const { tracker, sent } = setup({ routes, transport: 'beacon' })
+    breakBeacon()
+    use(tracker, 6)
+    window.dispatchEvent(new Event('pagehide'))
+    await settle()
+    expect(sent).toHaveLength(0)
+    expect(JSON.parse(localStorage.getItem('spa-telemetry:console:queue')!).events).toHaveLength(6)
     expect(appErrors).toEqual([])
   })
 
@@ -71,29 +86,29 @@ describe('transport faults', () => {
     ['answering 413', [413, 413]],
   ])('fetch %s, then recovering: delivered once, nothing lost', async (_, failures) => {
     const statuses = [...failures]
-    const { tracker, sent } = setup({ routes }, { beacon: false, status: () => statuses.shift() ?? 204 })
+    const { tracker, sent } = setup({ routes }, { status: () => statuses.shift() ?? 204 })
     use(tracker, 30)
     await settle()
     expect(audit(sent)).toEqual({ delivered: 30, duplicates: 0, dropped: 0 })
     expect(appErrors).toEqual([])
   })
 
-  it('fetch failing for good: every event is counted once it is given up', async () => {
+  it('fetch failing for an hour: every event is kept and delivered once the collector is back', async () => {
     let status = 503
-    const { tracker, sent } = setup({ routes }, { beacon: false, status: () => status })
+    const { tracker, sent } = setup({ routes }, { status: () => status })
     use(tracker, 10)
     await settle(60 * 60_000)
     status = 204
     tracker.track('after')
     tracker.flush()
     await settle()
-    expect(audit(sent)).toEqual({ delivered: 1, duplicates: 0, dropped: 10 })
+    expect(audit(sent)).toEqual({ delivered: 11, duplicates: 0, dropped: 0 })
     expect(appErrors).toEqual([])
   })
 
   it('a collector that refuses with 400: counted, not retried', async () => {
     const statuses = [400]
-    const { tracker, sent, fetch } = setup({ routes }, { beacon: false, status: () => statuses.shift() ?? 204 })
+    const { tracker, sent, fetch } = setup({ routes }, { status: () => statuses.shift() ?? 204 })
     use(tracker, 4)
     tracker.flush()
     await settle()

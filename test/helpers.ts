@@ -1,14 +1,10 @@
-import Ajv from 'ajv'
-import { readFileSync } from 'node:fs'
 import { afterEach, beforeEach, vi } from 'vitest'
 
 import { createTracker } from '../src/index.js'
 import type { Tracker, TrackerOptions } from '../src/index.js'
+import { checkBody } from './schema.js'
 
-const ajv = new Ajv({ allErrors: true })
-ajv.addFormat('date-time', text => !Number.isNaN(Date.parse(text)))
-/** The published JSON Schema, as collectors use it. */
-export const validatePayload = ajv.compile(JSON.parse(readFileSync('schema/v1.json', 'utf8')))
+export { validatePayload } from './schema.js'
 
 const live: { destroy(): void }[] = []
 /** Destroys every tracker `setup` made, so no listener outlives its test. */
@@ -20,39 +16,48 @@ export interface Sent {
   via: 'beacon' | 'fetch'
   body: string
   payload: Record<string, unknown> & { events: Record<string, unknown>[]; dropped: number }
+  /** the fetch options (fetch only) */
+  init?: RequestInit
+  /** the status it was answered with: 0 for no answer, 202 for a beacon the browser took */
+  status: number
 }
 
+/** How the stubbed collector answers: a status (0: the request fails), or a status with headers. */
+export type Answer = number | [status: number, headers: Record<string, string>]
+
 /**
- * A tracker in jsdom with `sendBeacon` and `fetch` stubbed: every body the
- * browser is handed lands in `sent`, checked against the JSON Schema.
+ * A tracker in jsdom with `fetch` and `sendBeacon` stubbed: every request
+ * lands in `requests`, the acknowledged ones (2xx, or a beacon the browser
+ * took) in `sent`, each body checked against the JSON Schema.
  */
-export const setup = (options: Partial<TrackerOptions> = {}, answer: { beacon?: boolean | (() => boolean); status?: number | (() => number) } = {}) => {
+export const setup = (options: Partial<TrackerOptions> = {}, answer: { beacon?: boolean | (() => boolean); status?: Answer | (() => Answer) } = {}) => {
+  const requests: Sent[] = []
   const sent: Sent[] = []
-  const record = (via: Sent['via'], body: unknown): void => {
+  const record = (via: Sent['via'], body: unknown, status: number, init?: RequestInit): void => {
     if (typeof body !== 'string') throw new TypeError('body is not a string')
-    const payload = JSON.parse(body)
-    if (options.format !== 'segment' && !validatePayload(payload)) {
-      throw new Error('payload does not match schema/v1.json: ' + JSON.stringify(validatePayload.errors))
-    }
-    sent.push({ via, body, payload })
+    checkBody(body)
+    const entry: Sent = { via, body, payload: JSON.parse(body), init, status }
+    requests.push(entry)
+    if (status >= 200 && status < 300) sent.push(entry)
   }
   const beacon = vi.fn((_url: string, body: unknown) => {
     const result = typeof answer.beacon === 'function' ? answer.beacon() : (answer.beacon ?? true)
-    if (result) record('beacon', body)
+    record('beacon', body, result ? 202 : 0)
     return result
   })
-  const fetch = vi.fn(async (_url: string, init: RequestInit) => {
-    const status = typeof answer.status === 'function' ? answer.status() : (answer.status ?? 204)
+  const fetch = vi.fn(async (_url: string | URL, init: RequestInit) => {
+    const given = typeof answer.status === 'function' ? answer.status() : (answer.status ?? 204)
+    const [status, headers] = Array.isArray(given) ? given : [given, {}]
+    record('fetch', init.body, status, init)
     if (status === 0) throw new TypeError('Failed to fetch')
-    if (status < 300) record('fetch', init.body)
-    return new Response(null, { status })
+    return new Response(null, { status, headers })
   })
   Object.defineProperty(navigator, 'sendBeacon', { value: beacon, configurable: true, writable: true })
   vi.stubGlobal('fetch', fetch)
   const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'console', version: '2.1.0' }, ...options })
   live.push(tracker)
   const events = () => sent.flatMap(s => s.payload.events)
-  return { tracker, sent, beacon, fetch, events }
+  return { tracker, sent, requests, beacon, fetch, events }
 }
 
 /** Makes the page hidden (or visible) and tells the page, as a tab switch or close does. */

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 
-import { createTracker, describeTracker, LIBRARY } from '../src/index.js'
+import { createTracker, describeTracker, LIBRARY, segmentFormat } from '../src/index.js'
 import { destroyAll, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers.js'
+import type { Answer } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
 
@@ -129,30 +130,38 @@ describe('events', () => {
 })
 
 describe('batching and transport', () => {
-  it('sends a batch when it is full, as a text/plain sendBeacon string', async () => {
-    const { tracker, beacon } = setup({ routes, batch: { size: 3, intervalMs: 10_000 } })
+  it('sends a batch when it is full, with keepalive fetch: text/plain, no Referer, no cookies', async () => {
+    const { tracker, fetch } = setup({ routes, batch: { size: 3, intervalMs: 10_000 } })
     tracker.track('a')
     tracker.track('b')
     await vi.advanceTimersByTimeAsync(100)
-    expect(beacon).not.toHaveBeenCalled()
+    expect(fetch).not.toHaveBeenCalled()
     tracker.track('c')
     await vi.advanceTimersByTimeAsync(0)
-    expect(beacon).toHaveBeenCalledTimes(1)
-    expect(beacon.mock.calls[0][0]).toBe('/telemetry')
-    expect(typeof beacon.mock.calls[0][1]).toBe('string')
+    expect(fetch).toHaveBeenCalledTimes(1)
+    const [url, init] = fetch.mock.calls[0]
+    expect(url).toBe('/telemetry')
+    expect(init).toMatchObject({
+      method: 'POST',
+      keepalive: true,
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+    })
+    expect(typeof init.body).toBe('string')
   })
 
   it('sends what is queued after the interval', async () => {
-    const { tracker, beacon } = setup({ routes, batch: { size: 20, intervalMs: 5000 } })
+    const { tracker, fetch } = setup({ routes, batch: { size: 20, intervalMs: 5000 } })
     tracker.track('a')
     await vi.advanceTimersByTimeAsync(4999)
-    expect(beacon).not.toHaveBeenCalled()
+    expect(fetch).not.toHaveBeenCalled()
     await vi.advanceTimersByTimeAsync(1)
-    expect(beacon).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(1)
   })
 
   it('flushes on visibilitychange to hidden and on pagehide, each event once', async () => {
-    const { tracker, events, beacon } = setup({ routes })
+    const { tracker, events, fetch } = setup({ routes })
     tracker.track('a')
     setVisibility('hidden')
     window.dispatchEvent(new Event('pagehide'))
@@ -160,47 +169,76 @@ describe('batching and transport', () => {
     window.dispatchEvent(new Event('pagehide'))
     setVisibility('visible')
     await vi.runAllTimersAsync()
-    expect(beacon).toHaveBeenCalledTimes(2)
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(fetch.mock.calls.every(([, init]) => init.keepalive === true)).toBe(true)
     expect(events().map(e => e.name)).toEqual(['a', 'b'])
   })
 
-  it('keeps each body well under 64 KiB and the bytes per flush bounded', async () => {
-    const { tracker, sent } = setup({ routes })
-    for (let i = 0; i < 600; i++) tracker.track('bulk', { text: 'é'.repeat(200) })
+  it('keeps each body well under 64 KiB and the keepalive bytes in flight bounded; the rest follows once answered', async () => {
+    const { tracker, requests, events } = setup({ routes })
+    for (let i = 0; i < 600; i++) tracker.track('bulk', { i, text: 'é'.repeat(100) })
     window.dispatchEvent(new Event('pagehide'))
-    const sizes = sent.map(s => new TextEncoder().encode(s.body).length)
+    const sizes = requests.map(s => new TextEncoder().encode(s.body).length)
     expect(Math.max(...sizes)).toBeLessThanOrEqual(16 * 1024)
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(48 * 1024)
-    const stored = JSON.parse(localStorage.getItem('spa-telemetry:console:queue')!)
-    expect(stored.events.length).toBeGreaterThan(0)
-    const ids = new Set([...sent.flatMap(s => s.payload.events.map(e => e.id)), ...stored.events.map((e: { id: string }) => e.id)])
-    expect(ids.size).toBe(sent.reduce((n, s) => n + s.payload.events.length, 0) + stored.events.length)
+    // not answered yet: stored (the newest that fit in 64 KiB) until acknowledged
+    const stored = localStorage.getItem('spa-telemetry:console:queue')!
+    expect(new TextEncoder().encode(stored).length).toBeLessThanOrEqual(64 * 1024)
+    await vi.runAllTimersAsync()
+    expect(events().map(e => (e.props as { i: number }).i)).toEqual(Array.from({ length: 600 }, (_, i) => i))
+    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
   })
 
-  it('falls back to fetch when sendBeacon returns false, missing or throwing', async () => {
+  it("transport: 'beacon' hands batches to sendBeacon and forgets them once the browser takes them", async () => {
+    const { tracker, beacon, fetch, events } = setup({ routes, transport: 'beacon' })
+    tracker.track('a')
+    tracker.flush()
+    await vi.runAllTimersAsync()
+    expect(beacon).toHaveBeenCalledTimes(1)
+    expect(beacon.mock.calls[0][0]).toBe('/telemetry')
+    expect(fetch).not.toHaveBeenCalled()
+    expect(events().map(e => e.name)).toEqual(['a'])
+    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
+  })
+
+  it("transport: 'beacon' keeps what sendBeacon refuses, missing or throwing, and tries again", async () => {
     for (const broken of [false, undefined, 'throw'] as const) {
       resetBrowser()
-      const { tracker, fetch, events } = setup({ routes }, { beacon: false })
+      const { tracker, sent } = setup({ routes, transport: 'beacon' }, { beacon: false })
       if (broken === undefined) Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true })
       if (broken === 'throw') Object.defineProperty(navigator, 'sendBeacon', { value: () => { throw new TypeError('blocked') }, configurable: true })
       tracker.track('a')
       tracker.flush()
-      await vi.runAllTimersAsync()
-      expect(fetch).toHaveBeenCalledTimes(1)
-      expect(fetch.mock.calls[0][1]).toMatchObject({ method: 'POST', credentials: 'omit' })
-      expect(events().map(e => e.name)).toEqual(['a'])
+      await vi.advanceTimersByTimeAsync(0)
+      expect(sent).toHaveLength(0)
+      expect(localStorage.getItem('spa-telemetry:console:queue')).toContain('"a"')
+      Object.defineProperty(navigator, 'sendBeacon', { value: (_: string, body: string) => (sent.push({ via: 'beacon', body, payload: JSON.parse(body), status: 202 }), true), configurable: true })
+      await vi.advanceTimersByTimeAsync(120_000)
+      expect(sent.flatMap(s => s.payload.events.map(e => e.name))).toEqual(['a'])
       destroyAll()
     }
   })
 
+  it('where fetch has no keepalive, sends with fetch while the page lives and with sendBeacon as it unloads', async () => {
+    vi.stubGlobal('Request', class Request {})
+    const { tracker, fetch, beacon } = setup({ routes })
+    tracker.track('a')
+    tracker.flush()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(fetch.mock.calls[0][1].keepalive).toBe(false)
+    tracker.track('b')
+    window.dispatchEvent(new Event('pagehide'))
+    expect(beacon).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(1)
+  })
+
   it('retries 5xx, 429 and network errors with backoff, then delivers once', async () => {
-    const statuses = [500, 429, 0, 204]
-    const { tracker, fetch, events } = setup({ routes }, { beacon: false, status: () => statuses.shift()! })
+    const statuses: Answer[] = [500, 429, 0, 204]
+    const { tracker, fetch, events } = setup({ routes }, { status: () => statuses.shift()! })
     tracker.track('a')
     tracker.flush()
     await vi.advanceTimersByTimeAsync(0)
     expect(fetch).toHaveBeenCalledTimes(1)
-    tracker.flush() // a retry is pending: no storm
     await vi.advanceTimersByTimeAsync(0)
     expect(fetch).toHaveBeenCalledTimes(1)
     await vi.advanceTimersByTimeAsync(20_000)
@@ -208,23 +246,24 @@ describe('batching and transport', () => {
     expect(events().map(e => e.name)).toEqual(['a'])
   })
 
-  it('gives up after 6 attempts and counts the loss', async () => {
+  it('never gives up on an event the collector did not answer: it waits, with backoff capped at a minute', async () => {
     let status = 503
-    const { tracker, fetch, sent } = setup({ routes }, { beacon: false, status: () => status })
-    tracker.track('lost')
+    const { tracker, fetch, events } = setup({ routes }, { status: () => status })
+    tracker.track('kept')
     tracker.flush()
-    await vi.advanceTimersByTimeAsync(10 * 60_000)
-    expect(fetch).toHaveBeenCalledTimes(6)
+    await vi.advanceTimersByTimeAsync(60 * 60_000)
+    const attempts = fetch.mock.calls.length
+    expect(attempts).toBeGreaterThan(40)
+    expect(attempts).toBeLessThan(130)
     status = 204
-    tracker.track('next')
-    tracker.flush()
-    await vi.runAllTimersAsync()
-    expect(sent.at(-1)!.payload).toMatchObject({ dropped: 1, events: [{ name: 'next' }] })
+    await vi.advanceTimersByTimeAsync(90_000)
+    expect(events().map(e => e.name)).toEqual(['kept'])
+    expect(fetch.mock.calls.length).toBe(attempts + 1)
   })
 
   it('drops what the collector refuses (400) and sends smaller batches after a 413', async () => {
-    const statuses = [400, 413]
-    const { tracker, events, sent, fetch } = setup({ routes }, { beacon: false, status: () => statuses.shift() ?? 204 })
+    const statuses: Answer[] = [400, 413]
+    const { tracker, events, sent, fetch } = setup({ routes }, { status: () => statuses.shift() ?? 204 })
     tracker.track('refused')
     tracker.flush()
     await vi.runAllTimersAsync()
@@ -317,13 +356,13 @@ describe('consent', () => {
     expect(off.tracker.isEnabled()).toBe(false)
     off.tracker.track('x')
     await vi.runAllTimersAsync()
-    expect(off.beacon).not.toHaveBeenCalled()
+    expect(off.fetch).not.toHaveBeenCalled()
     expect(describeTracker(off.tracker)).toContain(`Tracking is off: your browser sends ${_}`)
     destroyAll()
     const on = setup({ routes, respectPrivacySignals: false })
     on.tracker.track('x')
     await vi.runAllTimersAsync()
-    expect(on.beacon).toHaveBeenCalledTimes(1)
+    expect(on.fetch).toHaveBeenCalledTimes(1)
   })
 })
 
@@ -483,17 +522,15 @@ describe('persistence', () => {
   })
 
   it('the queue stays within its caps and counts what it drops', async () => {
-    const { tracker, sent } = setup({ routes }, { beacon: false, status: 0 })
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
+    const { tracker, sent } = setup({ routes })
     for (let i = 0; i < 5000; i++) tracker.track('burst', { i })
-    Object.defineProperty(navigator, 'sendBeacon', { value: () => false, configurable: true })
-    vi.stubGlobal('fetch', async (_: string, init: RequestInit) => {
-      sent.push({ via: 'fetch', body: init.body as string, payload: JSON.parse(init.body as string) })
-      return new Response(null, { status: 204 })
-    })
+    Object.defineProperty(navigator, 'onLine', { value: true, configurable: true })
+    window.dispatchEvent(new Event('online'))
     await vi.runAllTimersAsync()
     const delivered = sent.reduce((n, s) => n + s.payload.events.length, 0)
-    expect(delivered).toBeLessThanOrEqual(1000)
-    expect(delivered + sent[0].payload.dropped).toBe(5000)
+    expect(delivered).toBe(1000)
+    expect(sent.map(s => s.payload.dropped)).toEqual([4000, ...sent.slice(1).map(() => 0)])
   })
 })
 
@@ -520,8 +557,9 @@ describe('debug', () => {
     tracker.track('alice@example.com')
     await vi.runAllTimersAsync()
     const lines = info.mock.calls.map(call => call.map(String).join(' '))
-    expect(lines.some(l => l.includes('sent 1 events with sendBeacon'))).toBe(true)
-    expect(lines.some(l => l.includes('dropped a track event: its name is not a short identifier'))).toBe(true)
+    expect(lines.some(l => l.includes('sending 1 events'))).toBe(true)
+    expect(lines.some(l => l.includes('1 events delivered (204)'))).toBe(true)
+    expect(lines.some(l => l.includes('dropped a track event: its name does not follow the name grammar'))).toBe(true)
     expect(JSON.stringify(info.mock.calls)).not.toContain('alice')
   })
 
@@ -539,9 +577,9 @@ describe('debug', () => {
   })
 })
 
-describe("format: 'segment'", () => {
+describe('format: segmentFormat', () => {
   it('writes a Segment-compatible batch', async () => {
-    const { tracker, sent } = setup({ routes, format: 'segment' })
+    const { tracker, sent } = setup({ routes, format: segmentFormat })
     tracker.page('/nc/p1')
     tracker.track('export', { kind: 'csv' })
     tracker.action('tables/create')
@@ -566,21 +604,22 @@ describe('describe()', () => {
     expect(text).toContain('at most every 6 hours')
     expect(text).toContain('Nothing is collected until you agree')
     expect(text).toContain('Sent to /telemetry')
-    expect(text).toContain('Never collected')
+    expect(text).toContain('Never read by the library')
+    expect(text).toContain('without cookies and without this page')
   })
 })
 
 describe('lifecycle', () => {
   it('destroy() sends what is queued, then the tracker does nothing; twice is fine', async () => {
-    const { tracker, beacon } = setup({ routes })
+    const { tracker, fetch } = setup({ routes })
     tracker.track('last')
     tracker.destroy()
     tracker.destroy()
-    expect(beacon).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(1)
     tracker.track('after')
     window.dispatchEvent(new Event('pagehide'))
     await vi.runAllTimersAsync()
-    expect(beacon).toHaveBeenCalledTimes(1)
+    expect(fetch).toHaveBeenCalledTimes(1)
     expect(tracker.isEnabled()).toBe(false)
   })
 
@@ -609,7 +648,9 @@ describe('setup errors', () => {
     [{ ...base, batch: { intervalMs: 10 } }, '[spa-telemetry] batch.intervalMs is 10: expected milliseconds from 100 to 3600000'],
     [{ ...base, heartbeatMs: 5 }, '[spa-telemetry] heartbeatMs is 5: expected milliseconds, at least 1000'],
     [{ ...base, debug: 'yes' }, '[spa-telemetry] debug is "yes": expected true, false or "dry-run"'],
-    [{ ...base, format: 'ga4' }, '[spa-telemetry] format is "ga4": expected "schema1" or "segment"'],
+    [{ ...base, format: 'ga4' }, '[spa-telemetry] format is "ga4": expected a function like segmentFormat (schema 1 is the default)'],
+    [{ ...base, format: 'segment' }, '[spa-telemetry] format is "segment": expected a function: import { segmentFormat } from "spa-telemetry" and pass format: segmentFormat'],
+    [{ ...base, transport: 'xhr' }, '[spa-telemetry] transport is "xhr": expected "fetch" or "beacon"'],
     [{ ...base, persist: 'no' }, '[spa-telemetry] persist is "no": expected true or false'],
     [{ ...base, routes: ['/users/:'] }, '[spa-telemetry] routes[0] "/users/:" is not a valid path template: missing parameter name'],
   ])('%j', (options, message) => {

@@ -35,11 +35,11 @@ const nuxtApp = (telemetry?: NuxtTelemetryConfig) => {
   return { app, router, vueApp, hooks }
 }
 
-let beacon: ReturnType<typeof setup>['beacon']
+let fetch: ReturnType<typeof setup>["fetch"]
 let sent: ReturnType<typeof setup>['sent']
 beforeEach(() => {
   resetBrowser()
-  ;({ beacon, sent } = setup())
+  ;({ fetch, sent } = setup())
   vi.useFakeTimers()
 })
 afterEach(() => {
@@ -66,7 +66,7 @@ describe('in the browser', () => {
       ['/projects/:id', undefined],
       ['/', '/projects/:id'],
     ])
-    expect(beacon.mock.calls[0][0]).toBe('/collect')
+    expect(fetch.mock.calls[0][0]).toBe("/collect")
     vueApp.unmount()
   })
 
@@ -76,13 +76,13 @@ describe('in the browser', () => {
       [{ endpoint: '' }, '/telemetry'],
       [undefined, '/telemetry'],
     ] as const) {
-      beacon.mockClear()
+      fetch.mockClear()
       const { app, router } = nuxtApp(config)
       const tracker = defineTelemetryNuxtPlugin({ endpoint: '/telemetry', app: { name: 'shop' } })(app)!.provide.telemetry
       await router.push('/')
       tracker.flush()
       await vi.runAllTimersAsync()
-      expect(beacon.mock.calls[0]?.[0]).toBe(expected)
+      expect(fetch.mock.calls[0]?.[0]).toBe(expected)
       tracker.destroy()
     }
   })

@@ -1,0 +1,319 @@
+import { byteSize, createQueue } from './queue.js'
+import type { SafeStorage } from './storage.js'
+import { beacon, hasKeepalive, post } from './transport.js'
+import type { Answer, Transport } from './transport.js'
+import type { TelemetryEvent } from './types.js'
+
+/** Each body stays well under the 64 KiB keepalive budget that every keepalive request in flight shares. */
+const MAX_BODY = 16 * 1024
+/** Keepalive bytes this tracker may have in flight at once; the rest of the 64 KiB is left to the app. */
+const BUDGET = 48 * 1024
+/** No tiny tail requests: what does not fit in this much waits for the next flush. */
+const MIN_BODY = 2 * 1024
+/** The payload's envelope (ids, app, dates) comes on top of the events. */
+const ENVELOPE = 1024
+const FOLLOW_UP_MS = 1000
+const MAX_BACKOFF_MS = 60_000
+/** A `Retry-After` longer than this is taken as this. */
+const MAX_RETRY_AFTER_MS = 3_600_000
+const TTL_MS = 7 * 24 * 3_600_000
+
+/** When a flush happens: on schedule, at once (`flush()`, back online: the backoff is cut short), or as the page is hidden or unloads. */
+export type Flush = 'scheduled' | 'now' | 'unload'
+
+/** What an answer means for the events of its request. */
+export type Outcome = 'sent' | 'shrink' | 'drop' | 'retry'
+
+/**
+ * The status policy, one line per case:
+ *
+ * | answer | outcome |
+ * | --- | --- |
+ * | 2xx | `sent`: the events are forgotten |
+ * | 413 | `shrink`: smaller requests (a single event too large is dropped) |
+ * | 408, 429 | `retry` (after `Retry-After` when given) |
+ * | other 4xx | `drop`: the collector refuses these events, counted in `dropped` |
+ * | no answer (0), 3xx, 5xx | `retry`, with backoff and jitter |
+ *
+ * @example
+ * ```ts
+ * classify(204) // 'sent'; classify(503) // 'retry'; classify(400) // 'drop'
+ * ```
+ */
+export const classify = (status: number): Outcome =>
+  status >= 200 && status < 300
+    ? 'sent'
+    : status === 413
+      ? 'shrink'
+      : status >= 400 && status < 500 && status !== 408 && status !== 429
+        ? 'drop'
+        : 'retry'
+
+export interface DeliveryOptions {
+  endpoint: string
+  transport: Transport
+  /** Send when this many events are queued, or `intervalMs` after the first. */
+  batchSize: number
+  intervalMs: number
+  /** Where unacknowledged events are kept across loads; none when `persist` is off. */
+  storage?: SafeStorage
+  key: string
+  /** Whether a stored event is one this tracker could have queued. */
+  isValid(event: TelemetryEvent): boolean
+  /** The body of one request: its events and the count of events lost before them. */
+  serialize(events: TelemetryEvent[], dropped: number): string
+  /** Whether events may be sent and stored now; checked before every request and every write. */
+  allowed(): boolean
+  log(message: string, data?: unknown): void
+  /** `'dry-run'`: log each body instead of sending it. */
+  debug: boolean | 'dry-run'
+}
+
+export interface Delivery {
+  /** Queues an event; a full batch is sent at once, a partial one after `intervalMs`. */
+  push(event: TelemetryEvent): void
+  /** Counts events lost before they were queued (bad input): reported in the next body. */
+  drop(count: number): void
+  /** Sends what is queued, as far as the keepalive budget and the collector's last answer allow. */
+  flush(when: Flush): void
+  /** Sends soon what earlier loads left in storage. */
+  start(): void
+  /** Forgets every queued, stored and in-flight event; answers that arrive later change nothing. */
+  forget(): void
+  /** Stops for good: no timer, no request; answers still arriving only update storage. */
+  stop(): void
+}
+
+/** A request sent and not answered yet. */
+interface Flight {
+  events: TelemetryEvent[]
+  /** the `dropped` count its body reported */
+  dropped: number
+  bytes: number
+}
+
+/**
+ * The path from a queued event to an acknowledged request: batches under
+ * the keepalive budget, requests, answers, retries, and the storage that
+ * keeps every event until a 2xx (or, for a beacon, until the browser takes
+ * it). Delivery is at least once: an event whose answer was lost (the page
+ * closed first) is sent again by the next load; collectors de-duplicate by id.
+ *
+ * @example
+ * ```ts
+ * const delivery = createDelivery({ endpoint: '/telemetry', transport: 'fetch', batchSize: 20, intervalMs: 5000,
+ *   storage, key: 'q', isValid, serialize, allowed: () => true, log: () => {}, debug: false })
+ * delivery.push(event)
+ * addEventListener('pagehide', () => delivery.flush('unload'))
+ * ```
+ */
+export const createDelivery = (options: DeliveryOptions): Delivery => {
+  const { endpoint, transport, batchSize, intervalMs, storage, key, serialize, allowed, log, debug } = options
+  /** events lost since the last body that reported them */
+  let dropped = 0
+  const queue = createQueue({
+    maxEvents: 1000,
+    maxBytes: 256 * 1024,
+    storage,
+    key,
+    maxStoredBytes: 64 * 1024,
+    ttlMs: TTL_MS,
+    isValid: options.isValid,
+    onDrop: count => (dropped += count),
+  })
+  const flights = new Set<Flight>()
+  const keepalive = hasKeepalive()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  /** when the scheduled flush is due */
+  let due = 0
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  /** failed requests in a row, for the backoff */
+  let failures = 0
+  /** no request before this time: the collector's `Retry-After` */
+  let retryAt = 0
+  /** bytes per request: MAX_BODY, less after a 413 */
+  let bodyLimit = MAX_BODY
+  /** whether the events stored by earlier loads were taken in */
+  let loaded = !storage
+  /** changes at every `forget()`: the answer of an older request is ignored */
+  let epoch = 0
+  /** whether a missing answer from another origin was explained already (debug) */
+  let probed = false
+  /** `stop()` was called: the tracker is destroyed */
+  let stopped = false
+
+  const safely = (action: () => void) => (): void => {
+    try {
+      action()
+    } catch {
+      log('delivery failed; the app is not affected')
+    }
+  }
+
+  /** Mirrors every unacknowledged event (queued and in flight) to storage, if consent allows. */
+  const save = (): void => {
+    if (storage && allowed()) queue.save([...flights].flatMap(flight => flight.events))
+  }
+
+  /** Flushes after `delay` ms, unless a flush is due sooner already. */
+  const schedule = (delay: number): void => {
+    const at = Date.now() + delay
+    if (stopped || (timer !== undefined && due <= at)) return
+    clearTimeout(timer)
+    due = at
+    timer = setTimeout(safely(() => flush('scheduled')), delay)
+  }
+
+  /** Waits before the next attempt: `Retry-After` if given, else exponential backoff with jitter. */
+  const backoff = (status: number, wait: number | undefined): void => {
+    const delay = wait === undefined ? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.5 + Math.random()) : Math.min(wait, MAX_RETRY_AFTER_MS)
+    failures++
+    if (wait !== undefined) retryAt = Date.now() + delay
+    if (stopped) return
+    log(
+      `${status ? 'the collector answered ' + status : 'no answer (offline, down, or a collector on another origin that does not answer with CORS headers)'}: ` +
+        `kept the events, retrying in ${Math.round(delay / 1000)} s`,
+    )
+    if (process.env.NODE_ENV !== 'production' && !status && debug && !probed) probe()
+    clearTimeout(retryTimer)
+    retryTimer = setTimeout(
+      safely(() => {
+        retryTimer = undefined
+        flush('scheduled')
+      }),
+      delay,
+    )
+  }
+
+  /** In debug mode, tells a collector on another origin that answers without CORS headers from one that is down. */
+  const probe = (): void => {
+    const url = new URL(endpoint, location.href)
+    if (url.origin === location.origin || navigator.onLine === false) return
+    probed = true
+    fetch(url, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', referrerPolicy: 'no-referrer' }).then(
+      () =>
+        log(
+          `${url.origin} answers, but not with Access-Control-Allow-Origin for ${location.origin}: its answers cannot be read, ` +
+            'so no request is ever acknowledged and every one is retried. Allow this origin on the collector (see the README, "Delivery").',
+        ),
+      () => log(`${url.origin} does not answer: it is down, blocked, or not reachable from here`),
+    )
+  }
+
+  /** Handles the answer to a request: forgotten, retried, shrunk or dropped (see `classify`). */
+  const answer = (flight: Flight, sentIn: number, [status, wait]: Answer): void => {
+    if (sentIn !== epoch) return
+    flights.delete(flight)
+    const { events } = flight
+    const outcome = classify(status)
+    if (outcome === 'sent') {
+      failures = 0
+      log(`${events.length} events delivered (${status})`)
+    } else if (outcome === 'drop' || (outcome === 'shrink' && events.length < 2)) {
+      dropped += flight.dropped + events.length
+      log(`the collector answered ${status}: dropped ${events.length} events`)
+    } else {
+      dropped += flight.dropped
+      queue.putBack(events)
+      if (outcome === 'retry') backoff(status, wait)
+      else {
+        bodyLimit = Math.max(MIN_BODY, flight.bytes >> 1)
+        log(`the collector answered 413: requests of at most ${bodyLimit} bytes from now on`)
+      }
+    }
+    save()
+    if (queue.size() && retryTimer === undefined && !flights.size) schedule(0)
+  }
+
+  /** Sends one body: keepalive `fetch`, or a beacon where that is the transport (or the only way out at unload). */
+  const send = (flight: Flight, body: string, unloading: boolean): void => {
+    const sentIn = epoch
+    flights.add(flight)
+    if (debug) log(`sending ${flight.events.length} events`, JSON.parse(body))
+    if (transport === 'beacon' || (unloading && !keepalive)) answer(flight, sentIn, [beacon(endpoint, body) ? 202 : 0])
+    else post(endpoint, body, keepalive).then(result => safely(() => answer(flight, sentIn, result))())
+  }
+
+  /** Takes the next batch off the queue and serializes it within `limit` bytes; `undefined` if it is dropped. */
+  const nextBody = (limit: number): [TelemetryEvent[], string] | undefined => {
+    const events = queue.take(limit - ENVELOPE)
+    let body = serialize(events, dropped)
+    while (byteSize(body) > limit && events.length > 1) {
+      queue.putBack(events.splice(events.length >> 1))
+      body = serialize(events, dropped)
+    }
+    if (byteSize(body) <= limit) return [events, body]
+    dropped++
+    log('dropped an event: it is larger than a request may be')
+  }
+
+  const flush = (when: Flush): void => {
+    clearTimeout(timer)
+    timer = undefined
+    if (!allowed()) return forget()
+    if (!loaded) {
+      loaded = true
+      queue.load(Date.now())
+    }
+    if (!queue.size()) return
+    if (debug === 'dry-run') {
+      log('dry run, not sent', JSON.parse(serialize(queue.take(Infinity), dropped)))
+      dropped = 0
+      return save()
+    }
+    const unloading = when === 'unload'
+    // a backoff is cut short; the collector's own Retry-After is not
+    if (when === 'now' && retryTimer !== undefined && Date.now() >= retryAt) {
+      clearTimeout(retryTimer)
+      retryTimer = undefined
+    }
+    if (navigator.onLine === false) log(`offline: keeping ${queue.size()} events until the connection returns`)
+    else if (Date.now() < retryAt) log('the collector asked to wait (Retry-After): keeping the events')
+    else if (unloading || (retryTimer === undefined && !flights.size)) {
+      let budget = BUDGET
+      for (const flight of flights) budget -= flight.bytes
+      while (queue.size() && budget >= MIN_BODY) {
+        const next = nextBody(Math.min(bodyLimit, budget))
+        if (!next) continue
+        const flight = { events: next[0], dropped, bytes: byteSize(next[1]) }
+        dropped = 0
+        budget -= flight.bytes
+        send(flight, next[1], unloading)
+        // in normal operation one request at a time: its answer sends the next
+        if (!unloading) break
+      }
+    }
+    save()
+  }
+
+  return {
+    push: event => {
+      queue.push(event)
+      // while a request is out, a backoff runs or the browser is offline, a full batch waits its turn too
+      const waiting = retryTimer !== undefined || flights.size > 0 || navigator.onLine === false
+      schedule(queue.size() >= batchSize && !waiting ? 0 : intervalMs)
+    },
+    drop: count => void (dropped += count),
+    flush: when => safely(() => flush(when))(),
+    start: () => {
+      if (storage?.get(key)) schedule(FOLLOW_UP_MS)
+    },
+    forget: () => forget(),
+    stop: () => {
+      stopped = true
+      clearTimeout(timer)
+      clearTimeout(retryTimer)
+      timer = retryTimer = undefined
+    },
+  }
+
+  function forget(): void {
+    epoch++
+    flights.clear()
+    queue.clear()
+    dropped = failures = retryAt = 0
+    clearTimeout(timer)
+    clearTimeout(retryTimer)
+    timer = retryTimer = undefined
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * The delivery state machine, event by event: fake timers, and a
+ * collector whose answers the test scripts and releases one at a time.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { classify, createDelivery } from '../src/delivery.js'
+import type { DeliveryOptions } from '../src/delivery.js'
+import { openStorage } from '../src/storage.js'
+import type { TelemetryEvent } from '../src/types.js'
+import { resetBrowser } from './helpers.js'
+
+const KEY = 'q'
+let serial = 0
+const event = (name = 'e'): TelemetryEvent => ({ type: 'track', id: String(serial++).padStart(21, '0'), ts: Date.now(), name })
+
+interface Request {
+  events: string[]
+  dropped: number
+  init: RequestInit
+  /** answers the request */
+  answer(status: number, headers?: Record<string, string>): Promise<void>
+}
+
+/** A collector that answers only when the test says so. */
+const collector = () => {
+  const requests: Request[] = []
+  const fetch = vi.fn(
+    (_: string, init: RequestInit) =>
+      new Promise<Response>((resolve, reject) => {
+        const body = JSON.parse(String(init.body))
+        requests.push({
+          events: body.events.map((e: TelemetryEvent) => e.name),
+          dropped: body.dropped,
+          init,
+          answer: async (status, headers = {}) => {
+            if (status) resolve(new Response(null, { status, headers }))
+            else reject(new TypeError('Failed to fetch'))
+            await vi.advanceTimersByTimeAsync(0)
+          },
+        })
+      }),
+  )
+  vi.stubGlobal('fetch', fetch)
+  return { requests, fetch }
+}
+
+const stored = (): string[] => JSON.parse(localStorage.getItem(KEY) || '{"events":[]}').events.map((e: TelemetryEvent) => e.name)
+
+const deliver = (options: Partial<DeliveryOptions> = {}) =>
+  createDelivery({
+    endpoint: '/telemetry',
+    transport: 'fetch',
+    batchSize: 3,
+    intervalMs: 5000,
+    storage: openStorage('localStorage', () => {}),
+    key: KEY,
+    isValid: () => true,
+    serialize: (events, dropped) => JSON.stringify({ events, dropped }),
+    allowed: () => true,
+    log: () => {},
+    debug: false,
+    ...options,
+  })
+
+beforeEach(() => {
+  resetBrowser()
+  vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+  vi.restoreAllMocks()
+})
+
+describe('classify(status)', () => {
+  it.each([
+    [200, 'sent'], [202, 'sent'], [204, 'sent'], [299, 'sent'],
+    [413, 'shrink'],
+    [400, 'drop'], [401, 'drop'], [403, 'drop'], [404, 'drop'], [415, 'drop'], [422, 'drop'],
+    [408, 'retry'], [429, 'retry'], [500, 'retry'], [502, 'retry'], [503, 'retry'], [0, 'retry'], [302, 'retry'],
+  ])('%i → %s', (status, outcome) => {
+    expect(classify(status)).toBe(outcome)
+  })
+})
+
+describe('acknowledged delivery', () => {
+  it('an event is forgotten only after a 2xx: stored while in flight, removed once answered', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    expect(requests).toHaveLength(1)
+    expect(stored()).toEqual(['a'])
+    await requests[0].answer(204)
+    expect(stored()).toEqual([])
+  })
+
+  it('a batch handed over at unload and never answered is sent again by the next load', async () => {
+    const { requests } = collector()
+    const first = deliver()
+    first.push(event('a'))
+    first.push(event('b'))
+    first.flush('unload')
+    expect(requests[0].init.keepalive).toBe(true)
+    expect(stored()).toEqual(['a', 'b'])
+    // the page dies: no answer ever reaches it. The next load:
+    const second = deliver()
+    second.start()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(requests.map(r => r.events)).toEqual([['a', 'b'], ['a', 'b']])
+    await requests[1].answer(204)
+    expect(stored()).toEqual([])
+  })
+
+  it('one request at a time while the page lives; the answer sends the next', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    for (const name of ['a', 'b', 'c']) delivery.push(event(name))
+    await vi.advanceTimersByTimeAsync(0)
+    for (const name of ['d', 'e', 'f', 'g']) delivery.push(event(name))
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c']])
+    await requests[0].answer(204)
+    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f', 'g']])
+  })
+
+  it('at unload, everything queued goes at once, beside what is in flight, within the keepalive budget', async () => {
+    const { requests } = collector()
+    const delivery = deliver({ batchSize: 1000 })
+    for (let i = 0; i < 900; i++) delivery.push(event('x'.repeat(40)))
+    delivery.flush('now')
+    delivery.flush('unload')
+    const bytes = requests.map(r => new TextEncoder().encode(String(r.init.body)).length)
+    expect(requests.length).toBeGreaterThan(2)
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(16 * 1024)
+    expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(48 * 1024)
+    expect(requests.every(r => r.init.keepalive)).toBe(true)
+  })
+})
+
+describe('retries', () => {
+  it('network errors, 408 and 5xx are retried with exponential backoff and jitter', async () => {
+    const { requests } = collector()
+    vi.spyOn(Math, 'random').mockReturnValue(0.999)
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    const delays: number[] = []
+    for (const status of [0, 503, 408, 500]) {
+      const before = Date.now()
+      const count = requests.length
+      await requests.at(-1)!.answer(status)
+      while (requests.length === count) await vi.advanceTimersByTimeAsync(100)
+      delays.push(Date.now() - before)
+    }
+    // 1 s, 2 s, 4 s, 8 s, each times 0.5 to 1.5 (here 1.499)
+    expect(delays.map(d => Math.round(d / 100) / 10)).toEqual([1.5, 3, 6, 12])
+    await requests.at(-1)!.answer(204)
+    expect(requests.map(r => r.events)).toEqual(Array(5).fill(['a']))
+  })
+
+  it('the backoff is capped at a minute and starts again after a success', async () => {
+    const { requests } = collector()
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    for (let i = 0; i < 12; i++) {
+      await requests.at(-1)!.answer(503)
+      await vi.advanceTimersByTimeAsync(60_000)
+    }
+    const before = requests.length
+    await requests.at(-1)!.answer(503)
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(requests.length).toBe(before)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(requests.length).toBe(before + 1)
+    await requests.at(-1)!.answer(204)
+    delivery.push(event('b'))
+    delivery.flush('now')
+    await requests.at(-1)!.answer(0)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(requests.at(-1)!.events).toEqual(['b'])
+  })
+
+  it('429 with Retry-After: nothing is sent before it, not even at unload or on flush()', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    await requests[0].answer(429, { 'retry-after': '30' })
+    delivery.push(event('b'))
+    delivery.flush('now')
+    delivery.flush('unload')
+    await vi.advanceTimersByTimeAsync(29_000)
+    expect(requests).toHaveLength(1)
+    expect(stored()).toEqual(['a', 'b'])
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(requests).toHaveLength(2)
+    expect(requests[1].events).toEqual(['a', 'b'])
+  })
+
+  it('Retry-After as an HTTP date, on a 503', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    await requests[0].answer(503, { 'retry-after': new Date(Date.now() + 120_000).toUTCString() })
+    await vi.advanceTimersByTimeAsync(119_000)
+    expect(requests).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(requests).toHaveLength(2)
+  })
+
+  it('flush("now") (back online, or the app asks) cuts a backoff short', async () => {
+    const { requests } = collector()
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    for (let i = 0; i < 5; i++) {
+      await requests.at(-1)!.answer(0)
+      await vi.advanceTimersByTimeAsync(60_000)
+    }
+    await requests.at(-1)!.answer(0)
+    delivery.flush('now')
+    expect(requests).toHaveLength(7)
+  })
+})
+
+describe('answers that shrink or drop', () => {
+  it('413 halves the requests; a single event too large for the collector is dropped and counted', async () => {
+    const { requests } = collector()
+    const delivery = deliver({ batchSize: 100 })
+    for (let i = 0; i < 8; i++) delivery.push(event('x'.repeat(1000)))
+    delivery.flush('now')
+    const first = String(requests[0].init.body).length
+    await requests[0].answer(413)
+    expect(String(requests[1].init.body).length).toBeLessThanOrEqual(first / 2)
+    while (requests.at(-1)!.events.length > 1) await requests.at(-1)!.answer(413)
+    const count = requests.length
+    await requests.at(-1)!.answer(413)
+    expect(requests[count]).toMatchObject({ dropped: 1 })
+    const delivered: string[] = []
+    for (let i = count; i < requests.length; i++) {
+      delivered.push(...requests[i].events)
+      await requests[i].answer(204)
+    }
+    // 8 events, one dropped: each of the other 7 delivered once
+    expect(delivered).toHaveLength(7)
+  })
+
+  it('other 4xx drop the batch, counted once in the next body, never negative', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.push(event('b'))
+    delivery.flush('now')
+    await requests[0].answer(400)
+    delivery.drop(1)
+    delivery.push(event('c'))
+    delivery.flush('now')
+    expect(requests[1]).toMatchObject({ events: ['c'], dropped: 3 })
+    await requests[1].answer(503)
+    await vi.advanceTimersByTimeAsync(2000)
+    // the retry reports the same loss again, once: its first report never arrived
+    expect(requests[2]).toMatchObject({ events: ['c'], dropped: 3 })
+    await requests[2].answer(204)
+    delivery.push(event('d'))
+    delivery.flush('now')
+    expect(requests[3]).toMatchObject({ events: ['d'], dropped: 0 })
+  })
+
+  it('concurrent requests at unload report a loss once', async () => {
+    const { requests } = collector()
+    const delivery = deliver({ batchSize: 1000 })
+    delivery.drop(2)
+    for (let i = 0; i < 200; i++) delivery.push(event('x'.repeat(100)))
+    delivery.flush('unload')
+    expect(requests.length).toBeGreaterThan(1)
+    expect(requests.map(r => r.dropped).reduce((a, b) => a + b)).toBe(2)
+  })
+})
+
+describe('opt-out and offline', () => {
+  it('forget(): a late answer changes nothing, the storage stays empty, the loss is not reported', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    delivery.drop(4)
+    delivery.push(event('a'))
+    delivery.flush('now')
+    delivery.forget()
+    expect(localStorage.getItem(KEY)).toBeNull()
+    await requests[0].answer(503)
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(requests).toHaveLength(1)
+    expect(localStorage.getItem(KEY)).toBeNull()
+    delivery.push(event('b'))
+    delivery.flush('now')
+    expect(requests[1]).toMatchObject({ events: ['b'], dropped: 0 })
+  })
+
+  it('nothing is stored when consent no longer allows it, and a flush then forgets everything', async () => {
+    const { requests } = collector()
+    let allowed = true
+    const delivery = deliver({ allowed: () => allowed })
+    delivery.push(event('a'))
+    delivery.flush('now')
+    allowed = false
+    await requests[0].answer(503)
+    expect(stored()).toEqual(['a'])
+    delivery.flush('unload')
+    expect(localStorage.getItem(KEY)).toBeNull()
+    expect(requests).toHaveLength(1)
+  })
+
+  it('offline: nothing is sent, everything is stored; back online, all of it goes', async () => {
+    const { requests } = collector()
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
+    const delivery = deliver()
+    for (const name of ['a', 'b', 'c', 'd']) delivery.push(event(name))
+    await vi.advanceTimersByTimeAsync(10_000)
+    delivery.flush('unload')
+    expect(requests).toHaveLength(0)
+    expect(stored()).toEqual(['a', 'b', 'c', 'd'])
+    Object.defineProperty(navigator, 'onLine', { value: true, configurable: true })
+    delivery.flush('now')
+    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c', 'd']])
+  })
+
+  it('a full batch waits while a request is out, a backoff runs or the browser is offline: no storage write per event', async () => {
+    const { requests } = collector()
+    const setItem = vi.spyOn(Storage.prototype, 'setItem')
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    await requests[0].answer(0)
+    setItem.mockClear()
+    for (let i = 0; i < 50; i++) delivery.push(event('burst'))
+    await vi.advanceTimersByTimeAsync(500)
+    expect(setItem.mock.calls.length).toBeLessThanOrEqual(1)
+  })
+})
