@@ -19,6 +19,8 @@ const GIVEN: [name: string, declaration: string][] = [
   ['tracker', "declare const tracker: import('spa-telemetry').Tracker"],
   ['defineNuxtPlugin', "import { defineNuxtPlugin } from 'nuxt/app'"],
   ['defineNuxtConfig', "import { defineNuxtConfig } from 'nuxt/config'"],
+  // the React Router section's components
+  ...['Layout', 'Project', 'Table', 'Account', 'NotFound'].map((name): [string, string] => [name, `declare const ${name}: import('react').ComponentType`]),
 ]
 
 /** A block as a module: the declarations it needs, then the block, line for line. */

@@ -12,12 +12,14 @@ describe('SSR', () => {
     expect(typeof document).toBe('undefined')
   })
 
-  const ENTRIES = ['../../src/index.ts', '../../adapters/vue.ts', '../../adapters/nuxt.ts', '../../adapters/redux.ts', '../../adapters/history.ts']
+  const ENTRIES = ['../../src/index.ts', '../../adapters/vue.ts', '../../adapters/nuxt.ts', '../../adapters/redux.ts', '../../adapters/history.ts', '../../adapters/react-router.ts']
   const GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'navigator', 'location', 'history']
 
   it.each(ENTRIES)('importing %s touches no browser global', async entry => {
     // vue's own SSR-safe checks (typeof document) run when it is first imported: before the traps
     await import('vue')
+    // and React's and React Router's
+    await Promise.all([import('react'), import('react-router')])
     const touched: string[] = []
     const saved = GLOBALS.map(name => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
     for (const name of GLOBALS) {
@@ -69,6 +71,25 @@ describe('SSR', () => {
     expect(result).toBeUndefined()
     expect(directives).toEqual(['track'])
     expect(used).toEqual([])
+  })
+
+  it('useTrackRoutes during server rendering records nothing, warns nothing, and renders', async () => {
+    const [{ createElement }, { renderToString }, { StaticRouter, useRoutes }, { useTrackRoutes }, { fakeTracker }] = await Promise.all([
+      import('react'),
+      import('react-dom/server'),
+      import('react-router'),
+      import('../../adapters/react-router.js'),
+      import('../helpers.js'),
+    ])
+    const fake = fakeTracker()
+    const routes = [{ path: '/projects/:project_id', element: createElement('h1', null, 'project') }]
+    const App = () => (useTrackRoutes(fake.tracker, routes), useRoutes(routes))
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const html = renderToString(createElement(StaticRouter, { location: '/projects/p_8f2k' }, createElement(App)))
+    expect(html).toBe('<h1>project</h1>')
+    expect(fake.pages()).toEqual([])
+    expect(printed).not.toHaveBeenCalled()
+    printed.mockRestore()
   })
 
   it('still fails fast on bad options', () => {
