@@ -14,7 +14,14 @@ export const entries = {
   'react-router': here('adapters/react-router.ts'),
 }
 
-export default defineConfig({
+/**
+ * `vite build` writes the production build to dist/ (`process.env.NODE_ENV`
+ * is "production": setup checks and debug explanations are left out);
+ * `vite build --mode development` the development build to dist/dev/, which
+ * the `development` export condition picks. Tests run the source.
+ */
+export default defineConfig(({ mode }) => ({
+  define: mode === 'production' || mode === 'development' ? { 'process.env.NODE_ENV': JSON.stringify(mode) } : {},
   resolve: {
     // the package's own entries, from source: adapters import the core by its public name
     alias: [
@@ -24,7 +31,7 @@ export default defineConfig({
     ],
   },
   build: {
-    outDir: 'dist',
+    outDir: mode === 'development' ? 'dist/dev' : 'dist',
     emptyOutDir: true,
     minify: false,
     sourcemap: true,
@@ -84,4 +91,4 @@ export default defineConfig({
       },
     ],
   },
-})
+}))

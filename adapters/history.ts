@@ -46,7 +46,10 @@ const tracking = new WeakMap<object, () => void>()
  * ```
  */
 export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}): (() => void) => {
-  check(tracker && typeof tracker.page === 'function' && typeof tracker.anonymize === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+  // a setup check: development builds only
+  if (process.env.NODE_ENV !== 'production') {
+    check(tracker && typeof tracker.page === 'function' && typeof tracker.anonymize === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+  }
   const { hash, initial } = options || {}
   const running = tracking.get(tracker)
   if (running) return running

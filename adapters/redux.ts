@@ -58,7 +58,7 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  * it, and the same name is recorded at most once per `throttleMs`.
  * The action reaches `next` first and its result is returned unchanged;
  * thunks, promises and other non-plain actions pass through untouched.
- * Bad options throw here; afterwards it never throws.
+ * Bad options throw here (in development builds); afterwards it never throws.
  *
  * @example
  * ```ts
@@ -74,13 +74,16 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  * ```
  */
 export const createTelemetryMiddleware = (tracker: Tracker, options: TelemetryMiddlewareOptions = {}): TelemetryMiddleware => {
-  check(tracker && typeof tracker.action === 'function', 'tracker', tracker, 'a tracker from createTracker()')
   const { include, exclude, rename, throttleMs = 1000 } = options || {}
-  for (const [name, rules] of Object.entries({ include, exclude })) {
-    for (const rule of ([] as unknown[]).concat(rules === undefined ? [] : rules)) check(isRule(rule), name, rule, 'a type, a RegExp or a function')
+  // setup checks: development builds only
+  if (process.env.NODE_ENV !== 'production') {
+    check(tracker && typeof tracker.action === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+    for (const [name, rules] of Object.entries({ include, exclude })) {
+      for (const rule of ([] as unknown[]).concat(rules === undefined ? [] : rules)) check(isRule(rule), name, rule, 'a type, a RegExp or a function')
+    }
+    check(rename === undefined || typeof rename === 'function', 'rename', rename, 'a function')
+    check(typeof throttleMs === 'number' && throttleMs >= 0 && throttleMs < Infinity, 'throttleMs', throttleMs, 'milliseconds, 0 or more')
   }
-  check(rename === undefined || typeof rename === 'function', 'rename', rename, 'a function')
-  check(typeof throttleMs === 'number' && throttleMs >= 0 && throttleMs < Infinity, 'throttleMs', throttleMs, 'milliseconds, 0 or more')
   /** When each name was last recorded (`performance.now()`: it never goes back). */
   const lastRecorded = new Map<string, number>()
 

@@ -30,8 +30,9 @@ export const privacySignal = (): 'do-not-track' | 'global-privacy-control' | '' 
 }
 
 /**
- * Consent: the stored choice, the app's `enabled` switch and the browser's
- * privacy signals, checked on every call.
+ * Consent: the stored choice, the app's `enabled` switch (checked on every
+ * call) and the browser's privacy signals (read once: they do not change
+ * while a page lives).
  *
  * @example
  * ```ts
@@ -41,6 +42,8 @@ export const privacySignal = (): 'do-not-track' | 'global-privacy-control' | '' 
  */
 export const createConsent = (options: ConsentOptions): Consent => {
   const { mode, enabled, respectPrivacySignals, storage, key, report } = options
+  // the browser's signals do not change while a page lives: read once
+  const signal = respectPrivacySignals && privacySignal()
   let choice: string | null | undefined
 
   const refresh = (): boolean => {
@@ -64,8 +67,7 @@ export const createConsent = (options: ConsentOptions): Consent => {
         on = false
       }
     }
-    if (on !== true) return 'disabled'
-    return (respectPrivacySignals && privacySignal()) || ''
+    return on !== true ? 'disabled' : signal || ''
   }
 
   return {

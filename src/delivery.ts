@@ -4,6 +4,9 @@ import { beacon, hasKeepalive, post } from './transport.js'
 import type { Answer, Transport } from './transport.js'
 import type { TelemetryEvent } from './types.js'
 
+/** Development builds explain in debug output why events wait, are retried or dropped; production builds leave the words out. */
+const DEV = process.env.NODE_ENV !== 'production'
+
 /** Each body stays well under the 64 KiB keepalive budget that every keepalive request in flight shares. */
 const MAX_BODY = 16 * 1024
 /** Keepalive bytes this tracker may have in flight at once; the rest of the 64 KiB is left to the app. */
@@ -48,6 +51,25 @@ export const classify = (status: number): Outcome =>
       : status >= 400 && status < 500 && status !== 408 && status !== 429
         ? 'drop'
         : 'retry'
+
+/**
+ * Development builds, debug mode: tells a collector on another origin that
+ * answers without CORS headers (its answers cannot be read, so nothing is
+ * ever acknowledged) from one that is down. Whether it probed.
+ */
+const probe = (endpoint: string, log: (message: string) => void): boolean => {
+  const url = new URL(endpoint, location.href)
+  if (url.origin === location.origin || navigator.onLine === false) return false
+  fetch(url, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', referrerPolicy: 'no-referrer' }).then(
+    () =>
+      log(
+        `${url.origin} answers, but not with Access-Control-Allow-Origin for ${location.origin}: its answers cannot be read, ` +
+          'so no request is ever acknowledged and every one is retried. Allow this origin on the collector (see the README, "Delivery").',
+      ),
+    () => log(`${url.origin} does not answer: it is down, blocked, or not reachable from here`),
+  )
+  return true
+}
 
 export interface DeliveryOptions {
   endpoint: string
@@ -146,7 +168,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     try {
       action()
     } catch {
-      log('delivery failed; the app is not affected')
+      if (DEV) log('delivery failed; the app is not affected')
     }
   }
 
@@ -170,11 +192,10 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     failures++
     if (wait !== undefined) retryAt = Date.now() + delay
     if (stopped) return
-    log(
-      `${status ? 'the collector answered ' + status : 'no answer (offline, down, or a collector on another origin that does not answer with CORS headers)'}: ` +
-        `kept the events, retrying in ${Math.round(delay / 1000)} s`,
-    )
-    if (process.env.NODE_ENV !== 'production' && !status && debug && !probed) probe()
+    if (DEV) {
+      log(`${status ? 'the collector answered ' + status : 'no answer'}: kept the events, retrying in ${Math.round(delay / 1000)} s`)
+      if (!status && debug && !probed) probed = probe(endpoint, log)
+    }
     clearTimeout(retryTimer)
     retryTimer = setTimeout(
       safely(() => {
@@ -182,21 +203,6 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
         flush('scheduled')
       }),
       delay,
-    )
-  }
-
-  /** In debug mode, tells a collector on another origin that answers without CORS headers from one that is down. */
-  const probe = (): void => {
-    const url = new URL(endpoint, location.href)
-    if (url.origin === location.origin || navigator.onLine === false) return
-    probed = true
-    fetch(url, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', referrerPolicy: 'no-referrer' }).then(
-      () =>
-        log(
-          `${url.origin} answers, but not with Access-Control-Allow-Origin for ${location.origin}: its answers cannot be read, ` +
-            'so no request is ever acknowledged and every one is retried. Allow this origin on the collector (see the README, "Delivery").',
-        ),
-      () => log(`${url.origin} does not answer: it is down, blocked, or not reachable from here`),
     )
   }
 
@@ -208,17 +214,17 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     const outcome = classify(status)
     if (outcome === 'sent') {
       failures = 0
-      log(`${events.length} events delivered (${status})`)
+      if (DEV) log(`${events.length} events delivered (${status})`)
     } else if (outcome === 'drop' || (outcome === 'shrink' && events.length < 2)) {
       dropped += flight.dropped + events.length
-      log(`the collector answered ${status}: dropped ${events.length} events`)
+      if (DEV) log(`the collector answered ${status}: dropped ${events.length} events`)
     } else {
       dropped += flight.dropped
       queue.putBack(events)
       if (outcome === 'retry') backoff(status, wait)
       else {
         bodyLimit = Math.max(MIN_BODY, flight.bytes >> 1)
-        log(`the collector answered 413: requests of at most ${bodyLimit} bytes from now on`)
+        if (DEV) log(`the collector answered 413: requests of at most ${bodyLimit} bytes from now on`)
       }
     }
     save()
@@ -244,7 +250,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     }
     if (byteSize(body) <= limit) return [events, body]
     dropped++
-    log('dropped an event: it is larger than a request may be')
+    if (DEV) log('dropped an event: it is larger than a request may be')
   }
 
   const flush = (when: Flush): void => {
@@ -267,9 +273,11 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       clearTimeout(retryTimer)
       retryTimer = undefined
     }
-    if (navigator.onLine === false) log(`offline: keeping ${queue.size()} events until the connection returns`)
-    else if (Date.now() < retryAt) log('the collector asked to wait (Retry-After): keeping the events')
-    else if (unloading || (retryTimer === undefined && !flights.size)) {
+    if (navigator.onLine === false) {
+      if (DEV) log(`offline: keeping ${queue.size()} events until the connection returns`)
+    } else if (Date.now() < retryAt) {
+      if (DEV) log('the collector asked to wait (Retry-After): keeping the events')
+    } else if (unloading || (retryTimer === undefined && !flights.size)) {
       let budget = BUDGET
       for (const flight of flights) budget -= flight.bytes
       while (queue.size() && budget >= MIN_BODY) {

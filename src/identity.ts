@@ -1,4 +1,4 @@
-import { nanoid } from 'nanoid'
+import { newId } from './id.js'
 
 import type { SafeStorage } from './storage.js'
 
@@ -43,7 +43,7 @@ export const createIdentity = (
       if (mode === 'none') return undefined
       if (!anonymous) {
         const stored = store.get(idKey)
-        anonymous = valid(stored) ? stored : nanoid()
+        anonymous = valid(stored) ? stored : newId()
         if (stored !== anonymous) store.set(idKey, anonymous)
       }
       return anonymous
@@ -55,7 +55,7 @@ export const createIdentity = (
         if (valid(id)) current = [id, +seen || 0]
       }
       // a clock that jumped backwards counts as activity, not as a new session
-      if (!current || now - current[1] > SESSION_IDLE_MS) current = [nanoid(), now]
+      if (!current || now - current[1] > SESSION_IDLE_MS) current = [newId(), now]
       current[1] = now
       session.set(sessionKey, current.join(' '))
       return current[0]

@@ -16,7 +16,7 @@ const optionalString = (name: string, value: unknown, max: number): void =>
 /**
  * Checks the tracker's options, failing with `[spa-telemetry] <option> is
  * <value>: expected <what>`. Development builds only: production builds
- * (`process.env.NODE_ENV === 'production'`) leave it out.
+ * leave it out.
  *
  * @example
  * ```ts

@@ -68,6 +68,8 @@ export const createQueue = (options: QueueOptions): Queue => {
   let bytes = 0
   /** ids this tab wrote to storage: other tabs' stored events are left alone */
   let mine = new Set<string>()
+  /** what this tab wrote last: if storage still holds it, no other tab wrote since (no need to parse it) */
+  let written: string | null | undefined
 
   const trim = (): void => {
     let count = 0
@@ -118,15 +120,18 @@ export const createQueue = (options: QueueOptions): Queue => {
     save: inFlight => {
       if (!storage) return
       const current = inFlight.concat(events)
+      const others = storage.get(key) === written ? [] : readStored().filter(e => e && typeof e === 'object' && !mine.has(e.id))
       const kept: TelemetryEvent[] = []
       let size = 20
       // newest first, so that the oldest are the ones that do not fit; they stay in memory
-      for (const event of readStored().filter(e => e && typeof e === 'object' && !mine.has(e.id)).concat(current).reverse()) {
+      for (const event of others.concat(current).reverse()) {
         if ((size += sizeOf(event)) <= maxStoredBytes) kept.unshift(event)
       }
       mine = new Set(current.map(event => event.id))
-      if (!kept.length) storage.remove(key)
-      else storage.set(key, JSON.stringify({ v: 1, events: kept }))
+      written = kept.length ? JSON.stringify({ v: 1, events: kept }) : null
+      if (written === null) storage.remove(key)
+      // a write that failed (quota): storage holds something else, read it next time
+      else if (!storage.set(key, written)) written = undefined
     },
     load: now => {
       const stored = readStored()

@@ -1,4 +1,4 @@
-import { nanoid } from 'nanoid'
+import { newId } from './id.js'
 
 import { createAnonymizer } from './anonymize.js'
 import type { LocationLike } from './anonymize.js'
@@ -14,6 +14,9 @@ import { createEventCheck, MAX_PATH } from './stored.js'
 import type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
 
 type NewEvent = Omit<TelemetryEvent, 'id' | 'ts'>
+
+/** Development builds check options and explain drops in debug output; production builds leave both out. */
+const DEV = process.env.NODE_ENV !== 'production'
 
 /**
  * Creates a tracker: anonymized page views, actions and errors, after
@@ -34,7 +37,7 @@ type NewEvent = Omit<TelemetryEvent, 'id' | 'ts'>
  * ```
  */
 export const createTracker = (options: TrackerOptions): Tracker => {
-  if (process.env.NODE_ENV !== 'production') validate(options)
+  if (DEV) validate(options)
   const anonymizer = createAnonymizer(options)
   const { anonymize } = anonymizer
   const { instanceId, debug = false, format, heartbeatMs, captureErrors, persist = true } = options
@@ -80,7 +83,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
 
   /** Whether delivery may send and store: the stored choice is read again first, as another tab may have opted out. */
   const allowed = (): boolean => {
-    if (consent.refresh()) forget('opted out in another tab')
+    if (consent.refresh()) forget(DEV && 'opted out in another tab')
     return consent.allowed()
   }
 
@@ -114,33 +117,34 @@ export const createTracker = (options: TrackerOptions): Tracker => {
         return method(...args)
       } catch {
         if (counts) delivery.drop(1)
-        log(`${name}() failed; the app is not affected`)
+        if (DEV) log(`${name}() failed; the app is not affected`)
         return fallback as R
       }
     }
 
-  const drop = (what: string, why: string): void => {
+  /** Counts an event that is not recorded; `why` is `false` in production builds. */
+  const drop = (why: string | false): void => {
     delivery.drop(1)
-    log(`dropped ${what}: ${why}`)
+    if (DEV) log(`dropped ${why}`)
   }
 
   /** Queues an event if consent allows it now; whether it did. */
   const record = (event: NewEvent): boolean => {
     if (!active || !consent.allowed()) return false
-    const full: TelemetryEvent = Object.assign({ type: event.type, id: nanoid(), ts: Date.now() }, event)
+    const full: TelemetryEvent = Object.assign({ type: event.type, id: newId(), ts: Date.now() }, event)
     if (debug) log(`queued ${full.type}`, full)
     delivery.push(full)
     return true
   }
 
   /** Forgets everything an opt-out forgets: queued, stored and in-flight events, ids, the last page. */
-  const forget = (why: string): void => {
+  const forget = (why: string | false): void => {
     delivery.forget()
     identity.clear()
     stopHeartbeat()
     local.remove(beatKey)
     lastPath = undefined
-    log(`${why}: queued, stored and in-flight events deleted`)
+    if (DEV) log(`${why}: queued, stored and in-flight events deleted`)
   }
 
   const currentPath = (): string | undefined => {
@@ -151,10 +155,10 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   const page = (location?: LocationLike, pageOptions?: PageOptions): void => {
     if (!active) return
     const { route, name } = pageOptions || {}
-    if (name !== undefined && !isName(name)) return drop('a page view', 'its name does not follow the name grammar')
+    if (name !== undefined && !isName(name)) return drop(DEV && 'a page view: its name does not follow the name grammar')
     const path = anonymize(location ?? window.location, typeof route === 'string' || route === null ? route : undefined)
-    if (path === null) return drop('a page view', 'no route matches it, or it is not a URL')
-    if (path.length > MAX_PATH) return drop('a page view', `its path is longer than ${MAX_PATH} characters`)
+    if (path === null) return drop(DEV && 'a page view: no route matches it, or it is not a URL')
+    if (path.length > MAX_PATH) return drop(DEV && `a page view: its path is longer than ${MAX_PATH} characters`)
     const event: NewEvent = { type: 'page', path }
     if (lastPath !== undefined) event.from = lastPath
     // the referrer belongs to the document's first page view: never to a later one, even if the first was not recorded
@@ -168,11 +172,11 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   }
 
   const track = (name: string, props?: Record<string, PropValue>): void => {
-    if (!isName(name)) return drop('a track event', 'its name does not follow the name grammar')
+    if (!isName(name)) return drop(DEV && 'a track event: its name does not follow the name grammar')
     const event: NewEvent = { type: 'track', name }
     if (props !== undefined) {
       const clean = cleanProps(props)
-      if (typeof clean === 'string') return drop(`track "${name}"`, clean)
+      if (typeof clean === 'string') return drop(DEV && `track "${name}": ${clean}`)
       event.props = clean
     }
     record(event)
@@ -180,7 +184,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
 
   const action = (type: string, actionOptions?: ActionOptions): void => {
     const vouched = actionOptions?.verbatim === true && fitsSchema(type)
-    if (!vouched && !isName(type)) return drop('an action', 'its type does not follow the name grammar')
+    if (!vouched && !isName(type)) return drop(DEV && 'an action: its type does not follow the name grammar')
     if (vouched) verbatim.add(type)
     if (active) record({ type: 'action', name: type, path: currentPath() })
   }
@@ -257,7 +261,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
       () => {
         if (!active) return
         consent.choose('in')
-        log(`opted in${consent.reason() ? ', but tracking is off: ' + consent.reason() : ''}`)
+        if (DEV) log(`opted in${consent.reason() ? ', but tracking is off: ' + consent.reason() : ''}`)
         start()
       },
       undefined,
@@ -268,7 +272,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
       () => {
         if (!active) return
         consent.choose('out')
-        forget('opted out')
+        forget(DEV && 'opted out')
       },
       undefined,
       false,

@@ -1,0 +1,175 @@
+// What the tracker costs where users feel it: in Chromium (Debian's
+// /usr/bin/chromium through playwright-core), on the production build the
+// way an app bundles it. Per call of track(), page() and a History API
+// navigation tracked by trackHistory (less the same navigation untracked),
+// and the queue-full path (offline, 1,000 events queued, each new one
+// pushes the oldest out). Each sample times 20 calls (the page is
+// cross-origin isolated, so performance.now() is precise to 5 µs); many
+// samples, median and p99 per call, beside JSON.stringify of one event in
+// the same run. Also the main thread's whole cost of 1,000 track() calls,
+// the flushes and requests they lead to included.
+// Run after `npm run build`: node bench/tracker-browser.mjs
+import { createServer } from 'node:http'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { build } from 'vite'
+
+const CALLS = 20
+const SAMPLES = 1500
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+const bundle = async () => {
+  const result = await build({
+    configFile: false,
+    logLevel: 'silent',
+    root,
+    resolve: { alias: { 'spa-telemetry': `${root}dist/index.js` } },
+    build: {
+      write: false,
+      minify: true,
+      lib: { entry: `${root}bench/results/tracker-browser-entry.js`, formats: ['es'], fileName: 'bench' },
+    },
+  })
+  return result[0].output[0].code
+}
+mkdirSync(`${root}bench/results`, { recursive: true })
+writeFileSync(`${root}bench/results/tracker-browser-entry.js`, "export { createTracker } from 'spa-telemetry'\nexport { trackHistory } from '../../dist/history.js'\n")
+
+/**
+ * Runs in the page: each measurement as two series of samples, in µs per
+ * call: one of ${CALLS} calls each (for the median: one call is shorter
+ * than the 5 µs timer step) and one of single calls (for the p99: a pause
+ * inside one call must not be averaged away).
+ */
+const PAGE = `
+import { createTracker, trackHistory } from '/bench.js'
+const routes = ['/nc', '/nc/:project_id', '/nc/:project_id/table/:table_id', '/nc/:project_id/table/:table_id/view/:view_id', '/settings{/:tab}']
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
+const series = async (run, calls, samples, before = () => {}) => {
+  const out = []
+  let n = 0
+  for (let s = -50; s < samples; s++) {
+    before(n)
+    const start = performance.now()
+    for (let i = 0; i < calls; i++) run(n++)
+    if (s >= 0) out.push(((performance.now() - start) * 1000) / calls)
+    // between samples the page does what it would: timers run, requests are answered
+    if (s % 10 === 0) await sleep(0)
+  }
+  return out
+}
+const sample = async (run, before) => ({ grouped: await series(run, ${CALLS}, ${SAMPLES}, before), single: await series(run, 1, ${SAMPLES} * 4, before) })
+window.measure = async () => {
+  const event = { type: 'track', id: 'V1StGXR8_Z5jdHi6B-myT', ts: Date.now(), name: 'table_created', props: { kind: 'grid', rows: 3 } }
+  const results = {}
+  results.baseline = await sample(() => JSON.stringify(event))
+  const tracker = createTracker({ endpoint: '/collect', app: { name: 'bench' }, routes })
+  results.track = await sample(i => tracker.track('table_created', { kind: 'grid', rows: i }))
+  results.page = await sample(i => tracker.page('/nc/p_' + i + '/table/t_' + i + '?sort=name#row'))
+  // a navigation between two screens, as trackHistory sees one: the URL changes (untimed: Chromium
+  // throttles the History API and its own cost is not the tracker's), then the timed part is what
+  // follows: popstate with trackHistory listening (→ tracker.page()), less popstate with no listener
+  const go = i => history.replaceState(null, '', i % 2 ? '/nc/p_' + i + '/table/t_' + i : '/settings/tab_' + i)
+  const popstate = () => dispatchEvent(new PopStateEvent('popstate'))
+  results.untracked = await sample(popstate, go)
+  const stop = trackHistory(tracker, { initial: false })
+  results.navigation = await sample(popstate, go)
+  stop()
+  tracker.destroy()
+  await sleep(200)
+  // the main thread's whole cost of 1,000 track() calls on a fresh tracker (cold): the calls, then the
+  // flushes and requests they lead to
+  const busy = createTracker({ endpoint: '/collect', app: { name: 'busy' }, routes })
+  await sleep(50)
+  let blocked = 0
+  const observer = new PerformanceObserver(list => list.getEntries().forEach(e => (blocked += e.duration)))
+  observer.observe({ type: 'longtask' })
+  const started = performance.now()
+  for (let i = 0; i < 1000; i++) busy.track('burst', { i })
+  const callsMs = performance.now() - started
+  await sleep(1500)
+  observer.disconnect()
+  results.burst = { callsMs, blockedMs: blocked }
+  busy.destroy()
+  return results
+}
+window.measureOffline = async () => {
+  // offline: nothing is sent; past 1,000 queued events each new one pushes the oldest out
+  const full = createTracker({ endpoint: '/collect', app: { name: 'full' }, routes })
+  for (let i = 0; i < 1000; i++) full.track('fill', { i })
+  const samples = await sample(i => full.track('overflow', { i }))
+  full.destroy()
+  return samples
+}
+`
+
+const server = createServer((request, response) => {
+  const isolated = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+  if (request.url.startsWith('/collect')) {
+    request.resume()
+    return request.on('end', () => response.writeHead(204).end())
+  }
+  if (request.url === '/bench.js') return response.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(server.code)
+  if (request.url === '/page.js') return response.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(PAGE)
+  response.writeHead(200, { 'content-type': 'text/html', ...isolated }).end('<!doctype html><title>bench</title><script type="module" src="/page.js"></script>')
+})
+server.code = await bundle()
+await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+const origin = `http://127.0.0.1:${server.address().port}`
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-ipc-flooding-protection'],
+})
+const context = await browser.newContext()
+const page = await context.newPage()
+page.on('crash', () => console.error('the bench page crashed'))
+page.on('pageerror', error => console.error('page error:', error.message))
+await page.goto(`${origin}/nc/p_0`)
+await page.waitForFunction(() => 'measure' in window)
+if (!(await page.evaluate(() => crossOriginIsolated))) throw new Error('the bench page is not cross-origin isolated: timers would be too coarse')
+const version = browser.version()
+const results = await page.evaluate(() => window.measure())
+await context.setOffline(true)
+results.queueFull = await page.evaluate(() => window.measureOffline())
+await browser.close()
+server.close()
+
+const quantile = (samples, q) => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] * 100) / 100
+}
+/** Median from the grouped series, p99 from the single calls. */
+const stats = ({ grouped, single }) => ({ median: quantile(grouped, 0.5), p99: quantile(single, 0.99) })
+const baseline = stats(results.baseline)
+const untracked = stats(results.untracked)
+const tracked = stats(results.navigation)
+// the tracker's share of a navigation: the same event with and without trackHistory listening
+const navigation = { median: Math.round((tracked.median - untracked.median) * 100) / 100, p99: Math.round((tracked.p99 - untracked.median) * 100) / 100 }
+const rows = {
+  'JSON.stringify one event (baseline)': baseline,
+  'track()': stats(results.track),
+  'page()': stats(results.page),
+  'a navigation: popstate with no listener': untracked,
+  'a navigation tracked by trackHistory: the tracker\'s share': navigation,
+  'track() with 1,000 queued (offline, the oldest pushed out)': stats(results.queueFull),
+}
+for (const row of Object.values(rows)) row['median vs baseline'] = Math.round((row.median / baseline.median) * 10) / 10
+const targets = Object.entries(rows)
+  .filter(([name]) => !name.startsWith('JSON') && !name.includes('no listener'))
+  .flatMap(([name, { median, p99 }]) => [
+    [`${name}: median ≤ 10 µs`, median <= 10],
+    [`${name}: p99 ≤ 50 µs`, p99 <= 50],
+  ])
+
+console.log(`\nspa-telemetry in Chromium, µs per call: median of ${SAMPLES} samples of ${CALLS} calls, p99 of ${SAMPLES * 4} single calls`)
+console.table(rows)
+console.log(`1,000 track() calls: ${results.burst.callsMs.toFixed(1)} ms in the calls; long tasks (> 50 ms) on the main thread: ${results.burst.blockedMs.toFixed(0)} ms`)
+for (const [name, ok] of targets) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`)
+mkdirSync(`${root}bench/results`, { recursive: true })
+writeFileSync(
+  `${root}bench/results/tracker-browser.json`,
+  JSON.stringify({ date: new Date().toISOString(), browser: version, perCallMicroseconds: rows, burst: results.burst, targets: Object.fromEntries(targets) }, null, 2) + '\n',
+)
+process.exitCode = targets.every(([, ok]) => ok) ? 0 : 1
