@@ -26,7 +26,7 @@ export const privacySignal = (): 'do-not-track' | 'global-privacy-control' | '' 
   const nav = typeof navigator === 'object' ? (navigator as Navigator & { globalPrivacyControl?: boolean }) : undefined
   if (!nav) return ''
   if (nav.globalPrivacyControl === true) return 'global-privacy-control'
-  return nav.doNotTrack === '1' || (window as { doNotTrack?: string }).doNotTrack === '1' ? 'do-not-track' : ''
+  return nav.doNotTrack === '1' || (globalThis as { doNotTrack?: string }).doNotTrack === '1' ? 'do-not-track' : ''
 }
 
 /**
@@ -63,7 +63,7 @@ export const createConsent = (options: ConsentOptions): Consent => {
       try {
         on = enabled()
       } catch {
-        report('enabled() threw: tracking stays off')
+        if (process.env.NODE_ENV !== 'production') report('enabled() threw: tracking stays off')
         on = false
       }
     }

@@ -1,5 +1,5 @@
-import { byteSize, createQueue } from './queue.js'
-import type { SafeStorage } from './storage.js'
+import { MAX_EVENTS } from './queue.js'
+import type { StoredQueue } from './queue.js'
 import { beacon, hasKeepalive, post } from './transport.js'
 import type { Answer, Transport } from './transport.js'
 import type { TelemetryEvent } from './types.js'
@@ -13,13 +13,12 @@ const MAX_BODY = 16 * 1024
 const BUDGET = 48 * 1024
 /** No tiny tail requests: what does not fit in this much waits for the next flush. */
 const MIN_BODY = 2 * 1024
-/** The payload's envelope (ids, app, dates) comes on top of the events. */
-const ENVELOPE = 1024
+/** Most events in one request (fewer when they do not fit in its bytes). */
+const MAX_BATCH = 200
 const FOLLOW_UP_MS = 1000
 const MAX_BACKOFF_MS = 60_000
 /** A `Retry-After` longer than this is taken as this. */
 const MAX_RETRY_AFTER_MS = 3_600_000
-const TTL_MS = 7 * 24 * 3_600_000
 
 /** When a flush happens: on schedule, at once (`flush()`, back online: the backoff is cut short), or as the page is hidden or unloads. */
 export type Flush = 'scheduled' | 'now' | 'unload'
@@ -77,11 +76,10 @@ export interface DeliveryOptions {
   /** Send when this many events are queued, or `intervalMs` after the first. */
   batchSize: number
   intervalMs: number
-  /** Where unacknowledged events are kept across loads; none when `persist` is off. */
-  storage?: SafeStorage
-  key: string
-  /** Whether a stored event is one this tracker could have queued. */
-  isValid(event: TelemetryEvent): boolean
+  /** The unacknowledged events' copy in storage; none when `persist` is off. */
+  stored?: StoredQueue
+  /** Whether storage holds events of earlier loads (read once, at start). */
+  hasStored?: boolean
   /** The body of one request: its events and the count of events lost before them. */
   serialize(events: TelemetryEvent[], dropped: number): string
   /** Whether events may be sent and stored now; checked before every request and every write. */
@@ -114,6 +112,13 @@ interface Flight {
   bytes: number
 }
 
+/** A body's size in UTF-8 bytes, as the keepalive budget counts it. */
+const byteSize = (text: string): number => {
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) bytes += text.charCodeAt(i) > 2047 ? 2 : 1
+  return bytes
+}
+
 /**
  * The path from a queued event to an acknowledged request: batches under
  * the keepalive budget, requests, answers, retries, and the storage that
@@ -124,25 +129,17 @@ interface Flight {
  * @example
  * ```ts
  * const delivery = createDelivery({ endpoint: '/telemetry', transport: 'fetch', batchSize: 20, intervalMs: 5000,
- *   storage, key: 'q', isValid, serialize, allowed: () => true, log: () => {}, debug: false })
+ *   stored, serialize, allowed: () => true, log: () => {}, debug: false })
  * delivery.push(event)
  * addEventListener('pagehide', () => delivery.flush('unload'))
  * ```
  */
 export const createDelivery = (options: DeliveryOptions): Delivery => {
-  const { endpoint, transport, batchSize, intervalMs, storage, key, serialize, allowed, log, debug } = options
+  const { endpoint, transport, batchSize, intervalMs, stored, serialize, allowed, log, debug } = options
+  /** queued events, oldest first */
+  let queue: TelemetryEvent[] = []
   /** events lost since the last body that reported them */
   let dropped = 0
-  const queue = createQueue({
-    maxEvents: 1000,
-    maxBytes: 256 * 1024,
-    storage,
-    key,
-    maxStoredBytes: 64 * 1024,
-    ttlMs: TTL_MS,
-    isValid: options.isValid,
-    onDrop: count => (dropped += count),
-  })
   const flights = new Set<Flight>()
   const keepalive = hasKeepalive()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -156,7 +153,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
   /** bytes per request: MAX_BODY, less after a 413 */
   let bodyLimit = MAX_BODY
   /** whether the events stored by earlier loads were taken in */
-  let loaded = !storage
+  let loaded = !stored
   /** changes at every `forget()`: the answer of an older request is ignored */
   let epoch = 0
   /** whether a missing answer from another origin was explained already (debug) */
@@ -172,9 +169,15 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     }
   }
 
-  /** Mirrors every unacknowledged event (queued and in flight) to storage, if consent allows. */
+  /** Puts events in the queue (back at its front, for a request that was not acknowledged); the oldest make room. */
+  const enqueue = (events: TelemetryEvent[], front?: boolean): void => {
+    queue = front ? events.concat(queue) : queue.concat(events)
+    if (queue.length > MAX_EVENTS) dropped += queue.splice(0, queue.length - MAX_EVENTS).length
+  }
+
+  /** Mirrors every unacknowledged event (in flight and queued) to storage, if consent allows. */
   const save = (): void => {
-    if (storage && allowed()) queue.save([...flights].flatMap(flight => flight.events))
+    if (stored && allowed()) stored.save([...flights].flatMap(flight => flight.events).concat(queue))
   }
 
   /** Flushes after `delay` ms, unless a flush is due sooner already. */
@@ -191,11 +194,11 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     const delay = wait === undefined ? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.5 + Math.random()) : Math.min(wait, MAX_RETRY_AFTER_MS)
     failures++
     if (wait !== undefined) retryAt = Date.now() + delay
-    if (stopped) return
     if (DEV) {
       log(`${status ? 'the collector answered ' + status : 'no answer'}: kept the events, retrying in ${Math.round(delay / 1000)} s`)
       if (!status && debug && !probed) probed = probe(endpoint, log)
     }
+    if (stopped) return
     clearTimeout(retryTimer)
     retryTimer = setTimeout(
       safely(() => {
@@ -220,7 +223,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       if (DEV) log(`the collector answered ${status}: dropped ${events.length} events`)
     } else {
       dropped += flight.dropped
-      queue.putBack(events)
+      enqueue(events, true)
       if (outcome === 'retry') backoff(status, wait)
       else {
         bodyLimit = Math.max(MIN_BODY, flight.bytes >> 1)
@@ -228,7 +231,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       }
     }
     save()
-    if (queue.size() && retryTimer === undefined && !flights.size) schedule(0)
+    if (queue.length && retryTimer === undefined && !flights.size) schedule(0)
   }
 
   /** Sends one body: keepalive `fetch`, or a beacon where that is the transport (or the only way out at unload). */
@@ -240,12 +243,12 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     else post(endpoint, body, keepalive).then(result => safely(() => answer(flight, sentIn, result))())
   }
 
-  /** Takes the next batch off the queue and serializes it within `limit` bytes; `undefined` if it is dropped. */
+  /** Takes the next batch off the queue and serializes it within `limit` bytes; `undefined` if its one event is too large. */
   const nextBody = (limit: number): [TelemetryEvent[], string] | undefined => {
-    const events = queue.take(limit - ENVELOPE)
+    const events = queue.splice(0, MAX_BATCH)
     let body = serialize(events, dropped)
     while (byteSize(body) > limit && events.length > 1) {
-      queue.putBack(events.splice(events.length >> 1))
+      queue = events.splice(events.length >> 1).concat(queue)
       body = serialize(events, dropped)
     }
     if (byteSize(body) <= limit) return [events, body]
@@ -259,11 +262,13 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     if (!allowed()) return forget()
     if (!loaded) {
       loaded = true
-      queue.load(Date.now())
+      const [earlier, refused] = stored!.load(Date.now())
+      dropped += refused
+      enqueue(earlier, true)
     }
-    if (!queue.size()) return
+    if (!queue.length) return
     if (debug === 'dry-run') {
-      log('dry run, not sent', JSON.parse(serialize(queue.take(Infinity), dropped)))
+      log('dry run, not sent', JSON.parse(serialize(queue.splice(0), dropped)))
       dropped = 0
       return save()
     }
@@ -274,13 +279,13 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       retryTimer = undefined
     }
     if (navigator.onLine === false) {
-      if (DEV) log(`offline: keeping ${queue.size()} events until the connection returns`)
+      if (DEV) log(`offline: keeping ${queue.length} events until the connection returns`)
     } else if (Date.now() < retryAt) {
       if (DEV) log('the collector asked to wait (Retry-After): keeping the events')
     } else if (unloading || (retryTimer === undefined && !flights.size)) {
       let budget = BUDGET
       for (const flight of flights) budget -= flight.bytes
-      while (queue.size() && budget >= MIN_BODY) {
+      while (queue.length && budget >= MIN_BODY) {
         const next = nextBody(Math.min(bodyLimit, budget))
         if (!next) continue
         const flight = { events: next[0], dropped, bytes: byteSize(next[1]) }
@@ -296,15 +301,15 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
 
   return {
     push: event => {
-      queue.push(event)
+      enqueue([event])
       // while a request is out, a backoff runs or the browser is offline, a full batch waits its turn too
       const waiting = retryTimer !== undefined || flights.size > 0 || navigator.onLine === false
-      schedule(queue.size() >= batchSize && !waiting ? 0 : intervalMs)
+      schedule(queue.length >= batchSize && !waiting ? 0 : intervalMs)
     },
     drop: count => void (dropped += count),
     flush: when => safely(() => flush(when))(),
     start: () => {
-      if (storage?.get(key)) schedule(FOLLOW_UP_MS)
+      if (options.hasStored) schedule(FOLLOW_UP_MS)
     },
     forget: () => forget(),
     stop: () => {
@@ -318,7 +323,8 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
   function forget(): void {
     epoch++
     flights.clear()
-    queue.clear()
+    queue = []
+    stored?.clear()
     dropped = failures = retryAt = 0
     clearTimeout(timer)
     clearTimeout(retryTimer)

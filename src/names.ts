@@ -1,5 +1,8 @@
 import type { PropValue } from './types.js'
 
+/** Development builds say why props are refused; production builds only that they are (`''`). */
+const DEV = process.env.NODE_ENV !== 'production'
+
 /**
  * The name grammar, for event names, page names, action types and error
  * names alike: identifier segments (a letter, `_` or `$`, then letters,
@@ -41,7 +44,8 @@ export const isName = (name: unknown): name is string =>
 export const fitsSchema = (name: unknown): name is string => typeof name === 'string' && SCHEMA_NAME.test(name)
 
 /**
- * `props` with primitive values and capped strings, or why they can't be sent.
+ * `props` with primitive values and capped strings, or why they can't be
+ * sent (`''` in production builds).
  *
  * @example
  * ```ts
@@ -50,16 +54,16 @@ export const fitsSchema = (name: unknown): name is string => typeof name === 'st
  * ```
  */
 export const cleanProps = (props: unknown): Record<string, PropValue> | string => {
-  if (!props || typeof props !== 'object' || Array.isArray(props)) return 'props is not a plain object'
+  if (!props || typeof props !== 'object' || Array.isArray(props)) return DEV ? 'props is not a plain object' : ''
   const keys = Object.keys(props)
-  if (keys.length > MAX_PROPS) return `props has more than ${MAX_PROPS} keys`
+  if (keys.length > MAX_PROPS) return DEV ? `props has more than ${MAX_PROPS} keys` : ''
   const clean: Record<string, PropValue> = {}
   for (const key of keys) {
     const value = (props as Record<string, unknown>)[key]
-    if (key === '__proto__' || !PROP_KEY.test(key) || DATA.test(key)) return 'a prop name is not a short identifier'
+    if (key === '__proto__' || !PROP_KEY.test(key) || DATA.test(key)) return DEV ? 'a prop name is not a short identifier' : ''
     if (typeof value === 'string') clean[key] = value.slice(0, MAX_STRING)
     else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) clean[key] = value
-    else return `prop "${key}" is not a string, a finite number or a boolean`
+    else return DEV ? `prop "${key}" is not a string, a finite number or a boolean` : ''
   }
   return clean
 }

@@ -24,7 +24,7 @@ export const openStorage = (
     try {
       return action(window[kind])
     } catch {
-      report(`${kind} failed (blocked, full or missing)`)
+      if (process.env.NODE_ENV !== 'production') report(`${kind} failed (blocked, full or missing)`)
       return fallback
     }
   }

@@ -9,6 +9,7 @@ import { cleanProps, errorName, fitsSchema, isName } from './names.js'
 import { validate } from './options.js'
 import { LIBRARY } from './payload.js'
 import type { Payload } from './payload.js'
+import { createStoredQueue } from './queue.js'
 import { openStorage } from './storage.js'
 import { createEventCheck, MAX_PATH } from './stored.js'
 import type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
@@ -47,6 +48,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   const prefix = `spa-telemetry:${app.name}:`
   const consentKey = prefix + 'consent'
   const beatKey = prefix + 'heartbeat'
+  const queueKey = prefix + 'queue'
 
   const log = (message: string, data?: unknown): void => {
     if (debug) console.info('[spa-telemetry] ' + message, ...(data === undefined ? [] : [data]))
@@ -92,9 +94,8 @@ export const createTracker = (options: TrackerOptions): Tracker => {
     transport: options.transport ?? 'fetch',
     batchSize: options.batch?.size ?? 20,
     intervalMs: options.batch?.intervalMs ?? 5000,
-    storage: persist ? local : undefined,
-    key: prefix + 'queue',
-    isValid: check.isValid,
+    stored: persist ? createStoredQueue(local, queueKey, check.isValid) : undefined,
+    hasStored: persist && browser && !!local.get(queueKey),
     serialize,
     allowed,
     log,
@@ -132,7 +133,7 @@ export const createTracker = (options: TrackerOptions): Tracker => {
   const record = (event: NewEvent): boolean => {
     if (!active || !consent.allowed()) return false
     const full: TelemetryEvent = Object.assign({ type: event.type, id: newId(), ts: Date.now() }, event)
-    if (debug) log(`queued ${full.type}`, full)
+    if (DEV && debug) log(`queued ${full.type}`, full)
     delivery.push(full)
     return true
   }

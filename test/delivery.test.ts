@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { classify, createDelivery } from '../src/delivery.js'
 import type { DeliveryOptions } from '../src/delivery.js'
+import { createStoredQueue } from '../src/queue.js'
 import { openStorage } from '../src/storage.js'
 import type { TelemetryEvent } from '../src/types.js'
 import { resetBrowser } from './helpers.js'
@@ -53,9 +54,8 @@ const deliver = (options: Partial<DeliveryOptions> = {}) =>
     transport: 'fetch',
     batchSize: 3,
     intervalMs: 5000,
-    storage: openStorage('localStorage', () => {}),
-    key: KEY,
-    isValid: () => true,
+    stored: createStoredQueue(openStorage('localStorage', () => {}), KEY, () => true),
+    hasStored: localStorage.getItem(KEY) !== null,
     serialize: (events, dropped) => JSON.stringify({ events, dropped }),
     allowed: () => true,
     log: () => {},
