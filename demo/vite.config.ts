@@ -1,12 +1,13 @@
-// The demo console: `npm run demo` (dev server) or `vite build` + `vite preview`
-// with this config. Both serve the embedded collector at /telemetry; the
-// preview server also sends a strict Content-Security-Policy.
+// The demo console: `npm run demo` (dev server) or `npm run demo:build` (vite
+// build + vite preview) with this config. Both serve the real collector at
+// /telemetry (ndjson store in a temporary directory); the preview server also
+// sends a strict Content-Security-Policy.
 import vue from '@vitejs/plugin-vue'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import type { Plugin } from 'vite'
 
-import { createDemoCollector } from './collector.js'
+import { createDemoServer } from './server.js'
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
@@ -14,20 +15,25 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
 /** The collector as dev and preview middleware; the preview adds the CSP header. */
-const collector = (): Plugin => {
-  const { handle } = createDemoCollector()
-  return {
-    name: 'spa-telemetry-demo-collector',
-    configureServer: server => void server.middlewares.use(handle),
-    configurePreviewServer: server => {
-      server.middlewares.use((_request, response, next) => {
-        response.setHeader('content-security-policy', CSP)
-        next()
-      })
-      server.middlewares.use(handle)
-    },
-  }
-}
+const collector = (): Plugin => ({
+  name: 'spa-telemetry-demo-collector',
+  configureServer: server => {
+    const demo = createDemoServer()
+    server.config.logger.info(`  spa-telemetry collector: /telemetry, events stored in ${demo.dir}`)
+    server.httpServer?.once('close', () => void demo.close())
+    server.middlewares.use(demo.handle)
+  },
+  configurePreviewServer: server => {
+    const demo = createDemoServer()
+    server.config.logger.info(`  spa-telemetry collector: /telemetry, events stored in ${demo.dir}`)
+    server.httpServer.once('close', () => void demo.close())
+    server.middlewares.use((_request, response, next) => {
+      response.setHeader('content-security-policy', CSP)
+      next()
+    })
+    server.middlewares.use(demo.handle)
+  },
+})
 
 export default defineConfig({
   root: here('.'),

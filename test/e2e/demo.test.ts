@@ -1,9 +1,10 @@
 /**
- * End to end: the built demo console, served by `vite preview` with its
- * collector and a strict CSP, driven in Debian's Chromium. Everything is
- * asserted at the collector, from what actually arrived.
+ * End to end: the built demo console, served by `vite preview` with the real
+ * collector (spa-telemetry/collector, ndjson store in a temporary directory)
+ * and a strict CSP, driven in Debian's Chromium: demo app → tracker →
+ * collector → store. Everything is asserted at the store, from the files.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -11,6 +12,7 @@ import { build, preview } from 'vite'
 import type { PreviewServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
+import { readStored } from '../../demo/server.js'
 import { launch } from '../browser/harness.js'
 
 interface Arrived {
@@ -27,9 +29,14 @@ let browser: Browser
 let server: PreviewServer
 let origin = ''
 let otherOrigin = ''
+/** the collector's store: the demo server reads SPA_TELEMETRY_DEMO_DIR */
+const store = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-events-'))
+const outDir = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-'))
+/** events stored before the current test */
+let mark = 0
 
 beforeAll(async () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-'))
+  process.env.SPA_TELEMETRY_DEMO_DIR = store
   await build({ configFile: CONFIG, logLevel: 'silent', build: { outDir, emptyOutDir: true } })
   ;[browser, server] = await Promise.all([launch(), preview({ configFile: CONFIG, logLevel: 'silent', build: { outDir }, preview: { port: 0, strictPort: false } })])
   const { port } = server.httpServer.address() as { port: number }
@@ -38,14 +45,19 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
+  // the panel's event streams stay open: end them with the server
+  if (server && 'closeAllConnections' in server.httpServer) server.httpServer.closeAllConnections()
   await new Promise(resolve => server?.httpServer.close(resolve))
+  delete process.env.SPA_TELEMETRY_DEMO_DIR
+  rmSync(store, { recursive: true, force: true })
+  rmSync(outDir, { recursive: true, force: true })
 })
-beforeEach(async () => {
-  await fetch(`${origin}/telemetry/events`, { method: 'DELETE' })
+beforeEach(() => {
+  mark = readStored(store).length
 })
 
-const arrived = async (): Promise<Arrived[]> => (await fetch(`${origin}/telemetry/events`)).json()
-const bodies = async (): Promise<string[]> => (await fetch(`${origin}/telemetry/bodies`)).json()
+/** The events stored since the test began, read from the store's files. */
+const arrived = async (): Promise<Arrived[]> => readStored(store).slice(mark)
 
 /** Polls the collector until `count` events arrived (up to `ms`), then returns them. */
 const waitForEvents = async (count: number, ms = 3000): Promise<Arrived[]> => {
@@ -111,7 +123,15 @@ describe('the demo console', () => {
     await page.click('#flush')
     const events = await waitForEvents(expected.length)
     expect(shape(events)).toEqual(expected)
-    expect(new Set(events.map(e => e.id)).size).toBe(events.length)
+    // exactly once in the store: no id twice in the files, none but the tour's
+    const all = readStored(store).map(e => e.id)
+    expect(new Set(all).size).toBe(all.length)
+    expect(all.slice(mark)).toHaveLength(expected.length)
+    // the panel shows each event as sent, from and props included
+    await page.waitForFunction(() => document.querySelectorAll('#sent tbody tr[data-type]').length >= 11)
+    const panel = await page.textContent('#sent')
+    expect(panel).toContain('"from":"/nc/:project_id/table/:table_id?tab=rows"')
+    expect(panel).toContain('"props":{"source":"projects"}')
     // the panel shows what arrived, next to the real URL
     await page.click('#open-p_8f2k')
     await page.click('#table-customers')
@@ -125,6 +145,28 @@ describe('the demo console', () => {
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
     await page.mouse.move(0, 0)
     await page.screenshot({ path: 'docs/demo.png', animations: 'disabled', caret: 'hide' })
+    expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([])
+    expect(problems).toEqual([])
+    await context.close()
+  })
+
+  it('the collected view draws top screens and top actions from the store, as bars, under the CSP', async () => {
+    const { page, context, problems } = await open('/')
+    await page.click('#open-p_8f2k')
+    await page.click('#export')
+    await page.click('#nav-collected')
+    await page.click('#flush')
+    await page.waitForSelector('#top-actions li[data-name="export_clicked"]')
+    const bars = await page.$$eval('#top-screens li[data-name]', items => items.map(li => [li.getAttribute('data-name'), Number(li.getAttribute('data-count')), (li.querySelector('meter') as HTMLMeterElement).value]))
+    // one bar per screen template, as long as its count, the screens of this visit among them
+    expect(bars.map(([name]) => name)).toEqual(expect.arrayContaining(['/', '/nc/:project_id']))
+    expect(bars.every(([, count, value]) => (count as number) >= 1 && value === count)).toBe(true)
+    expect(readStored(store).filter(e => e.type === 'page' && e.path === '/nc/:project_id').length).toBe(bars.find(([name]) => name === '/nc/:project_id')![1])
+    // widest bar first: the counts go down
+    const counts = bars.map(([, count]) => count as number)
+    expect(counts).toEqual([...counts].sort((a, b) => b - a))
+    const box = await page.locator('#top-screens meter').first().boundingBox()
+    expect(box!.width).toBeGreaterThan(100)
     expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([])
     expect(problems).toEqual([])
     await context.close()
@@ -153,7 +195,7 @@ describe('the demo console', () => {
   it('events are delivered when the user navigates to another site', async () => {
     const { page, context } = await open('/settings')
     await page.click('#nav-projects')
-    await page.goto(`${otherOrigin}/telemetry/events`)
+    await page.goto(`${otherOrigin}/telemetry/summary`)
     const events = await waitForEvents(2)
     expect(shape(events)).toEqual([
       ['page', '/settings', null],
@@ -185,11 +227,14 @@ describe('the demo console', () => {
 
   it('offline until the tab closes: delivered on the next load, once', async () => {
     const { page, context } = await open('/nc/p_3jq9')
+    // the page view goes first, so that no request is in flight when the network drops
+    await page.click('#flush')
+    await waitForEvents(1)
     await context.setOffline(true)
     await page.click('#export')
     await page.close()
     await new Promise(resolve => setTimeout(resolve, 300))
-    expect(await arrived()).toHaveLength(0)
+    expect(await arrived()).toHaveLength(1)
     await context.setOffline(false)
     const again = await context.newPage()
     await again.goto(`${origin}/settings`)
@@ -205,6 +250,7 @@ describe('the demo console', () => {
     await waitForEvents(1)
     await page.click('#toggle-consent')
     expect(await page.textContent('#toggle-consent')).toBe('Opt in')
+    expect(await page.textContent('#tracking-status')).toBe('off: you opted out')
     await page.click('#open-p_8f2k')
     await page.click('#export')
     await page.click('#flush')
@@ -221,13 +267,17 @@ describe('the demo console', () => {
     ['Do Not Track', () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })],
     ['Global Privacy Control', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })],
   ] as const) {
-    it(`with ${signal} nothing is sent or stored`, async () => {
+    it(`with ${signal} nothing is sent or stored, and the panel says why "Opt in" changes nothing`, async () => {
       const { page, context } = await open('/', script)
+      expect(await page.textContent('#toggle-consent')).toBe('Opt in')
+      expect(await page.textContent('#tracking-status')).toBe(`off: your browser sends ${signal}`)
+      await page.click('#toggle-consent')
+      expect(await page.textContent('#consent-note')).toContain(`Your browser sends ${signal}, and this console honours it`)
       expect(await page.textContent('#toggle-consent')).toBe('Opt in')
       await page.click('#open-p_8f2k')
       await page.click('#export')
       await page.click('#flush')
-      expect(await page.evaluate(() => localStorage.length)).toBe(0)
+      expect(await page.evaluate(() => Object.keys(localStorage).filter(key => !key.endsWith(':consent')))).toEqual([])
       await page.close()
       await new Promise(resolve => setTimeout(resolve, 700))
       expect(await arrived()).toEqual([])
@@ -235,7 +285,7 @@ describe('the demo console', () => {
     })
   }
 
-  it('canaries in params, queries, hashes, titles, Redux payloads and state never reach the collector or storage', async () => {
+  it('canaries in params, queries, hashes, titles, Redux payloads and state never reach the stored files or browser storage', async () => {
     const canary = 'cnry7f3a9b2e51'
     const { page, context } = await open(`/nc/${canary}_project/table/${canary}_table?tab=${canary}&q=${canary}#${canary}`)
     await page.evaluate(c => (document.title = `Alice ${c}`), canary)
@@ -250,10 +300,10 @@ describe('the demo console', () => {
     const storage = await page.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]))
     await page.click('#flush')
     await page.close()
-    await waitForEvents(8)
-    const everything = (await bodies()).join('\n') + storage
-    expect(everything.toLowerCase()).not.toContain(canary)
-    expect((await bodies()).length).toBeGreaterThan(0)
+    expect((await waitForEvents(8)).length).toBeGreaterThanOrEqual(8)
+    const files = readdirSync(store).map(name => readFileSync(join(store, name), 'utf8')).join('\n')
+    expect(files).toContain('tables/rowAdded')
+    expect((files + storage).toLowerCase()).not.toContain(canary)
     await context.close()
   })
 })

@@ -1,80 +1,84 @@
 /**
- * The demo's collector on a real port: what it accepts, refuses, keeps and
- * streams.
+ * The demo's server side on a real port: the real collector at /telemetry,
+ * the live stream of stored events and the summary the "collected" view draws.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { createDemoCollector } from '../../demo/collector.js'
+import { createDemoServer, readStored } from '../../demo/server.js'
+import type { DemoServer } from '../../demo/server.js'
 
 let server: Server
+let demo: DemoServer
 let url = ''
+const dir = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-test-'))
 
-const payload = (ids: string[], extra: Record<string, unknown> = {}) => ({
+let n = 0
+const id = (): string => `demo${process.pid}_${n++}`.padEnd(21, '-')
+const payload = (events: Record<string, unknown>[]) => ({
   schema: 1,
-  sentAt: '2026-11-24T10:00:00.000Z',
+  sentAt: new Date().toISOString(),
   library: { name: 'spa-telemetry', version: '0.1.0' },
   app: { name: 'acme-console' },
-  events: ids.map((id, i) => ({ type: 'page', id, ts: 1764000000000 + i, path: '/nc/:project_id' })),
+  events: events.map(event => ({ id: id(), ts: Date.now(), ...event })),
   dropped: 0,
-  ...extra,
 })
-const id = (n: number): string => String(n).padStart(21, 'A')
-const post = (body: string) => fetch(`${url}/telemetry`, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } })
-const events = async () => (await fetch(`${url}/telemetry/events`)).json()
+const post = (body: unknown) => fetch(`${url}/telemetry`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8' } })
 
 beforeAll(async () => {
-  const { handle } = createDemoCollector()
-  server = createServer((request, response) => handle(request, response, () => response.writeHead(404).end()))
+  demo = createDemoServer(dir)
+  server = createServer((request, response) => demo.handle(request, response, () => response.writeHead(404).end()))
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
 })
-afterAll(() => new Promise(resolve => server.close(resolve)))
-beforeEach(async () => void (await fetch(`${url}/telemetry/events`, { method: 'DELETE' })))
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise(resolve => server.close(resolve))
+  await demo.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
-describe('demo collector', () => {
-  it('accepts a schema 1 payload as text/plain and keeps its events', async () => {
-    const response = await post(JSON.stringify(payload([id(1), id(2)])))
-    expect(response.status).toBe(204)
-    expect(response.headers.get('access-control-allow-origin')).toBe('*')
-    expect((await events()).map((e: { id: string }) => e.id)).toEqual([id(1), id(2)])
+describe('demo server', () => {
+  it('stores through the real collector, in its directory', async () => {
+    const body = payload([{ type: 'page', path: '/nc/:project_id' }])
+    expect((await post(body)).status).toBe(204)
+    expect(demo.dir).toBe(dir)
+    expect(readStored(dir).map(e => e.id)).toEqual([body.events[0].id])
+    expect((await post({ ...body, extra: 1 })).status).toBe(400)
   })
 
-  it('keeps a retried event once', async () => {
-    await post(JSON.stringify(payload([id(1)])))
-    await post(JSON.stringify(payload([id(1), id(3)])))
-    expect((await events()).map((e: { id: string }) => e.id)).toEqual([id(1), id(3)])
-  })
-
-  it.each([
-    ['malformed JSON', '{"schema":1,', 'body is not JSON'],
-    ['an unknown key', JSON.stringify(payload([id(1)], { userEmail: 'alice@example.com' })), 'does not match schema/v1.json'],
-    ['a raw URL in an event', JSON.stringify({ ...payload([]), events: [{ type: 'page', id: id(1), ts: 1, path: '/nc/p_8f2k', url: 'https://x/nc/p_8f2k' }] }), 'does not match schema/v1.json'],
-    ['no events', JSON.stringify(payload([])), 'does not match schema/v1.json'],
-  ])('refuses %s with 400 and the reason', async (_, body, reason) => {
-    const response = await post(body)
-    expect(response.status).toBe(400)
-    expect((await response.json()).error).toContain(reason)
-    expect(await events()).toEqual([])
-  })
-
-  it('refuses a body over 64 KiB with 413', async () => {
-    const response = await post(JSON.stringify(payload([id(1)], { instanceId: 'x'.repeat(70_000) })))
-    expect(response.status).toBe(413)
-  })
-
-  it('streams events as they arrive, after those it kept', async () => {
-    await post(JSON.stringify(payload([id(1)])))
+  it('streams the last stored events, then each as it is stored', async () => {
     const controller = new AbortController()
     const stream = await fetch(`${url}/telemetry/stream`, { signal: controller.signal })
     expect(stream.headers.get('content-type')).toBe('text/event-stream')
     const reader = stream.body!.getReader()
-    await post(JSON.stringify(payload([id(2)])))
+    const body = payload([{ type: 'track', name: 'export_clicked', props: { format: 'csv' } }])
+    await post(body)
     let text = ''
-    while (!text.includes(id(2))) text += new TextDecoder().decode((await reader.read()).value)
-    expect(text.indexOf(id(1))).toBeLessThan(text.indexOf(id(2)))
+    while (!text.includes(body.events[0].id as string)) text += new TextDecoder().decode((await reader.read()).value)
+    expect(text.indexOf('/nc/:project_id')).toBeLessThan(text.indexOf('export_clicked'))
+    expect(text).toContain('"props":{"format":"csv"}')
     controller.abort()
+  })
+
+  it('summarizes the stored events: top screens and top actions', async () => {
+    await post(payload([{ type: 'page', path: '/nc/:project_id' }, { type: 'page', path: '/' }, { type: 'action', name: 'tables/rowAdded', path: '/' }, { type: 'track', name: 'export_clicked' }]))
+    const summary = await (await fetch(`${url}/telemetry/summary`)).json()
+    expect(summary).toEqual({
+      total: 6,
+      screens: [
+        { name: '/nc/:project_id', count: 2 },
+        { name: '/', count: 1 },
+      ],
+      actions: [
+        { name: 'export_clicked', count: 2 },
+        { name: 'tables/rowAdded', count: 1 },
+      ],
+    })
   })
 
   it('passes other paths on', async () => {

@@ -1,0 +1,13 @@
+// spa-telemetry/collector: the server side (never part of a browser bundle).
+export { createCollector } from './handler.js'
+export type { Collector, CollectorOptions } from './handler.js'
+export { listen, toNodeListener } from './node.js'
+export type { Listener, ListenOptions } from './node.js'
+export { ndjsonStore } from './stores/ndjson.js'
+export type { NdjsonStoreOptions } from './stores/ndjson.js'
+export { clickhouseDDL, clickhouseStore } from './stores/clickhouse.js'
+export type { ClickHouseStoreOptions } from './stores/clickhouse.js'
+export { validatePayload } from './validate.js'
+export type { Validation } from './validate.js'
+export type { Limits, RateLimit } from './limits.js'
+export type { Payload, PayloadEvent, Store, StoredEvent, StoreFunction } from './types.js'

@@ -1,0 +1,65 @@
+/** A payload of schema 1, as the tracker sends it (`schema/v1.json`). */
+export interface Payload {
+  schema: 1
+  sentAt: string
+  library: { name: 'spa-telemetry'; version: string }
+  app: { name: string; version?: string; env?: string }
+  instanceId?: string
+  anonymousId?: string
+  sessionId?: string
+  events: PayloadEvent[]
+  dropped: number
+}
+
+/** One event of a payload, as sent. */
+export interface PayloadEvent {
+  type: 'page' | 'track' | 'action' | 'heartbeat' | 'error'
+  id: string
+  /** Milliseconds since the epoch, on the user's clock. */
+  ts: number
+  path?: string
+  from?: string
+  referrer?: string
+  name?: string
+  props?: Record<string, string | number | boolean>
+}
+
+/**
+ * An event as stored: the event as sent, the context of its payload, and when
+ * it arrived. Nothing of the request (IP, headers) is in it.
+ */
+export interface StoredEvent extends PayloadEvent {
+  /** `clientTs` corrected by the client's clock skew (`receivedAt` − `sentAt`), in ms. */
+  ts: number
+  /** `ts` as the client sent it. */
+  clientTs: number
+  /** When the collector received the payload (ISO 8601, the server's clock). */
+  receivedAt: string
+  /** When the client sent the payload (ISO 8601, the client's clock). */
+  sentAt: string
+  app: Payload['app']
+  library: Payload['library']
+  instanceId?: string
+  anonymousId?: string
+  sessionId?: string
+  /** Events the client reported lost, on the first stored event of its payload (only when > 0). */
+  dropped?: number
+}
+
+/**
+ * Where events go. `write` resolves once the events are durable (the collector
+ * answers 2xx only then) and rejects otherwise (the collector answers 503).
+ */
+export interface Store {
+  /** Makes the events durable. Concurrent calls may be grouped into one write. */
+  write(events: StoredEvent[]): Promise<void>
+  /** Connects, creates what is missing, checks access: the command calls it at start; `write` does it on first use. */
+  open?(): Promise<void>
+  /** The ids of the last stored events (up to `limit`): they seed the de-duplication window after a restart. */
+  recentIds?(limit: number): Promise<string[]>
+  /** Finishes pending writes and releases files or connections. */
+  close?(): Promise<void>
+}
+
+/** A store as a plain function, for anything else: called with groups of events, one call at a time. */
+export type StoreFunction = (events: StoredEvent[]) => Promise<void> | void
