@@ -12,8 +12,10 @@ import { build, preview } from 'vite'
 import type { PreviewServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+
 import { readStored } from '../../demo/server.js'
-import { launch } from '../browser/harness.js'
+import { headerLeaks, launch, SESSION_COOKIE } from '../browser/harness.js'
 
 interface Arrived {
   id: string
@@ -34,6 +36,8 @@ const store = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-events-'))
 const outDir = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-'))
 /** events stored before the current test */
 let mark = 0
+/** the headers of every telemetry request the server received */
+const telemetryHeaders: IncomingHttpHeaders[] = []
 
 beforeAll(async () => {
   process.env.SPA_TELEMETRY_DEMO_DIR = store
@@ -42,9 +46,17 @@ beforeAll(async () => {
   const { port } = server.httpServer.address() as { port: number }
   origin = `http://127.0.0.1:${port}`
   otherOrigin = `http://localhost:${port}`
+  // every page asks for its full URL in every Referer, and every telemetry request's headers are kept
+  server.httpServer.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    response.setHeader('referrer-policy', 'unsafe-url')
+    if (request.method === 'POST' && request.url?.startsWith('/telemetry')) telemetryHeaders.push(request.headers)
+  })
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
+  // the pages set a session cookie and Referrer-Policy: unsafe-url; no telemetry request carried either
+  expect(telemetryHeaders.length).toBeGreaterThan(10)
+  expect(telemetryHeaders.flatMap(headerLeaks)).toEqual([])
   // the panel's event streams stay open: end them with the server
   if (server && 'closeAllConnections' in server.httpServer) server.httpServer.closeAllConnections()
   await new Promise(resolve => server?.httpServer.close(resolve))
@@ -73,6 +85,8 @@ const waitForEvents = async (count: number, ms = 3000): Promise<Arrived[]> => {
 /** A fresh browser profile with the demo open; CSP violations and page errors are recorded. */
 const open = async (path = '/', init?: () => void): Promise<{ page: Page; context: BrowserContext; problems: string[] }> => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 820 } })
+  // the app's own session cookie, as a logged-in console has
+  await context.addCookies([{ name: SESSION_COOKIE.split('=')[0], value: SESSION_COOKIE.split('=')[1], url: origin }])
   if (init) await context.addInitScript(init)
   await context.addInitScript(() => {
     const seen: string[] = ((window as unknown as { violations: string[] }).violations = [])
