@@ -1,7 +1,7 @@
 import { customRandom, urlAlphabet } from 'nanoid'
 
-/** Random bytes for 48 ids at a time: one `crypto.getRandomValues` call instead of one per event. */
-const POOL = 21 * 48
+/** Random bytes for 256 ids at a time: one `crypto.getRandomValues` call (some 15 µs in Chromium) instead of one per event. */
+const POOL = 21 * 256
 let pool = new Uint8Array(0)
 let offset = POOL
 
