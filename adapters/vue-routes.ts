@@ -26,14 +26,17 @@ const matches = (regexp: string, text: string): boolean => {
  * The path-to-regexp template of a vue-router path: `:id(\\d+)` → `:id`,
  * `:id?` → `{/:id}`, `:chapters+` → `*chapters`, `:chapters*` →
  * `{/*chapters}`, `/:pathMatch(.*)*` → `{/*pathMatch}`, and Nuxt's `:id()`
- * (an empty regexp: the default one) → `:id`. Text that path-to-regexp
- * reads as syntax is escaped.
+ * (an empty regexp: the default one) → `:id`. A parameter that shares its
+ * segment with text keeps its meaning: `-:v?` → `-{:v}`, `/:a+-static` →
+ * `/*a-static`, `/a-:w(.*)` → `/a-{*w}`. Text that path-to-regexp reads as
+ * syntax is escaped.
  *
  * @example
  * ```ts
  * toTemplate('/users/:id(\\d+)/posts/:slug?') // '/users/:id/posts{/:slug}'
  * toTemplate('/:pathMatch(.*)*')              // '{/*pathMatch}'
  * toTemplate('/projects/:id()')               // '/projects/:id' (pages/projects/[id].vue)
+ * toTemplate('/a/_:b+-other')                 // '/a/_*b-other'
  * ```
  */
 export const toTemplate = (path: string): string =>
@@ -45,9 +48,11 @@ export const toTemplate = (path: string): string =>
     const next = path[at + token.length]
     // path-to-regexp reads a name on while it may go on, and never from a digit: those are quoted
     const written = /^\d/.test(name) || /^[$\p{ID_Continue}]/u.test(next ?? '') ? JSON.stringify(name) : name
-    if (!slash || (next !== undefined && next !== '/')) return slash + (modifier ? `{:${written}}` : ':' + written)
-    // a parameter alone in its segment
+    // repeatable, or a regexp that crosses a "/": a wildcard; one that may be empty: optional
     const spans = modifier === '+' || modifier === '*' || (regexp !== '' && matches(regexp, 'a/b'))
     const optional = modifier === '?' || modifier === '*' || (regexp !== '' && matches(regexp, ''))
-    return optional ? `{/${spans ? '*' : ':'}${written}}` : `/${spans ? '*' : ':'}${written}`
+    const param = (spans ? '*' : ':') + written
+    // a parameter alone in its segment takes its slash into the optional group; one with text, not
+    if (slash && (next === undefined || next === '/')) return optional ? `{/${param}}` : '/' + param
+    return slash + (optional ? `{${param}}` : param)
   }) || '/'

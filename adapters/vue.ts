@@ -93,7 +93,9 @@ export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
  * `/projects/42`); none for failed, duplicated or redirected-away
  * navigations, nor for a change of query or hash alone. Route templates are
  * read from `router.getRoutes()`, again when a navigation reaches a route
- * added later. Bad options throw here.
+ * added later. A catch-all at the root (`/:pathMatch(.*)*`, the not-found
+ * page) stays out of the table: it is reported as the masked path (with its
+ * `meta.telemetry.name`). Bad options throw here (in development builds).
  *
  * @example
  * ```ts
@@ -107,28 +109,37 @@ export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
  * ```
  */
 export const createTelemetryPlugin = (options: TelemetryPluginOptions): TelemetryPlugin => {
-  check(options && typeof options === 'object', 'options', options, 'an object like { router, tracker }')
+  // setup checks: development builds only
+  if (process.env.NODE_ENV !== 'production') check(options && typeof options === 'object', 'options', options, 'an object like { router, tracker }')
   const { router, tracker: given, routes = [], trackQueryChanges = false, captureErrors = false, ...trackerOptions } = options
-  check(router && typeof router.getRoutes === 'function' && typeof router.afterEach === 'function', 'router', router, 'a vue-router Router')
-  check(typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
-  check(typeof captureErrors === 'boolean', 'captureErrors', captureErrors, 'true or false')
-  check(routes && typeof routes === 'object' && Object.values(routes).every(template => typeof template === 'string'), 'routes', routes, 'a list of templates, or { [route name or path]: template }')
-  check(given === undefined || (given && typeof given.page === 'function' && typeof given.addRoutes === 'function'), 'tracker', given, 'a tracker from createTracker()')
+  if (process.env.NODE_ENV !== 'production') {
+    check(router && typeof router.getRoutes === 'function' && typeof router.afterEach === 'function', 'router', router, 'a vue-router Router')
+    check(typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
+    check(typeof captureErrors === 'boolean', 'captureErrors', captureErrors, 'true or false')
+    check(routes && typeof routes === 'object' && Object.values(routes).every(template => typeof template === 'string'), 'routes', routes, 'a list of templates, or { [route name or path]: template }')
+    check(given === undefined || (given && typeof given.page === 'function' && typeof given.addRoutes === 'function'), 'tracker', given, 'a tracker from createTracker()')
+  }
   const tracker = given ?? createTracker({ ...trackerOptions, captureErrors } as TrackerOptions)
   const overrides = new Map(Array.isArray(routes) ? [] : Object.entries(routes))
   // explicit templates join the table now, so that a bad one fails at setup
   const explicit = Array.isArray(routes) ? routes : [...new Set(overrides.values())]
   if (explicit.length) tracker.addRoutes(explicit)
 
-  /** route record → its template (undefined: the tracker anonymizes the URL itself) */
-  const templates = new WeakMap<RouteRecordLike, string | undefined>()
+  /**
+   * route record → its template; null for a catch-all (the not-found page),
+   * which matched no real route: the tracker masks its path
+   */
+  const templates = new WeakMap<RouteRecordLike, string | null>()
   const learnRoutes = (): void => {
     for (const record of router.getRoutes()) {
       if (templates.has(record)) continue
-      const template = overrides.get(String(record.name)) ?? overrides.get(record.path) ?? toTemplate(record.path)
-      templates.set(record, template)
+      const override = overrides.get(String(record.name)) ?? overrides.get(record.path)
+      const template = override ?? toTemplate(record.path)
+      // a lone wildcard at the root stays out of the table, so that unknown paths keep only the table's words
+      const catchAll = !override && /^\{?\/\*[^/{}]+\}?$/.test(template)
+      templates.set(record, catchAll ? null : template)
       // one at a time: a template the anonymizer refuses costs only its own routes
-      safely(() => tracker.addRoutes([template]))
+      if (!catchAll) safely(() => tracker.addRoutes([template]))
     }
   }
 

@@ -25,7 +25,8 @@ const ROUTES: RouteRecordRaw[] = [
     name: 'tables',
     component: Shell,
     children: [
-      { path: '', component: View },
+      // named: a child with an empty path under a named parent and no name of its own makes vue-router warn
+      { path: '', name: 'tables-index', component: View },
       { path: ':table_id(\\d+)', name: 'table-view', component: View, meta: { telemetry: { name: 'table' } } },
     ],
   },
@@ -47,6 +48,9 @@ const ROUTES: RouteRecordRaw[] = [
   { path: '/docs/:chapters+', name: 'docs', component: View },
   { path: '/:pathMatch(.*)*', component: View },
 ]
+
+/** Captures console.warn for a test that makes vue-router warn on purpose; the test asserts what it said. */
+const captureWarnings = () => vi.spyOn(console, 'warn').mockImplementation(() => {})
 
 /** The URL a recorded page view was handed (a location: path, then query and hash). */
 const urlOf = ([location]: unknown[]): string => {
@@ -86,8 +90,9 @@ describe('page views', () => {
   it('one for the initial navigation, after isReady(), with the leaf template as the route', async () => {
     const { pages, routes } = await start('/nc/p_8f2k?sort=name#top')
     expect(pages()).toEqual([[{ pathname: '/nc/p_8f2k', search: '?sort=name#top', hash: '#/nc/p_8f2k?sort=name#top' }, { route: '/nc/:project_id', name: undefined }]])
-    // the whole table, read from router.getRoutes(), reaches the tracker
-    expect(routes).toEqual(expect.arrayContaining(['/', '/nc/:project_id', '/nc/:project_id/table', '/nc/:project_id/table/:table_id', '/settings{/:tab}', '/preferences{/:tab}', '{/*pathMatch}']))
+    // the whole table, read from router.getRoutes(), reaches the tracker; but the catch-all (see "catch-all routes")
+    expect(routes).toEqual(expect.arrayContaining(['/', '/nc/:project_id', '/nc/:project_id/table', '/nc/:project_id/table/:table_id', '/settings{/:tab}', '/preferences{/:tab}']))
+    expect(routes).not.toContain('{/*pathMatch}')
   })
 
   it('one per successful navigation; nested routes report their leaf record, and meta.telemetry.name', async () => {
@@ -173,9 +178,11 @@ describe('page views', () => {
   })
 
   it('a path starting with "//" is a path, not a host', async () => {
+    const warn = captureWarnings()
     const { router, pages } = await start('/')
     await router.push('//evil.example/x')
-    expect(pages().at(-1)).toEqual([{ pathname: '//evil.example/x', search: '', hash: '#//evil.example/x' }, { route: '{/*pathMatch}', name: undefined }])
+    expect(pages().at(-1)).toEqual([{ pathname: '//evil.example/x', search: '', hash: '#//evil.example/x' }, { route: null, name: undefined }])
+    expect(warn.mock.calls).toEqual([[expect.stringContaining('Location "//evil.example/x" resolved to "//evil.example/x". A resolved location cannot start with multiple slashes')]])
   })
 })
 
@@ -216,11 +223,59 @@ describe('route table', () => {
   })
 
   it('a route the tracker refuses does not keep the others out', async () => {
+    const warn = captureWarnings()
     const fake = fakeTracker()
     const refusing = { ...fake.tracker, addRoutes: (added: readonly string[]) => (added.some(t => t.includes('bad')) ? (() => { throw new Error('refused') })() : fake.tracker.addRoutes(added)) }
     const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/bad/:x', component: View }, { path: '/good/:y', component: View }] })
     createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: refusing }))
     expect(fake.routes).toEqual(['/good/:y'])
+    await router.isReady()
+    // the initial navigation, to "", matches no route of this table
+    expect(warn.mock.calls).toEqual([[expect.stringContaining('No match found for location with path ""')]])
+  })
+})
+
+describe('catch-all routes', () => {
+  const TABLE: RouteRecordRaw[] = [
+    { path: '/nc/:project_id', component: View },
+    { path: '/docs/:path(.*)*', component: View },
+    { path: '/:pathMatch(.*)*', name: 'not-found', component: View, meta: { telemetry: { name: 'not_found' } } },
+  ]
+
+  it('a root-level catch-all is reported as the masked path with its page name, and stays out of the table', async () => {
+    vi.useFakeTimers()
+    const { tracker, events } = setup()
+    const router = createRouter({ history: createMemoryHistory(), routes: TABLE })
+    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker }))
+    await router.push('/nc/p_8f2k/secret-table')
+    await router.push('/docs/guide/intro')
+    await router.push('/alice@example.com')
+    tracker.flush()
+    await vi.runAllTimersAsync()
+    vi.useRealTimers()
+    expect(events().map(e => [e.path, e.name])).toEqual([
+      ['/nc/*/*', 'not_found'],
+      // a catch-all under a real path is a real route
+      ['/docs{/*path}', undefined],
+      ['/*', 'not_found'],
+    ])
+    // without the router's answer (trackHistory, referrers), unknown paths are masked too
+    expect(tracker.routes()).toEqual(['/nc/:project_id', '/docs{/*path}'])
+    expect(tracker.anonymize('/nc/p_8f2k/secret-table')).toBe('/nc/*/*')
+  })
+
+  it.each([['/:pathMatch(.*)*'], ['/:pathMatch(.*)'], ['/:slug(.*)*'], ['/:rest+'], ['/:all*']])('%s reaches the tracker as route null', async path => {
+    const { router, pages, routes } = await start('/', {}, [{ path: '/', component: View }, { path, component: View }])
+    await router.push('/a/b')
+    expect(pages().at(-1)).toEqual([{ pathname: '/a/b', search: '', hash: '#/a/b' }, { route: null, name: undefined }])
+    expect(routes).toEqual(['/'])
+  })
+
+  it('a template given for the catch-all is used', async () => {
+    const { router, pages, routes } = await start('/', { routes: { 'not-found': '/404' } }, TABLE)
+    await router.push('/x/y')
+    expect(pages().at(-1)?.[1]).toEqual({ route: '/404', name: 'not_found' })
+    expect(routes).toContain('/404')
   })
 })
 
@@ -394,13 +449,15 @@ describe('with the real tracker', () => {
     expect(sent.flatMap(s => s.payload.events).map(e => [e.path, e.from, e.name])).toEqual([
       ['/nc/:project_id', undefined, undefined],
       ['/nc/:project_id/table/:table_id', '/nc/:project_id', 'table'],
-      ['{/*pathMatch}', '/nc/:project_id/table/:table_id', undefined],
+      // the catch-all route: the masked path, "unknown" being no word of the table
+      ['/*/*', '/nc/:project_id/table/:table_id', undefined],
     ])
     expect(sent.map(s => s.body).join('')).not.toMatch(/p_8f2k|alice|123456/)
     plugin.tracker.destroy()
   })
 
   it('a route whose template the anonymizer refuses is masked; the others keep their templates', async () => {
+    const warn = captureWarnings()
     vi.useFakeTimers()
     const { tracker, events } = setup()
     // "/x/:a:b" is a fine vue-router path, but path-to-regexp needs text between two parameters
@@ -414,9 +471,11 @@ describe('with the real tracker', () => {
     vi.useRealTimers()
     // "x" is static in no template the table holds, so it is masked too
     expect(events().map(e => e.path)).toEqual(['/*/*', '/nc/:project_id'])
+    expect(warn.mock.calls).toEqual([[expect.stringContaining('No match found for location with path ""')]])
   })
 
   it('hash routing (createWebHashHistory) with a hash: true tracker keeps the allowed query and masks unknown paths', async () => {
+    const warn = captureWarnings()
     vi.useFakeTimers()
     const { tracker, events } = setup({ hash: true, keepQuery: { tab: ['grid'] } })
     const routes = [{ path: '/x/:a:b', component: View }, { path: '/nc/:project_id', component: View }]
@@ -428,6 +487,7 @@ describe('with the real tracker', () => {
     await vi.runAllTimersAsync()
     vi.useRealTimers()
     expect(events().map(e => e.path)).toEqual(['/nc/:project_id?tab=grid', '/*/*'])
+    expect(warn.mock.calls).toEqual([[expect.stringContaining('No match found for location with path "/"')]])
   })
 
   it('captureErrors on a tracker the plugin creates also records uncaught errors', async () => {
