@@ -80,7 +80,7 @@ export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}
   /** Wraps `history[name]`; returns what undoes it. */
   const patch = (name: 'pushState' | 'replaceState'): (() => void) => {
     const original = history[name]
-    const own = Object.prototype.hasOwnProperty.call(history, name)
+    const own = Object.hasOwn(history, name)
     const patched = function (this: History, ...args: Parameters<History['pushState']>): void {
       // the original runs first, and whatever it returns or throws is the app's
       const result = original.apply(this, args)
@@ -102,15 +102,16 @@ export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}
   const restorePush = patch('pushState')
   const restoreReplace = patch('replaceState')
   // without `hash`, the hash is not part of `where()`: its hashchange changes nothing
-  window.addEventListener('popstate', onNavigation)
-  window.addEventListener('hashchange', onNavigation)
+  const listen = (method: 'addEventListener' | 'removeEventListener'): void => {
+    for (const type of ['popstate', 'hashchange']) window[method](type, onNavigation)
+  }
+  listen('addEventListener')
 
   const stop = (): void => {
     if (!active) return
     active = false
     tracking.delete(tracker)
-    window.removeEventListener('popstate', onNavigation)
-    window.removeEventListener('hashchange', onNavigation)
+    listen('removeEventListener')
     safely(restorePush)
     safely(restoreReplace)
   }

@@ -49,7 +49,7 @@ export type NuxtTelemetryOptions = Omit<TelemetryPluginOptions, 'router' | 'trac
  * ```
  */
 export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
-  if (!options || typeof options !== 'object') {
+  if (process.env.NODE_ENV !== 'production' && (!options || typeof options !== 'object')) {
     throw new Error(`[spa-telemetry] options is ${JSON.stringify(options) ?? options}: expected an object like { app: { name: "shop" } }`)
   }
   return (nuxtApp: NuxtAppLike): { provide: { telemetry: Tracker } } | undefined => {

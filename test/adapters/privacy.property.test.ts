@@ -84,7 +84,7 @@ describe('Redux: payloads, meta, errors and state never leave', () => {
         expect(leaks(everything(), tokens)).toEqual([])
         expect(bodies.join('')).toContain('"type":"action"')
       }),
-      { numRuns: 15_000 },
+      { numRuns: 4_000 },
     )
   }, 120_000)
 
@@ -99,7 +99,7 @@ describe('Redux: payloads, meta, errors and state never leave', () => {
         tracker.destroy()
         expect(leaks(everything(), [token])).toEqual([])
       }),
-      { numRuns: 4_000 },
+      { numRuns: 2_000 },
     )
   })
 })
@@ -133,7 +133,7 @@ describe('History: URLs never leave', () => {
         tracker.destroy()
         expect(leaks(everything(), tokens)).toEqual([])
       }),
-      { numRuns: 15_000 },
+      { numRuns: 4_000 },
     )
   }, 120_000)
 })
@@ -172,7 +172,7 @@ describe('Vue: route params, queries and hashes never leave', () => {
         plugin.tracker.destroy()
         expect(leaks(everything(), tokens)).toEqual([])
       }),
-      { numRuns: 5_000 },
+      { numRuns: 2_000 },
     )
     const warnings = new Set(warn.mock.calls.map(([message]) => String(message).replace(/"[^"]*"/, 'PATH')))
     expect([...warnings]).toEqual(['[Vue Router warn]: No match found for location with path PATH'])
