@@ -69,9 +69,7 @@ const open = async (url: string): Promise<[Page, string[]]> => {
 }
 
 beforeAll(async () => {
-  const started = Date.now()
   ;[browser, collector, buildOutput] = await Promise.all([launch(), startServer(), run(['node_modules/@nuxt/cli/bin/nuxi.mjs', 'build', FIXTURE])])
-  console.info(`nuxt build: ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }, 120_000)
 afterAll(async () => {
   for (const server of servers) server.kill()
