@@ -48,7 +48,7 @@ const typeErrors = (modules: string[]): string[] => {
 
 describe('README', () => {
   it('has a TypeScript block for the core and every adapter', () => {
-    for (const entry of ["'spa-telemetry'", "'spa-telemetry/vue'", "'spa-telemetry/nuxt'", "'spa-telemetry/redux'", "'spa-telemetry/history'"]) {
+    for (const entry of ["'spa-telemetry'", "'spa-telemetry/vue'", "'spa-telemetry/nuxt'", "'spa-telemetry/redux'", "'spa-telemetry/history'", "'spa-telemetry/react-router'", "'spa-telemetry/collector'"]) {
       expect(blocks.some(code => code.includes(`from ${entry}`)), entry).toBe(true)
     }
   })
