@@ -2,6 +2,7 @@ import { compile, syntaxError, tokenize } from './compile.js'
 import type { Compiled, Token } from './compile.js'
 import { check, fail, show } from './errors.js'
 import { createNode, find, insert, staticChild } from './match.js'
+import { own } from './own.js'
 
 /**
  * How a parameter is written in the output: `'colon'` (`:table_id`, the
@@ -114,7 +115,8 @@ const ORIGIN = /^(?:[a-z][\w+.-]*:)?\/\/[^/?#]*/i
  * anonymize('/nc/p_8f2k/secret') // → '/nc/*\/*'
  * ```
  */
-export const createAnonymizer = (options: AnonymizerOptions = {}): Anonymizer => {
+export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
+  const options = own(given)
   const {
     placeholder = 'colon',
     hash = false,

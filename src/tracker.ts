@@ -10,6 +10,7 @@ import { validate } from './options.js'
 import { LIBRARY } from './payload.js'
 import type { Payload } from './payload.js'
 import { createStoredQueue } from './queue.js'
+import { own } from './own.js'
 import { openStorage } from './storage.js'
 import { createEventCheck, MAX_PATH } from './stored.js'
 import type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
@@ -37,13 +38,16 @@ const DEV = process.env.NODE_ENV !== 'production'
  * tracker.track('table_created', { kind: 'grid' })
  * ```
  */
-export const createTracker = (options: TrackerOptions): Tracker => {
-  if (DEV) validate(options)
+export const createTracker = (given: TrackerOptions): Tracker => {
+  if (DEV) validate(given)
+  // own properties only: a polluted Object.prototype supplies no option
+  const options = own(given)
   const anonymizer = createAnonymizer(options)
   const { anonymize } = anonymizer
   const { instanceId, debug = false, format, heartbeatMs, captureErrors, persist = true } = options
   // the payload's app: these three keys and nothing else (the schema is closed)
-  const app = { name: options.app.name, version: options.app.version, env: options.app.env }
+  const { name, version, env } = own(options.app)
+  const app = { name, version, env }
   const browser = typeof window === 'object' && typeof document === 'object' && typeof navigator === 'object'
   const prefix = `spa-telemetry:${app.name}:`
   const consentKey = prefix + 'consent'

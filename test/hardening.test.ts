@@ -280,3 +280,69 @@ describe('nothing escapes into the app', () => {
     expect(sent[0].body).not.toContain('alice')
   })
 })
+
+describe('our own pass', () => {
+  /** Sets properties on Object.prototype for the time of `run`, as a prototype-polluting merge of JSON would. */
+  const polluted = async (values: Record<string, unknown>, run: () => Promise<void>): Promise<void> => {
+    const proto = Object.prototype as Record<string, unknown>
+    for (const [key, value] of Object.entries(values)) Object.defineProperty(proto, key, { value, configurable: true, writable: true })
+    try {
+      await run()
+    } finally {
+      for (const key of Object.keys(values)) delete proto[key]
+    }
+  }
+
+  it('a polluted Object.prototype does not turn the transport to beacon, silence Do Not Track or add to the payload', async () => {
+    Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true })
+    await polluted({ transport: 'beacon', respectPrivacySignals: false, debug: true, version: 'alice@corp.example', instanceId: 'alice' }, async () => {
+      expect(setup({ routes }).tracker.status()).toBe('do-not-track')
+      Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true })
+      const { tracker, fetch, beacon } = setup({ routes })
+      const info = vi.spyOn(console, 'info').mockImplementation(() => {})
+      tracker.track('x')
+      await vi.runAllTimersAsync()
+      expect(beacon).not.toHaveBeenCalled()
+      expect(fetch).toHaveBeenCalledTimes(1)
+      expect(String(fetch.mock.calls[0][1].body)).not.toContain('alice')
+      expect(info).not.toHaveBeenCalled()
+    })
+  })
+
+  it('a polluted Object.prototype does not make the anonymizer keep query values or paths', async () => {
+    await polluted({ keepQuery: { email: /.*/ }, unmatched: (masked: string) => masked + '/alice', hash: true }, async () => {
+      const { tracker } = setup({ routes })
+      expect(tracker.anonymize('/nc/p_1?email=alice%40corp.example')).toBe('/nc/:project_id')
+      expect(tracker.anonymize('/unknown/alice')).toBe('/*/*')
+    })
+  })
+
+  it('a forged storage event cannot opt a tab back in: the stored choice decides', async () => {
+    const { tracker, fetch } = setup({ routes })
+    tracker.optOut()
+    window.dispatchEvent(new StorageEvent('storage', { key: CONSENT, newValue: 'in', storageArea: localStorage }))
+    expect(tracker.status()).toBe('opted-out')
+    tracker.track('after')
+    await vi.runAllTimersAsync()
+    expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it('a stored queue written by another script, full of near-misses, sends nothing of them', async () => {
+    const id = (n: number) => String(n).padStart(21, 'B')
+    const events = [
+      { type: 'page', path: '/nc/:project_id?email=alice' },
+      { type: 'page', path: '/nc/:project_id', from: '/nc/p_alice' },
+      { type: 'page', path: '/nc/:project_id', referrer: 'alice.example.com' },
+      { type: 'action', name: 'https://alice.example.com/x' },
+      { type: 'track', name: 'x', props: { a: { email: 'alice' } } },
+      { type: 'track', name: 'x', props: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'alice'])) },
+      { type: 'error', name: 'Error', path: '/nc/:project_id', stack: 'alice' },
+    ].map((event, i) => ({ id: id(i), ts: Date.now(), ...event }))
+    localStorage.setItem(QUEUE, JSON.stringify({ v: 1, events }))
+    const { tracker, sent } = setup({ routes })
+    tracker.track('fresh')
+    await vi.runAllTimersAsync()
+    expect(sent.map(s => s.body).join()).not.toContain('alice')
+    expect(sent[0].payload.dropped).toBe(events.length)
+  })
+})
