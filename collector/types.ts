@@ -1,3 +1,5 @@
+import type { TelemetryEvent } from '../src/types.js'
+
 /** A payload of schema 1, as the tracker sends it (`schema/v1.json`). */
 export interface Payload {
   schema: 1
@@ -11,18 +13,8 @@ export interface Payload {
   dropped: number
 }
 
-/** One event of a payload, as sent. */
-export interface PayloadEvent {
-  type: 'page' | 'track' | 'action' | 'heartbeat' | 'error'
-  id: string
-  /** Milliseconds since the epoch, on the user's clock. */
-  ts: number
-  path?: string
-  from?: string
-  referrer?: string
-  name?: string
-  props?: Record<string, string | number | boolean>
-}
+/** One event of a payload, as sent: the tracker's own type. */
+export type PayloadEvent = TelemetryEvent
 
 /**
  * An event as stored: the event as sent, the context of its payload, and when
