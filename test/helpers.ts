@@ -128,3 +128,10 @@ export const fakeTracker = () => {
     actions: () => of('action').map(([name]) => name),
   }
 }
+
+/**
+ * Redux Toolkit's development checks (serializable, immutable), kept, but
+ * without their timing warnings: on a slow machine they print "took 35ms"
+ * and fail a test for the machine's speed.
+ */
+export const NO_TIMING_WARNINGS = { serializableCheck: { warnAfter: 10_000 }, immutableCheck: { warnAfter: 10_000 } }

@@ -16,7 +16,7 @@ import { trackHistory } from '../../adapters/history.js'
 import { createTelemetryPlugin } from '../../adapters/vue.js'
 import { createTelemetryMiddleware } from '../../adapters/redux.js'
 import { canary, leaks } from '../canaries.js'
-import { resetBrowser } from '../helpers.js'
+import { resetBrowser, NO_TIMING_WARNINGS } from '../helpers.js'
 import { checkBody } from '../schema.js'
 
 let bodies: string[] = []
@@ -67,7 +67,7 @@ describe('Redux: payloads, meta, errors and state never leave', () => {
         const load = createAsyncThunk('tables/load', async (value: string, { rejectWithValue }) => (value.length % 2 ? rejectWithValue({ reason: value }) : value))
         const store = configureStore({
           reducer: { tables: tables.reducer },
-          middleware: gdm => gdm().concat(createTelemetryMiddleware(tracker, { throttleMs })),
+          middleware: gdm => gdm(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker, { throttleMs })),
         })
         const tokens: string[] = []
         for (const [kind, [token, value]] of steps) {

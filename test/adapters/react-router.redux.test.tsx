@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Tracker } from 'spa-telemetry'
 import { createTelemetryMiddleware } from 'spa-telemetry/redux'
 import { trackRouter, useTrackRoutes } from 'spa-telemetry/react-router'
-import { destroyAll, resetBrowser, setup } from '../helpers.js'
+import { destroyAll, resetBrowser, setup, NO_TIMING_WARNINGS } from '../helpers.js'
 
 /** The console: a store with the middleware, pages that dispatch, and the routes that render them. */
 const createConsole = (tracker: Tracker) => {
@@ -35,7 +35,7 @@ const createConsole = (tracker: Tracker) => {
   const loadSchema = createAsyncThunk('schema/load', async (project: string) => ({ project, tables: ['customers'] }))
   const store = configureStore({
     reducer: { projects: projects.reducer, tables: tables.reducer },
-    middleware: getDefaultMiddleware => getDefaultMiddleware().concat(createTelemetryMiddleware(tracker, { throttleMs: 0 })),
+    middleware: getDefaultMiddleware => getDefaultMiddleware(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker, { throttleMs: 0 })),
   })
 
   const Project = () => {

@@ -13,7 +13,7 @@ import type { Tracker } from 'spa-telemetry'
 import { createTelemetryMiddleware } from '../../adapters/redux.js'
 import type { TelemetryMiddlewareOptions } from '../../adapters/redux.js'
 import { canary, leaks } from '../canaries.js'
-import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
+import { destroyAll, fakeTracker, resetBrowser, setup, NO_TIMING_WARNINGS } from '../helpers.js'
 
 interface CountState {
   count: number
@@ -291,7 +291,7 @@ describe('Redux Toolkit', () => {
   const toolkitStore = (options?: TelemetryMiddlewareOptions, tracker = fakeTracker()) => {
     const store = configureStore({
       reducer: { tables: tables.reducer },
-      middleware: getDefaultMiddleware => getDefaultMiddleware().concat(createTelemetryMiddleware(tracker.tracker, options)),
+      middleware: getDefaultMiddleware => getDefaultMiddleware(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker.tracker, options)),
     })
     return { ...tracker, store }
   }
@@ -343,7 +343,7 @@ describe('with the real tracker', () => {
     window.history.replaceState(null, '', '/nc/p_8f2k/table/customers?q=Alice')
     const store = configureStore({
       reducer: { tables: createSlice({ name: 'tables', initialState: 0, reducers: { created: (n, _action: { payload: string }) => n + 1 } }).reducer },
-      middleware: gdm => gdm().concat(createTelemetryMiddleware(tracker)),
+      middleware: gdm => gdm(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker)),
     })
     store.dispatch({ type: 'tables/created', payload: 'customers', meta: { owner: 'alice@example.com' } })
     tracker.page('/nc/p_8f2k')
