@@ -87,10 +87,12 @@ const decode = (text: string): string => {
 const toText = (input: unknown): [text: string, origin: boolean] | undefined => {
   if (typeof input === 'string') return [input, true]
   if (input && typeof input === 'object') {
-    const { pathname, search, hash, href } = input as Record<string, unknown>
+    // each property read of `window.location` is a call into the browser and a new string: only those used
+    const { pathname, search, hash } = input as Record<string, unknown>
     if (typeof pathname === 'string') {
       return [pathname + (typeof search === 'string' ? search : '') + (typeof hash === 'string' ? hash : ''), false]
     }
+    const { href } = input as Record<string, unknown>
     if (typeof href === 'string') return [href, true]
   }
   return undefined
