@@ -60,19 +60,18 @@ export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}
   /** What decides the page (kept here, never sent): the path, the query, and with `hash` the hash. */
   const where = (): string => location.pathname + location.search + (hash ? location.hash : '')
   let lastWhere = where()
-  let lastPath: string | null = null
-  safely(() => {
-    lastPath = tracker.anonymize(location)
-    if (initial !== false) tracker.page()
-  })
+  /** The address of the current entry (kept here, never sent): what a `replaceState` is compared with. */
+  let lastHref = location.href
+  if (initial !== false) safely(() => tracker.page())
 
   const navigated = (replaced: boolean): void => {
     const now = where()
     if (!active || now === lastWhere) return
     lastWhere = now
-    const path = tracker.anonymize(location)
-    if (replaced && path === lastPath) return
-    lastPath = path
+    const before = lastHref
+    lastHref = location.href
+    // anonymized only for a replaceState (a push or a popstate is a page view, anonymized once, by page())
+    if (replaced && tracker.anonymize(lastHref) === tracker.anonymize(before)) return
     tracker.page()
   }
   const onNavigation = (): void => safely(() => navigated(false))

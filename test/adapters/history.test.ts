@@ -29,7 +29,7 @@ const fakeTracker = (hash = false) => {
     optOut: noop,
     isEnabled: () => true,
     anonymize: (where: LocationLike) => {
-      const { pathname, hash: fragment } = where as Location
+      const { pathname, hash: fragment } = typeof where === 'string' ? new URL(where, location.href) : (where as Location)
       return template(hash ? fragment.slice(1) || '/' : pathname)
     },
     addRoutes: noop,
