@@ -1,3 +1,4 @@
+import type { Identity } from './identity.js'
 import type { TelemetryEvent } from './types.js'
 
 /** This library, as it names itself in every payload. */
@@ -23,3 +24,32 @@ export interface Payload {
  * `format` option of `createTracker`. The default sends schema 1 as it is.
  */
 export type PayloadFormat = (payload: Payload) => unknown
+
+/**
+ * Writes the body of one request: schema 1 with the ids of this moment
+ * (the session id rotates when idle), or what `format` makes of it.
+ *
+ * @example
+ * ```ts
+ * const serialize = createSerializer({ app: { name: 'console' }, identity })
+ * serialize(events, 0) // '{"schema":1,"sentAt":"…","library":{…},"app":{"name":"console"},…}'
+ * ```
+ */
+export const createSerializer =
+  (options: { app: Payload['app']; instanceId?: string; identity: Identity; format?: PayloadFormat }) =>
+  (events: TelemetryEvent[], dropped: number): string => {
+    const { app, instanceId, identity, format } = options
+    const now = Date.now()
+    const payload: Payload = {
+      schema: 1,
+      sentAt: new Date(now).toISOString(),
+      library: LIBRARY,
+      app,
+      instanceId,
+      anonymousId: identity.anonymousId(),
+      sessionId: identity.sessionId(now),
+      events,
+      dropped,
+    }
+    return JSON.stringify(format ? format(payload) : payload)
+  }

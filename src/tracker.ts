@@ -4,11 +4,11 @@ import { createAnonymizer } from './anonymize.js'
 import type { LocationLike } from './anonymize.js'
 import { createConsent } from './consent.js'
 import { createDelivery } from './delivery.js'
+import { createHeartbeat } from './heartbeat.js'
 import { createIdentity } from './identity.js'
 import { cleanProps, errorName, fitsSchema, isName } from './names.js'
 import { validate } from './options.js'
-import { LIBRARY } from './payload.js'
-import type { Payload } from './payload.js'
+import { createSerializer } from './payload.js'
 import { createStoredQueue } from './queue.js'
 import { own } from './own.js'
 import { openStorage } from './storage.js'
@@ -70,23 +70,6 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   const verbatim = new Set<string>()
   const check = createEventCheck({ anonymizer, hash: options.hash, referrerHosts: options.referrerHosts, verbatim })
 
-  /** The body of one request: schema 1, written by `format` if the app chose another. */
-  const serialize = (events: TelemetryEvent[], dropped: number): string => {
-    const now = Date.now()
-    const payload: Payload = {
-      schema: 1,
-      sentAt: new Date(now).toISOString(),
-      library: LIBRARY,
-      app,
-      instanceId,
-      anonymousId: identity.anonymousId(),
-      sessionId: identity.sessionId(now),
-      events,
-      dropped,
-    }
-    return JSON.stringify(format ? format(payload) : payload)
-  }
-
   /** Whether delivery may send and store: the stored choice is read again first, as another tab may have opted out. */
   const allowed = (): boolean => {
     if (consent.refresh()) forget(DEV && 'opted out in another tab')
@@ -100,10 +83,19 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     intervalMs: options.batch?.intervalMs ?? 5000,
     stored: persist ? createStoredQueue(local, queueKey, check.isValid) : undefined,
     hasStored: persist && browser && !!local.get(queueKey),
-    serialize,
+    serialize: createSerializer({ app, instanceId, identity, format }),
     allowed,
     log,
     debug,
+  })
+
+  const heartbeat = createHeartbeat({
+    intervalMs: heartbeatMs,
+    storage: local,
+    key: beatKey,
+    allowed: consent.allowed,
+    record: () => record({ type: 'heartbeat' }),
+    guard: beat => guard('heartbeat', beat),
   })
 
   let active = browser
@@ -111,8 +103,6 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   let lastPath: string | undefined
   /** whether the next page view is the document's first: only it may carry the referrer */
   let firstPage = true
-  let heartbeatTimer: ReturnType<typeof setInterval> | undefined
-  let lastBeat = 0
 
   /** Wraps a public method: whatever goes wrong is logged in fixed words (nothing of what was thrown), never thrown. */
   const guard =
@@ -146,8 +136,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   const forget = (why: string | false): void => {
     delivery.forget()
     identity.clear()
-    stopHeartbeat()
-    local.remove(beatKey)
+    heartbeat.clear()
     lastPath = undefined
     if (DEV) log(`${why}: queued, stored and in-flight events deleted`)
   }
@@ -198,41 +187,20 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     if (active) record({ type: 'error', name: errorName(value), path: currentPath() })
   }
 
-  /** A heartbeat, at most once per `heartbeatMs` across the origin's tabs, while the page is visible. */
-  const beat = (): void => {
-    if (!heartbeatMs || document.visibilityState === 'hidden' || !consent.allowed()) return
-    const now = Date.now()
-    const last = Math.max(lastBeat, +(local.get(beatKey) || 0))
-    // a clock that jumped backwards does not silence the heartbeat
-    if (now - last >= heartbeatMs || now < last) {
-      lastBeat = now
-      local.set(beatKey, String(now))
-      record({ type: 'heartbeat' })
-    }
-  }
-  const startHeartbeat = (): void => {
-    if (heartbeatMs && heartbeatTimer === undefined && active) heartbeatTimer = setInterval(guard('heartbeat', beat), Math.min(heartbeatMs, 60_000))
-    beat()
-  }
-  function stopHeartbeat(): void {
-    clearInterval(heartbeatTimer)
-    heartbeatTimer = undefined
-  }
-
   /** Starts what consent allows: the heartbeat, and sending what earlier loads stored. */
   const start = (): void => {
-    if (!consent.allowed()) return
-    startHeartbeat()
+    if (!active || !consent.allowed()) return
+    heartbeat.start()
     delivery.start()
   }
 
   /** The page's events the tracker listens to (in a browser only). */
   const listeners: [target: EventTarget, type: string, listener: (event: never) => void][] = !browser ? [] : [
-    [document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? delivery.flush('unload') : beat())],
+    [document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? delivery.flush('unload') : heartbeat.beat())],
     [window, 'pagehide', () => delivery.flush('unload')],
     [window, 'online', () => delivery.flush('now')],
     // a choice made in another tab of the origin
-    [window, 'storage', (event: StorageEvent) => (event.key === consentKey || event.key === null) && (allowed() ? start() : stopHeartbeat())],
+    [window, 'storage', (event: StorageEvent) => (event.key === consentKey || event.key === null) && (allowed() ? start() : heartbeat.stop())],
   ]
   if (browser && captureErrors) {
     listeners.push([window, 'error', (event: ErrorEvent) => error(event.error)])
@@ -297,7 +265,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
         if (!active) return
         delivery.flush('unload')
         delivery.stop()
-        stopHeartbeat()
+        heartbeat.stop()
         listen(false)
         active = false
       },
