@@ -55,10 +55,12 @@ export const fitsSchema = (name: unknown): name is string => typeof name === 'st
  */
 export const cleanProps = (props: unknown): Record<string, PropValue> | string => {
   if (!props || typeof props !== 'object' || Array.isArray(props)) return DEV ? 'props is not a plain object' : ''
-  const keys = Object.keys(props)
-  if (keys.length > MAX_PROPS) return DEV ? `props has more than ${MAX_PROPS} keys` : ''
   const clean: Record<string, PropValue> = {}
-  for (const key of keys) {
+  let count = 0
+  // own enumerable keys, as Object.keys lists them, without the array it would allocate per call
+  for (const key in props) {
+    if (!Object.hasOwn(props, key)) continue
+    if (++count > MAX_PROPS) return DEV ? `props has more than ${MAX_PROPS} keys` : ''
     const value = (props as Record<string, unknown>)[key]
     if (key === '__proto__' || !PROP_KEY.test(key) || DATA.test(key)) return DEV ? 'a prop name is not a short identifier' : ''
     if (typeof value === 'string') clean[key] = value.slice(0, MAX_STRING)

@@ -15,7 +15,8 @@ import { openStorage } from './storage.js'
 import { createEventCheck, MAX_PATH } from './stored.js'
 import type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
 
-type NewEvent = Omit<TelemetryEvent, 'id' | 'ts'>
+/** Two arguments at most (every public method's), passed on as given: a rest parameter would allocate an array per call. */
+type Method = (a?: unknown, b?: unknown) => unknown
 
 /** Development builds check options and explain drops in debug output; production builds leave both out. */
 const DEV = process.env.NODE_ENV !== 'production'
@@ -94,7 +95,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     storage: local,
     key: beatKey,
     allowed: consent.allowed,
-    record: () => record({ type: 'heartbeat' }),
+    record: () => record({ type: 'heartbeat', id: '', ts: 0 }),
     guard: beat => guard('heartbeat', beat),
   })
 
@@ -105,17 +106,16 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   let firstPage = true
 
   /** Wraps a public method: whatever goes wrong is logged in fixed words (nothing of what was thrown), never thrown. */
-  const guard =
-    <A extends unknown[], R>(name: string, method: (...args: A) => R, fallback?: R, counts = true) =>
-    (...args: A): R => {
+  const guard = <A extends unknown[], R>(name: string, method: (...args: A) => R, fallback?: R, counts = true): ((...args: A) => R) =>
+    ((a?: unknown, b?: unknown) => {
       try {
-        return method(...args)
+        return (method as unknown as Method)(a, b)
       } catch {
         if (counts) delivery.drop(1)
         if (DEV) log(`${name}() failed; the app is not affected`)
-        return fallback as R
+        return fallback
       }
-    }
+    }) as unknown as (...args: A) => R
 
   /** Counts an event that is not recorded; `why` is `false` in production builds. */
   const drop = (why: string | false): void => {
@@ -123,12 +123,17 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     if (DEV) log(`dropped ${why}`)
   }
 
-  /** Queues an event if consent allows it now; whether it did. */
-  const record = (event: NewEvent): boolean => {
+  /**
+   * Queues an event if consent allows it now; whether it did. Events are
+   * made with `id: ''` and `ts: 0` in their place (bodies list them first)
+   * and get both here: one object per event.
+   */
+  const record = (event: TelemetryEvent): boolean => {
     if (!active || !consent.allowed()) return false
-    const full: TelemetryEvent = Object.assign({ type: event.type, id: newId(), ts: Date.now() }, event)
-    if (DEV && debug) log(`queued ${full.type}`, full)
-    delivery.push(full)
+    event.id = newId()
+    event.ts = Date.now()
+    if (DEV && debug) log(`queued ${event.type}`, event)
+    delivery.push(event)
     return true
   }
 
@@ -153,7 +158,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     const path = anonymize(location ?? window.location, typeof route === 'string' || route === null ? route : undefined)
     if (path === null) return drop(DEV && 'a page view: no route matches it, or it is not a URL')
     if (path.length > MAX_PATH) return drop(DEV && `a page view: its path is longer than ${MAX_PATH} characters`)
-    const event: NewEvent = { type: 'page', path }
+    const event: TelemetryEvent = { type: 'page', id: '', ts: 0, path }
     if (lastPath !== undefined) event.from = lastPath
     // the referrer belongs to the document's first page view: never to a later one, even if the first was not recorded
     if (firstPage && document.referrer) {
@@ -167,24 +172,21 @@ export const createTracker = (given: TrackerOptions): Tracker => {
 
   const track = (name: string, props?: Record<string, PropValue>): void => {
     if (!isName(name)) return drop(DEV && 'a track event: its name does not follow the name grammar')
-    const event: NewEvent = { type: 'track', name }
-    if (props !== undefined) {
-      const clean = cleanProps(props)
-      if (typeof clean === 'string') return drop(DEV && `track "${name}": ${clean}`)
-      event.props = clean
-    }
-    record(event)
+    if (props === undefined) return void record({ type: 'track', id: '', ts: 0, name })
+    const clean = cleanProps(props)
+    if (typeof clean === 'string') return drop(DEV && `track "${name}": ${clean}`)
+    record({ type: 'track', id: '', ts: 0, name, props: clean })
   }
 
   const action = (type: string, actionOptions?: ActionOptions): void => {
     const vouched = actionOptions?.verbatim === true && fitsSchema(type)
     if (!vouched && !isName(type)) return drop(DEV && 'an action: its type does not follow the name grammar')
     if (vouched) verbatim.add(type)
-    if (active) record({ type: 'action', name: type, path: currentPath() })
+    if (active) record({ type: 'action', id: '', ts: 0, name: type, path: currentPath() })
   }
 
   const error = (value: unknown): void => {
-    if (active) record({ type: 'error', name: errorName(value), path: currentPath() })
+    if (active) record({ type: 'error', id: '', ts: 0, name: errorName(value), path: currentPath() })
   }
 
   /** Starts what consent allows: the heartbeat, and sending what earlier loads stored. */
