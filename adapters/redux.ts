@@ -73,7 +73,7 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  * // records { type: 'action', name: 'tables/created', path: '/nc/:project_id' }
  * ```
  */
-export const createTelemetryMiddleware = (tracker: Tracker, options: TelemetryMiddlewareOptions = {}): TelemetryMiddleware => {
+export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryMiddlewareOptions): TelemetryMiddleware => {
   const { include, exclude, rename, throttleMs = 1000 } = options || {}
   // setup checks: development builds only
   if (process.env.NODE_ENV !== 'production') {
@@ -105,8 +105,8 @@ export const createTelemetryMiddleware = (tracker: Tracker, options: TelemetryMi
     if (lastRecorded.size >= MAX_THROTTLED) lastRecorded.clear()
     lastRecorded.set(name, now)
     // a type the app names in `include` is one it vouches for: sent even if it does not follow the name grammar
-    if (named) tracker.action(name, { verbatim: true })
-    else tracker.action(name)
+    // a type include names as a string is the app's word for it: sent as it is, within the schema's limits
+    tracker.action(name, { verbatim: named })
   }
 
   return () => next => action => {

@@ -65,7 +65,7 @@ describe('what is recorded', () => {
     expect(dispatch(action)).toBe('next result')
     expect(read).toEqual(['type'])
     expect(passed[0]).toBe(action)
-    expect(calls).toEqual([['action', 'tables/created']])
+    expect(calls).toEqual([['action', 'tables/created', { verbatim: false }]])
   })
 
   it('returns what next() returns, unchanged', () => {
