@@ -4,16 +4,16 @@ import { createAnonymizer } from './anonymize.js'
 import type { LocationLike } from './anonymize.js'
 import { createConsent } from './consent.js'
 import { createDelivery } from './delivery.js'
+import { createEvents } from './events.js'
 import { createHeartbeat } from './heartbeat.js'
 import { createIdentity } from './identity.js'
-import { cleanProps, errorName, fitsSchema, isName } from './names.js'
 import { validate } from './options.js'
 import { createSerializer } from './payload.js'
 import { createStoredQueue } from './queue.js'
 import { own } from './own.js'
 import { openStorage } from './storage.js'
-import { createEventCheck, MAX_PATH } from './stored.js'
-import type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
+import { createEventCheck } from './stored.js'
+import type { TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './types.js'
 
 /** Two arguments at most (every public method's), passed on as given: a rest parameter would allocate an array per call. */
 type Method = (a?: unknown, b?: unknown) => unknown
@@ -100,10 +100,6 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   })
 
   let active = browser
-  /** the path of the last page view recorded (after consent only) */
-  let lastPath: string | undefined
-  /** whether the next page view is the document's first: only it may carry the referrer */
-  let firstPage = true
 
   /** Wraps a public method: whatever goes wrong is logged in fixed words (nothing of what was thrown), never thrown. */
   const guard = <A extends unknown[], R>(name: string, method: (...args: A) => R, fallback?: R, counts = true): ((...args: A) => R) =>
@@ -137,56 +133,15 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     return true
   }
 
+  const events = createEvents({ anonymizer, active: () => active, record, drop, verbatim })
+
   /** Forgets everything an opt-out forgets: queued, stored and in-flight events, ids, the last page. */
   const forget = (why: string | false): void => {
     delivery.forget()
     identity.clear()
     heartbeat.clear()
-    lastPath = undefined
+    events.forget()
     if (DEV) log(`${why}: queued, stored and in-flight events deleted`)
-  }
-
-  const currentPath = (): string | undefined => {
-    const path = lastPath ?? anonymize(window.location)
-    return path !== null && path.length <= MAX_PATH ? path : undefined
-  }
-
-  const page = (location?: LocationLike, pageOptions?: PageOptions): void => {
-    if (!active) return
-    const { route, name } = pageOptions || {}
-    if (name !== undefined && !isName(name)) return drop(DEV && 'a page view: its name does not follow the name grammar')
-    const path = anonymize(location ?? window.location, typeof route === 'string' || route === null ? route : undefined)
-    if (path === null) return drop(DEV && 'a page view: no route matches it, or it is not a URL')
-    if (path.length > MAX_PATH) return drop(DEV && `a page view: its path is longer than ${MAX_PATH} characters`)
-    const event: TelemetryEvent = { type: 'page', id: '', ts: 0, path }
-    if (lastPath !== undefined) event.from = lastPath
-    // the referrer belongs to the document's first page view: never to a later one, even if the first was not recorded
-    if (firstPage && document.referrer) {
-      const referrer = anonymizer.anonymizeReferrer(document.referrer, window.location.origin)
-      if (referrer && referrer.length <= MAX_PATH) event.referrer = referrer
-    }
-    if (name) event.name = name
-    firstPage = false
-    if (record(event)) lastPath = path
-  }
-
-  const track = (name: string, props?: Record<string, PropValue>): void => {
-    if (!isName(name)) return drop(DEV && 'a track event: its name does not follow the name grammar')
-    if (props === undefined) return void record({ type: 'track', id: '', ts: 0, name })
-    const clean = cleanProps(props)
-    if (typeof clean === 'string') return drop(DEV && `track "${name}": ${clean}`)
-    record({ type: 'track', id: '', ts: 0, name, props: clean })
-  }
-
-  const action = (type: string, actionOptions?: ActionOptions): void => {
-    const vouched = actionOptions?.verbatim === true && fitsSchema(type)
-    if (!vouched && !isName(type)) return drop(DEV && 'an action: its type does not follow the name grammar')
-    if (vouched) verbatim.add(type)
-    if (active) record({ type: 'action', id: '', ts: 0, name: type, path: currentPath() })
-  }
-
-  const error = (value: unknown): void => {
-    if (active) record({ type: 'error', id: '', ts: 0, name: errorName(value), path: currentPath() })
   }
 
   /** Starts what consent allows: the heartbeat, and sending what earlier loads stored. */
@@ -205,8 +160,8 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     [window, 'storage', (event: StorageEvent) => (event.key === consentKey || event.key === null) && (allowed() ? start() : heartbeat.stop())],
   ]
   if (browser && captureErrors) {
-    listeners.push([window, 'error', (event: ErrorEvent) => error(event.error)])
-    listeners.push([window, 'unhandledrejection', (event: PromiseRejectionEvent) => error(event.reason)])
+    listeners.push([window, 'error', (event: ErrorEvent) => events.error(event.error)])
+    listeners.push([window, 'unhandledrejection', (event: PromiseRejectionEvent) => events.error(event.reason)])
   }
   const guarded = listeners.map(([target, type, listener]) => [target, type, guard(type, listener as (event: Event) => void)] as const)
   const listen = (add: boolean): void => {
@@ -219,10 +174,10 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   }
 
   return {
-    page: guard('page', page),
-    track: guard('track', track),
-    action: guard('action', action),
-    error: guard('error', error),
+    page: guard('page', events.page),
+    track: guard('track', events.track),
+    action: guard('action', events.action),
+    error: guard('error', events.error),
     flush: guard(
       'flush',
       () => {
