@@ -1,7 +1,7 @@
-import type { Anonymizer, LocationLike } from './anonymize.js'
+import type { Anonymizer } from './anonymize.js'
 import { cleanProps, errorName, fitsSchema, isName } from './names.js'
 import { MAX_PATH } from './stored.js'
-import type { ActionOptions, PageOptions, PropValue, TelemetryEvent } from './types.js'
+import type { TelemetryEvent, Tracker } from './types.js'
 
 /** Development builds say in debug output why an event was dropped; production builds only count it. */
 const DEV = process.env.NODE_ENV !== 'production'
@@ -18,11 +18,8 @@ export interface EventsOptions {
   verbatim: Set<string>
 }
 
-export interface Events {
-  page(location?: LocationLike, options?: PageOptions): void
-  track(name: string, props?: Record<string, PropValue>): void
-  action(type: string, options?: ActionOptions): void
-  error(value: unknown): void
+/** The tracker's event methods, unguarded, and what an opt-out forgets. */
+export interface Events extends Pick<Tracker, 'page' | 'track' | 'action' | 'error'> {
   /** Forgets the last page (an opt-out): the next page view has no `from`. */
   forget(): void
 }
