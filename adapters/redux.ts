@@ -105,7 +105,6 @@ export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryM
     if (lastRecorded.size >= MAX_THROTTLED) lastRecorded.clear()
     lastRecorded.set(name, now)
     // a type the app names in `include` is one it vouches for: sent even if it does not follow the name grammar
-    // a type include names as a string is the app's word for it: sent as it is, within the schema's limits
     tracker.action(name, { verbatim: named })
   }
 
