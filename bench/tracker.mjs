@@ -5,6 +5,7 @@
 // 1,000 rapid navigations, with the memory, request count and body sizes
 // they lead to. Run after `npm run build`: node bench/tracker.mjs
 import { mkdirSync, writeFileSync } from 'node:fs'
+import v8 from 'node:v8'
 import { JSDOM } from 'jsdom'
 
 const dom = new JSDOM('<!doctype html>', { url: 'https://console.example/nc/p_8f2k' })
@@ -47,6 +48,32 @@ drain()
 const baseline = measure(() => JSON.stringify(event))
 const track = measure(i => tracker.track('table_created', { kind: 'grid', rows: i }), drain)
 const page = measure(i => tracker.page(`/nc/p_${i}/table/t_${i}?sort=name#row`), drain)
+
+/**
+ * Bytes one call allocates (the garbage a collection will have to sweep): the young generation's growth
+ * over 1,000 calls, the median of 15 windows; a window with a collection in it shrinks and is left out.
+ * The app's own arguments are made beforehand and do not count.
+ */
+const allocated = run => {
+  const used = () => v8.getHeapSpaceStatistics().find(space => space.space_name === 'new_space').space_used_size
+  const perCall = []
+  for (let w = 0; w < 15; w++) {
+    drain()
+    globalThis.gc?.()
+    const before = used()
+    for (let i = 0; i < 1000; i++) run(i)
+    const grown = used() - before
+    if (grown > 0) perCall.push(grown / 1000)
+  }
+  return perCall.sort((a, b) => a - b)[perCall.length >> 1]
+}
+const props = Array.from({ length: 1000 }, (_, i) => ({ kind: 'grid', rows: i }))
+const paths = Array.from({ length: 1000 }, (_, i) => `/nc/p_${i}/table/t_${i}?sort=name#row`)
+const bytes = {
+  'track()': allocated(i => tracker.track('table_created', props[i])),
+  'page()': allocated(i => tracker.page(paths[i])),
+  'JSON.stringify one event (baseline)': allocated(i => JSON.stringify({ ...event, props: props[i] })),
+}
 tracker.destroy()
 
 // bursts, on a fresh tracker: 5,000 track() calls in one task, then 1,000 navigations
@@ -75,9 +102,9 @@ const results = {
   node: process.version,
   date: new Date().toISOString(),
   perCallMicroseconds: {
-    'JSON.stringify one event (baseline)': { median: round(baseline.median), p99: round(baseline.p99) },
-    'track()': { median: round(track.median), p99: round(track.p99), medianVsBaseline: round(track.median / baseline.median) },
-    'page()': { median: round(page.median), p99: round(page.p99), medianVsBaseline: round(page.median / baseline.median) },
+    'JSON.stringify one event (baseline)': { median: round(baseline.median), p99: round(baseline.p99), bytesAllocated: Math.round(bytes['JSON.stringify one event (baseline)']) },
+    'track()': { median: round(track.median), p99: round(track.p99), medianVsBaseline: round(track.median / baseline.median), bytesAllocated: Math.round(bytes['track()']) },
+    'page()': { median: round(page.median), p99: round(page.p99), medianVsBaseline: round(page.median / baseline.median), bytesAllocated: Math.round(bytes['page()']) },
   },
   burst: {
     '5,000 track() in one task (ms)': round(burstMs),
@@ -103,7 +130,7 @@ const targets = [
 ]
 results.targets = Object.fromEntries(targets)
 
-console.log('\nspa-telemetry: cost per call (µs, queued, not sent)')
+console.log('\nspa-telemetry: cost per call (µs, queued, not sent; bytes allocated per call)')
 console.table(results.perCallMicroseconds)
 console.log('bursts')
 console.table(results.burst)
