@@ -21,11 +21,15 @@ const retryAfter = (value: string | null, now: number): number | undefined => {
   return ms >= 0 ? ms : undefined
 }
 
+/** How long a request may wait for its answer: then it is aborted, and its events are retried like after a network error. */
+export const REQUEST_TIMEOUT_MS = 30_000
+
 /**
  * POSTs a body with `fetch` (keepalive when asked), no `Referer`, no
  * cookies; resolves to the answer, `[0]` for a network error, a CORS
- * failure, a body over the keepalive budget or a missing `fetch`. Never
- * rejects.
+ * failure, a body over the keepalive budget, a missing `fetch`, or no
+ * answer within `REQUEST_TIMEOUT_MS` (a request left hanging would hold
+ * back every later one: one is in flight at a time). Never rejects.
  *
  * @example
  * ```ts
@@ -33,7 +37,10 @@ const retryAfter = (value: string | null, now: number): number | undefined => {
  * ```
  */
 export const post = async (endpoint: string, body: string, keepalive: boolean): Promise<Answer> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
   try {
+    const controller = new AbortController()
+    timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS)
     const response = await fetch(endpoint, {
       method: 'POST',
       body,
@@ -41,10 +48,13 @@ export const post = async (endpoint: string, body: string, keepalive: boolean): 
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
       headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      signal: controller.signal,
     })
     return [response.status, retryAfter(response.headers.get('retry-after'), Date.now())]
   } catch {
     return [0]
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { classify, createDelivery } from '../src/delivery.js'
 import type { DeliveryOptions } from '../src/delivery.js'
 import { createStoredQueue } from '../src/queue.js'
+import { REQUEST_TIMEOUT_MS } from '../src/transport.js'
 import { openStorage } from '../src/storage.js'
 import type { TelemetryEvent } from '../src/types.js'
 import { resetBrowser } from './helpers.js'
@@ -29,6 +30,8 @@ const collector = () => {
   const fetch = vi.fn(
     (_: string, init: RequestInit) =>
       new Promise<Response>((resolve, reject) => {
+        // as fetch does: an aborted request rejects
+        init.signal?.addEventListener('abort', () => reject(new DOMException('The operation was aborted.', 'AbortError')))
         const body = JSON.parse(String(init.body))
         requests.push({
           events: body.events.map((e: TelemetryEvent) => e.name),
@@ -160,6 +163,34 @@ describe('retries', () => {
     expect(requests.map(r => r.events)).toEqual(Array(5).fill(['a']))
   })
 
+  it('a request with no answer in 30 s is aborted and retried: a hanging one holds back nothing for long', async () => {
+    const { requests } = collector()
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
+    const delivery = deliver()
+    delivery.push(event('a'))
+    delivery.flush('now')
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS - 1)
+    delivery.push(event('b'))
+    delivery.flush('now')
+    // still waiting: one request at a time, and the event stays stored
+    expect(requests).toHaveLength(1)
+    expect(requests[0].init.signal?.aborted).toBe(false)
+    expect(stored()).toEqual(['a', 'b'])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(requests[0].init.signal?.aborted).toBe(true)
+    // retried after the first backoff (1 s, times 0.5 + 0.5), with what came since
+    await vi.advanceTimersByTimeAsync(999)
+    expect(requests).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(requests.map(r => r.events)).toEqual([['a'], ['a', 'b']])
+    await requests[1].answer(204)
+    expect(stored()).toEqual([])
+    // an answered request's timer is gone: nothing is aborted later
+    await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS)
+    expect(requests[1].init.signal?.aborted).toBe(false)
+    expect(requests).toHaveLength(2)
+  })
+
   it('the backoff is capped at a minute and starts again after a success', async () => {
     const { requests } = collector()
     vi.spyOn(Math, 'random').mockReturnValue(0.5)
@@ -221,7 +252,8 @@ describe('retries', () => {
     delivery.flush('now')
     for (let i = 0; i < 5; i++) {
       await requests.at(-1)!.answer(0)
-      await vi.advanceTimersByTimeAsync(60_000)
+      const count = requests.length
+      while (requests.length === count) await vi.advanceTimersByTimeAsync(100)
     }
     await requests.at(-1)!.answer(0)
     delivery.flush('now')
