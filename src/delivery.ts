@@ -163,11 +163,18 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
   /** the browser was offline at the last flush (read there: `navigator.onLine` costs µs, too much for every event) */
   let offline = false
   /**
-   * the unacknowledged events changed since they were last stored: a batch that only moved from the
-   * queue into flight is not written again (each write is the whole mirror, up to 64 K characters,
-   * and an answer is followed by the flush it leads to: both wrote the same mirror)
+   * events were added since the unacknowledged ones were last stored: the next flush writes them (a
+   * batch that only moved from the queue into flight is not written again; each write is the whole
+   * mirror, up to 64 K characters)
    */
   let unsaved = false
+  /**
+   * answers removed events since: the stored copy still holds them. It is rewritten once no request
+   * is about to follow, or at unload, not after every answer (draining a burst of 1,000 events
+   * rewrote the mirror ten times, some 470 K characters). Until then a crash can only send those
+   * events again (delivery is at least once), never lose one.
+   */
+  let stale = false
 
   const safely = (action: () => void) => (): void => {
     try {
@@ -194,10 +201,10 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     }
   }
 
-  /** Mirrors every unacknowledged event (in flight and queued) to storage, if they changed and consent allows. */
-  const save = (): void => {
-    if (!stored || !unsaved || !allowed()) return
-    unsaved = false
+  /** Mirrors every unacknowledged event (in flight and queued) to storage if events were added (or `removed`: if some were answered), and consent allows. */
+  const save = (removed?: boolean): void => {
+    if (!stored || !(unsaved || (removed && stale)) || !allowed()) return
+    unsaved = stale = false
     stored.save([...flights].flatMap(flight => flight.events).concat(queue))
   }
 
@@ -253,7 +260,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
   const answer = (flight: Flight, sentIn: number, [status, wait]: Answer): void => {
     if (sentIn !== epoch) return
     flights.delete(flight)
-    unsaved = true
+    stale = true
     const { events } = flight
     const outcome = classify(status)
     if (outcome === 'sent') {
@@ -271,8 +278,9 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
         if (DEV) log(`the collector answered 413: requests of at most ${bodyLimit} bytes from now on`)
       }
     }
-    save()
+    // the next request follows at once: the stored copy is rewritten once the queue is drained
     if (queue.length && retryTimer === undefined && !flights.size) schedule(true)
+    else save(true)
   }
 
   /** Sends one body: keepalive `fetch`, or a beacon where that is the transport (or the only way out at unload). */
@@ -306,7 +314,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       dropped += refused
       enqueue(earlier, true)
     }
-    if (!queue.length) return
+    if (!queue.length) return save(when === 'unload')
     if (debug === 'dry-run') {
       log('dry run, not sent', JSON.parse(serialize(queue.splice(0), dropped)))
       dropped = 0
@@ -337,7 +345,8 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
         if (!unloading) break
       }
     }
-    save()
+    // answered events leave the stored copy at unload, or once nothing is in flight
+    save(unloading || !flights.size)
   }
 
   return {
