@@ -279,7 +279,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       }
     }
     // the next request follows at once: the stored copy is rewritten once the queue is drained
-    if (queue.length && retryTimer === undefined && !flights.size) schedule(true)
+    if (queue.length && retryTimer === undefined && !flights.size && !stopped) schedule(true)
     else save(true)
   }
 

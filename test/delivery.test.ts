@@ -399,6 +399,21 @@ describe('opt-out and offline', () => {
     expect(stored()).toEqual([])
   })
 
+  it('after stop(), answers still arriving update the stored copy, and send nothing', async () => {
+    const { requests } = collector()
+    const delivery = deliver()
+    for (const name of ['a', 'b', 'c']) delivery.push(event(name))
+    await vi.advanceTimersByTimeAsync(0)
+    for (const name of ['d', 'e', 'f']) delivery.push(event(name))
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(stored()).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
+    delivery.stop()
+    await requests[0].answer(204)
+    expect(stored()).toEqual(['d', 'e', 'f'])
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(requests).toHaveLength(1)
+  })
+
   it('answered events leave the stored copy at unload, and when the drain stops (here: offline)', async () => {
     const { requests } = collector()
     const delivery = deliver()
