@@ -377,7 +377,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     flights.clear()
     queue = []
     stored?.clear()
-    unsaved = false
+    unsaved = stale = false
     dropped = failures = retryAt = 0
     clearTimeout(timer)
     clearTimeout(retryTimer)
