@@ -65,7 +65,7 @@ const nextTask = () => new Promise(resolve => ((channel.port1.onmessage = resolv
 const event = { type: 'track', id: 'V1StGXR8_Z5jdHi6B-myT', ts: Date.now(), name: 'table_created', props: { kind: 'grid', rows: 3 } }
 const stringify = () => JSON.stringify(event)
 /** Samples of \`calls\` calls each, µs per call; each followed by a sample of the baseline in the same conditions. */
-const series = async (run, calls, samples, before = () => {}, pause = nextTask) => {
+const series = async (run, calls, samples, before = () => {}) => {
   const out = []
   const baseline = []
   let n = 0
@@ -77,7 +77,7 @@ const series = async (run, calls, samples, before = () => {}, pause = nextTask) 
     start = performance.now()
     for (let i = 0; i < calls; i++) stringify()
     if (s >= 0) baseline.push(((performance.now() - start) * 1000) / calls)
-    await pause()
+    await nextTask()
   }
   return [out, baseline]
 }
