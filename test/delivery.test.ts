@@ -399,14 +399,21 @@ describe('opt-out and offline', () => {
     expect(stored()).toEqual([])
   })
 
-  it('after stop(), answers still arriving update the stored copy, and send nothing', async () => {
+  /** a, b and c in flight; d, e and f queued behind them, and stored by the scheduled flush */
+  const aInFlightAndDStored = async () => {
     const { requests } = collector()
     const delivery = deliver()
     for (const name of ['a', 'b', 'c']) delivery.push(event(name))
     await vi.advanceTimersByTimeAsync(0)
     for (const name of ['d', 'e', 'f']) delivery.push(event(name))
     await vi.advanceTimersByTimeAsync(10_000)
+    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c']])
     expect(stored()).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
+    return { requests, delivery }
+  }
+
+  it('after stop(), answers still arriving update the stored copy, and send nothing', async () => {
+    const { requests, delivery } = await aInFlightAndDStored()
     delivery.stop()
     await requests[0].answer(204)
     expect(stored()).toEqual(['d', 'e', 'f'])
@@ -415,13 +422,7 @@ describe('opt-out and offline', () => {
   })
 
   it('answered events leave the stored copy at unload, and when the drain stops (here: offline)', async () => {
-    const { requests } = collector()
-    const delivery = deliver()
-    for (const name of ['a', 'b', 'c']) delivery.push(event(name))
-    await vi.advanceTimersByTimeAsync(0)
-    for (const name of ['d', 'e', 'f']) delivery.push(event(name))
-    // stored by the scheduled flush, while a request is out
-    await vi.advanceTimersByTimeAsync(10_000)
+    const { requests, delivery } = await aInFlightAndDStored()
     await requests[0].answer(204)
     expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f']])
     expect(stored()).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
