@@ -97,6 +97,8 @@ const finish = (tracker: ReturnType<typeof createTracker>): void => {
 
 describe('React Router: params, queries and hashes never leave', () => {
   it('for generated route trees and navigations of memory, browser and hash data routers', async () => {
+    // counted over all runs: about one generated case in 14 records nothing (every route it reaches has telemetry: false)
+    let pages = 0
     await fc.assert(
       fc.asyncProperty(tree, fc.boolean(), fc.constantFrom('memory', 'browser', 'hash'), where, fc.array(where, { minLength: 1, maxLength: 5 }), async (generated, catchAll, kind, first, navigations) => {
         reset()
@@ -118,11 +120,12 @@ describe('React Router: params, queries and hashes never leave', () => {
         router.dispose()
         finish(tracker)
         expect(leaks(everything(), tokens)).toEqual([])
+        if (everything().includes('"type":"page"')) pages++
       }),
       { numRuns: 300 },
     )
-    // the navigations did send page views
-    expect(everything()).toContain('"type":"page"')
+    // the navigations did send page views: in most runs (some 93% here), not only in the last one
+    expect(pages).toBeGreaterThan(150)
   }, 60_000)
 
   it('for generated route trees and navigations of a component router (useTrackRoutes)', async () => {
