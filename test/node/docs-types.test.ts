@@ -1,15 +1,19 @@
 /**
- * Every TypeScript block of the README type-checks, as a user would paste it:
+ * Every TypeScript block of the README and of the guide (docs/**.md)
+ * type-checks, as a user would paste it:
  * against the package's own entries and the real types of Vue, vue-router,
  * Redux, Redux Toolkit and Nuxt. What a block uses but leaves to the reader
  * (`App`, `router`, `reducer`, `tracker`) is declared for it.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
-const readme = readFileSync('README.md', 'utf8')
-const blocks = [...readme.matchAll(/```ts\n([^]*?)```/g)].map(([, code]) => code)
+/** The README and every page of the guide. */
+const pages = ['README.md', ...readdirSync('docs', { recursive: true, encoding: 'utf8' }).filter(name => name.endsWith('.md')).map(name => `docs/${name}`)]
+const codeOf = (page: string): string[] => [...readFileSync(page, 'utf8').matchAll(/```ts\n([^]*?)```/g)].map(([, code]) => code)
+const blocks = codeOf('README.md')
+const guide = pages.slice(1).flatMap(page => codeOf(page).map(code => ({ page, code })))
 
 /** What a block may use without declaring it, and how it is declared. */
 const GIVEN: [name: string, declaration: string][] = [
@@ -53,9 +57,12 @@ describe('README', () => {
     }
   })
 
-  it('every TypeScript block type-checks', () => {
-    expect(typeErrors(blocks.map(toModule))).toEqual([])
-  }, 60_000)
+  it('every TypeScript block of the README and the guide type-checks', () => {
+    const all = [...blocks.map(code => ({ page: 'README.md', code })), ...guide]
+    const errors = typeErrors(all.map(({ code }) => toModule(code)))
+    // readme-block-N.ts is the Nth block: name its page
+    expect(errors.map(error => error.replace(/^readme-block-(\d+)\.ts/, (_, n: string) => `${all[Number(n) - 1].page} block ${n}`))).toEqual([])
+  }, 90_000)
 
   it('a block with a type error is caught (the check can fail)', () => {
     const errors = typeErrors([toModule("import { createTracker } from 'spa-telemetry'\ncreateTracker({ endpoint: 42 })")])
