@@ -54,7 +54,7 @@ ${list([
   `the app's name${app.version ? ', version' : ''}${app.env ? ', environment' : ''}${instanceId ? ', the id of its server' : ''} and the time of each event`,
 ])}
 
-Never read by the library: the full address, its query${keepQuery ? ' (but for the keys above)' : ''} and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, and nothing to fingerprint your device. What the app passes with an action is sent as the app passes it.
+Never sent: the full address, its query${keepQuery ? ' (but for the keys above)' : ''} and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, or anything to fingerprint your device. What the app passes with an action is sent as the app passes it.
 
 Sent to ${endpoint} in small batches, ${
     transport === 'beacon'
