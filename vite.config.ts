@@ -27,6 +27,7 @@ export default defineConfig(({ mode }) => ({
     alias: [
       { find: /^spa-telemetry$/, replacement: here('src/index.ts') },
       { find: /^spa-telemetry\/collector$/, replacement: here('collector/index.ts') },
+      { find: /^spa-telemetry\/vite$/, replacement: here('vite/index.ts') },
       { find: /^spa-telemetry\/(vue|nuxt|redux|history|react-router)$/, replacement: here('adapters') + '/$1.ts' },
     ],
   },

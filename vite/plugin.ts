@@ -1,0 +1,130 @@
+/**
+ * The Vite plugin: `plugins: [telemetry()]` serves the collector at the
+ * tracker's endpoint in `vite dev` and `vite preview`, storing ndjson files in
+ * a directory of the project. Server-side only: it has no hook that touches
+ * modules, so nothing of it (or of the collector) reaches the client bundle,
+ * and `vite build` ignores it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import type { Plugin, PreviewServer, ViteDevServer } from 'vite'
+
+import { checkString, setupError } from '../collector/check.js'
+import { createCollector, ndjsonStore, toNodeListener } from '../collector/index.js'
+import type { CollectorOptions, Store } from '../collector/index.js'
+import { isGitIgnored } from './gitignore.js'
+
+/** Options of {@link telemetry}: where to listen and store, and the collector's own options. */
+export interface VitePluginOptions extends Pick<CollectorOptions, 'origins' | 'limits' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'dedupeWindow' | 'onStored' | 'onError'> {
+  /** The path the collector answers at: the tracker's `endpoint`. Default `/telemetry`. */
+  path?: string
+  /** The directory of the ndjson files (`events-YYYY-MM-DD.ndjson`), relative to the project's root. Default `.spa-telemetry`. */
+  dir?: string
+}
+
+/** A Web handler served by the dev and preview servers: at `path`, or under it with `prefix`. */
+interface Mount {
+  path: string
+  prefix?: boolean
+  handler: (request: Request) => Promise<Response>
+}
+
+type Server = ViteDevServer | PreviewServer
+
+const OWN = new Set(['path', 'dir', 'origins', 'limits', 'maxBodyBytes', 'bodyTimeoutMs', 'dedupeWindow', 'onStored', 'onError'])
+
+/** What a misnamed option is called here. */
+const INSTEAD: Record<string, string> = { endpoint: "path, the plugin's name for the tracker's endpoint", directory: 'dir', origin: 'origins' }
+
+/** The path of a request's URL (`/telemetry?x` → `/telemetry`). */
+const pathOf = (url = '/'): string => url.split(/[?#]/, 1)[0]
+
+/** The directory as the user would type it: relative to the root when inside it, with a trailing slash. */
+const shown = (root: string, dir: string): string => {
+  const inside = relative(root, dir)
+  return (inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : dir) + '/'
+}
+
+/**
+ * Serves the mounts as one Connect middleware: a request for another path goes
+ * on to Vite; a handler's failure is reported and answered with a 500.
+ */
+const middleware = (mounts: Mount[], report: (error: unknown) => void) => {
+  const listeners = mounts.map(mount => ({ ...mount, listener: toNodeListener(mount.handler) }))
+  return (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
+    const path = pathOf(request.url)
+    const mount = listeners.find(m => path === m.path || (m.prefix && path.startsWith(m.path + '/')))
+    if (!mount) return next()
+    mount.listener(request, response).catch((error: unknown) => {
+      report(error)
+      if (!response.headersSent) response.writeHead(500)
+      response.end()
+    })
+  }
+}
+
+/**
+ * A Vite plugin that serves the collector (spa-telemetry/collector) at the
+ * tracker's endpoint in `vite dev` and `vite preview`, storing events as ndjson
+ * under the project (`.spa-telemetry/` by default). It prints where, beside the
+ * server's URLs, and says so when `.gitignore` does not list the directory.
+ * In production the app sends to a collector of its own: the plugin serves
+ * nothing after `vite build`.
+ *
+ * @example
+ * ```ts
+ * // vite.config.ts
+ * import { defineConfig } from 'vite'
+ * import telemetry from 'spa-telemetry/vite'
+ *
+ * export default defineConfig({ plugins: [telemetry()] })
+ * // the app: createTracker({ endpoint: '/telemetry', app: { name: 'shop' } })
+ * ```
+ */
+export const telemetry = (options: VitePluginOptions = {}): Plugin => {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw setupError('telemetry options', options, '{ path, dir, origins, … } or nothing')
+  for (const key of Object.keys(options)) {
+    if (!OWN.has(key)) throw setupError(key, (options as Record<string, unknown>)[key], Object.hasOwn(INSTEAD, key) ? INSTEAD[key] : `one of the plugin's options: ${[...OWN].join(', ')}`)
+  }
+  const { path = '/telemetry', dir = '.spa-telemetry', ...rest } = options
+  if (typeof path !== 'string' || !/^\/[^?#]*[^/?#]$/.test(path)) throw setupError('path', path, 'a path such as "/telemetry": the tracker\'s endpoint, without a query or a trailing slash')
+  checkString('dir', dir, 'a directory such as ".spa-telemetry"')
+  const collectorOptions: Omit<CollectorOptions, 'store'> = { ...rest, path }
+  // the collector's own checks, at once: a collector on no store, without the de-duplication window
+  // (3 MB; each server's collector checks dedupeWindow when it starts)
+  createCollector({ ...collectorOptions, dedupeWindow: 0, store: () => {} })
+  const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] vite: ${error instanceof Error ? error.message : String(error)}`))
+
+  /** The store, the mounts and the message of one server (dev or preview). */
+  const serve = (server: Server): void => {
+    const { root, logger } = server.config
+    const directory = resolve(root, dir)
+    const store: Store = ndjsonStore({ dir: directory })
+    const mounts: Mount[] = [{ path, handler: createCollector({ ...collectorOptions, store }) }]
+    server.middlewares.use(middleware(mounts, report))
+    server.httpServer?.once('close', () => void store.close?.())
+
+    const lines = (url: string): string[] => [
+      `  ➜  spa-telemetry: collector at ${url}, events stored in ${shown(root, directory)}`,
+      ...(relative(root, directory).startsWith('..') || isGitIgnored(root, directory) ? [] : [`  ➜  spa-telemetry: ${shown(root, directory)} is not in .gitignore: add it to keep the events out of git`]),
+    ]
+    if (!server.httpServer) {
+      // middleware mode: no URLs are printed, so the paths are, at once
+      for (const line of lines(path)) logger.info(line)
+      return
+    }
+    // beside the server's own URLs, when it prints them (at start in the command line)
+    const printUrls = server.printUrls.bind(server)
+    server.printUrls = () => {
+      printUrls()
+      const local = server.resolvedUrls?.local[0]
+      for (const line of lines(local ? new URL(path, local).href : path)) logger.info(line)
+    }
+  }
+
+  return {
+    name: 'spa-telemetry',
+    configureServer: serve,
+    configurePreviewServer: serve,
+  }
+}
