@@ -1,16 +1,14 @@
 /**
- * The demo's server side: the real collector (spa-telemetry/collector) on an
- * ndjson store in a temporary directory, plus what the demo's panel reads:
- * a live stream of the events as they are stored (through the collector's
- * `onStored` hook) and a summary of the stored files for the "collected" view.
- * Connect middleware, used by Vite's dev server and by `vite preview`.
+ * What the demo's panel reads, beside the collector that spa-telemetry/vite
+ * serves at /telemetry: a live stream of the events as they are stored (fed by
+ * the plugin's `onStored`) and a summary of the stored files for the
+ * "collected" view. Connect middleware, used by Vite's dev server and by
+ * `vite preview`.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import { createCollector, ndjsonStore, toNodeListener } from '../collector/index.js'
 import type { StoredEvent } from '../collector/index.js'
 
 /** Top screens and top actions over the stored events. */
@@ -20,29 +18,36 @@ export interface Summary {
   actions: { name: string; count: number }[]
 }
 
-export interface DemoServer {
+export interface LiveView {
+  /** The plugin's `onStored`: each stored event goes to the open streams. */
+  onStored(events: StoredEvent[]): void
   /**
-   * Connect-style middleware: `POST /telemetry` (the collector), `GET /telemetry/stream`
-   * (server-sent events: the last stored events, then each as it is stored) and
-   * `GET /telemetry/summary` (top screens and actions, read from the files).
+   * Connect-style middleware: `GET /telemetry/stream?since=<ms>` (server-sent events:
+   * the recently stored events created since then, then each new one as it is stored)
+   * and `GET /telemetry/summary` (top screens and actions, read from the files).
    */
   handle(request: IncomingMessage, response: ServerResponse, next: () => void): void
-  /** The store's directory (`events-YYYY-MM-DD.ndjson` files). */
-  dir: string
-  /** Ends the streams and closes the store. */
-  close(): Promise<void>
+  /** Ends the open streams. */
+  close(): void
 }
 
 /**
- * The events in the store's files, oldest first.
- * @example readStored(demo.dir).filter(event => event.type === 'page')
+ * The events in the store's files, oldest first (none before the first is stored).
+ * @example readStored(dir).filter(event => event.type === 'page')
  */
-export const readStored = (dir: string): StoredEvent[] =>
-  readdirSync(dir)
+export const readStored = (dir: string): StoredEvent[] => {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return names
     .filter(name => name.endsWith('.ndjson'))
     .sort()
     .flatMap(name => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean))
     .map(line => JSON.parse(line) as StoredEvent)
+}
 
 const top = (names: string[], count = 8): Summary['screens'] => {
   const counts = new Map<string, number>()
@@ -63,48 +68,40 @@ export const summarize = (events: StoredEvent[]): Summary => ({
   actions: top(events.filter(e => (e.type === 'action' || e.type === 'track') && e.name).map(e => e.name!)),
 })
 
+/** Events kept for a stream that opens after they were stored (a page's first batch can beat its stream). */
+const RECENT = 200
+
 /**
- * Creates the demo's server side, storing in `dir` (default: `SPA_TELEMETRY_DEMO_DIR`,
- * else a new temporary directory, removed on exit).
+ * Creates the panel's server side over the store's directory `dir`.
  *
  * @example
  * ```ts
- * const demo = createDemoServer()
- * server.middlewares.use(demo.handle)
+ * const live = createLiveView(dir)
+ * plugins: [telemetry({ dir, onStored: live.onStored }), { name: 'live', configureServer: server => void server.middlewares.use(live.handle) }]
  * ```
  */
-export const createDemoServer = (dir = process.env.SPA_TELEMETRY_DEMO_DIR): DemoServer => {
-  const own = !dir
-  const directory = dir || mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-events-'))
-  if (own) process.once('exit', () => rmSync(directory, { recursive: true, force: true }))
-  const store = ndjsonStore({ dir: directory })
+export const createLiveView = (dir: string): LiveView => {
   const recent: StoredEvent[] = []
-  const streams = new Set<ServerResponse>()
-  const send = (stream: ServerResponse, events: StoredEvent[]): void => void stream.write(events.map(event => `data: ${JSON.stringify(event)}\n\n`).join(''))
-  const collector = toNodeListener(
-    createCollector({
-      store,
-      path: '/telemetry',
-      onStored: events => {
-        recent.push(...events)
-        recent.splice(0, recent.length - 50)
-        for (const stream of streams) send(stream, events)
-      },
-    }),
-  )
+  /** each open stream, and the time (the page's clock) its page opened: older events are another visit's */
+  const streams = new Map<ServerResponse, number>()
+  const send = (stream: ServerResponse, since: number, events: StoredEvent[]): void => {
+    const lines = events.filter(event => event.clientTs >= since).map(event => `data: ${JSON.stringify(event)}\n\n`)
+    if (lines.length) stream.write(lines.join(''))
+  }
 
-  const handle: DemoServer['handle'] = (request, response, next) => {
-    const path = (request.url || '').split('?')[0]
-    if (path === '/telemetry') return void collector(request, response)
-    if (path === '/telemetry/summary' && request.method === 'GET') {
+  const handle: LiveView['handle'] = (request, response, next) => {
+    const url = new URL(request.url || '/', 'http://demo')
+    if (request.method !== 'GET') return next()
+    if (url.pathname === '/telemetry/summary') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-      return void response.end(JSON.stringify(summarize(readStored(directory))))
+      return void response.end(JSON.stringify(summarize(readStored(dir))))
     }
-    if (path === '/telemetry/stream' && request.method === 'GET') {
+    if (url.pathname === '/telemetry/stream') {
+      const since = Number(url.searchParams.get('since')) || 0
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
       response.write(': connected\n\n')
-      send(response, recent)
-      streams.add(response)
+      send(response, since, recent)
+      streams.set(response, since)
       request.on('close', () => streams.delete(response))
       return
     }
@@ -112,12 +109,15 @@ export const createDemoServer = (dir = process.env.SPA_TELEMETRY_DEMO_DIR): Demo
   }
 
   return {
+    onStored: events => {
+      recent.push(...events)
+      recent.splice(0, recent.length - RECENT)
+      for (const [stream, since] of streams) send(stream, since, events)
+    },
     handle,
-    dir: directory,
-    close: async () => {
-      for (const stream of streams) stream.end()
+    close: () => {
+      for (const stream of streams.keys()) stream.end()
       streams.clear()
-      await store.close?.()
     },
   }
 }

@@ -1,43 +1,46 @@
 // The demo console: `npm run demo` (dev server) or `npm run demo:build` (vite
 // build + vite preview) with this config. Both serve the real collector at
-// /telemetry (ndjson store in a temporary directory); the preview server also
-// sends a strict Content-Security-Policy.
+// /telemetry through spa-telemetry/vite (ndjson files in demo/.spa-telemetry/,
+// or SPA_TELEMETRY_DEMO_DIR), and the panel's live stream beside it; the
+// preview server also sends a strict Content-Security-Policy.
 import vue from '@vitejs/plugin-vue'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import type { Plugin } from 'vite'
 
-import { createDemoServer } from './server.js'
+import telemetry from '../vite/index.js'
+import { createLiveView } from './server.js'
+import type { LiveView } from './server.js'
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
 /** No inline scripts or styles, no eval: what a careful admin console ships with. */
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
-/** The collector as dev and preview middleware; the preview adds the CSP header. */
-const collector = (): Plugin => ({
-  name: 'spa-telemetry-demo-collector',
+/** The panel's stream and the collected view's summary; the preview adds the CSP header. */
+const panel = (live: LiveView): Plugin => ({
+  name: 'spa-telemetry-demo-panel',
   configureServer: server => {
-    const demo = createDemoServer()
-    server.config.logger.info(`  spa-telemetry collector: /telemetry, events stored in ${demo.dir}`)
-    server.httpServer?.once('close', () => void demo.close())
-    server.middlewares.use(demo.handle)
+    server.httpServer?.once('close', live.close)
+    server.middlewares.use(live.handle)
   },
   configurePreviewServer: server => {
-    const demo = createDemoServer()
-    server.config.logger.info(`  spa-telemetry collector: /telemetry, events stored in ${demo.dir}`)
-    server.httpServer.once('close', () => void demo.close())
+    server.httpServer.once('close', live.close)
     server.middlewares.use((_request, response, next) => {
       response.setHeader('content-security-policy', CSP)
       next()
     })
-    server.middlewares.use(demo.handle)
+    server.middlewares.use(live.handle)
   },
 })
 
+const dir = process.env.SPA_TELEMETRY_DEMO_DIR || '.spa-telemetry'
+const live = createLiveView(resolve(here('.'), dir))
+
 export default defineConfig({
   root: here('.'),
-  plugins: [vue(), collector()],
+  plugins: [vue(), panel(live), telemetry({ dir, onStored: live.onStored })],
   resolve: {
     alias: [
       { find: /^spa-telemetry$/, replacement: here('../src/index.ts') },

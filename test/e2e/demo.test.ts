@@ -188,6 +188,24 @@ describe('the demo console', () => {
     await context.close()
   })
 
+  it("the panel shows this visit's events, not an earlier visit's", async () => {
+    const earlier = await open('/nc/p_8f2k')
+    await earlier.page.click('#export')
+    await earlier.page.click('#flush')
+    await waitForEvents(2)
+    await earlier.context.close()
+    mark = readStored(store).length
+    const { page, context } = await open('/settings')
+    await page.click('#flush')
+    await waitForEvents(1)
+    await page.waitForSelector('#sent tbody tr[data-type]')
+    // the stream replays what was stored before it opened at once; give it time to show anything else
+    await page.waitForTimeout(300)
+    const rows = await page.$$eval('#sent tbody tr[data-type] code', codes => codes.map(code => code.textContent))
+    expect(rows).toEqual([JSON.stringify({ path: '/settings' })])
+    await context.close()
+  })
+
   it('the preview serves the strict Content-Security-Policy', async () => {
     const response = await fetch(origin)
     expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'; script-src 'self'; style-src 'self'/)

@@ -1,72 +1,98 @@
 /**
- * The demo's server side on a real port: the real collector at /telemetry,
- * the live stream of stored events and the summary the "collected" view draws.
+ * The demo's server side on a real port (demo/server.ts): the live stream of
+ * stored events the panel shows, fed as spa-telemetry/vite's `onStored` is,
+ * and the summary the "collected" view draws from the store's files.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { createDemoServer, readStored } from '../../demo/server.js'
-import type { DemoServer } from '../../demo/server.js'
+import type { StoredEvent } from '../../collector/index.js'
+import { createLiveView, readStored } from '../../demo/server.js'
+import type { LiveView } from '../../demo/server.js'
 
 let server: Server
-let demo: DemoServer
+let live: LiveView
 let url = ''
 const dir = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-test-'))
 
 let n = 0
-const id = (): string => `demo${process.pid}_${n++}`.padEnd(21, '-')
-const payload = (events: Record<string, unknown>[]) => ({
-  schema: 1,
+/** A stored event made at `clientTs` (the page's clock). */
+const stored = (event: Partial<StoredEvent>, clientTs = Date.now()): StoredEvent => ({
+  id: `demo${process.pid}_${n++}`.padEnd(21, '-'),
+  type: 'page',
+  ts: clientTs,
+  clientTs,
+  receivedAt: new Date().toISOString(),
   sentAt: new Date().toISOString(),
-  library: { name: 'spa-telemetry', version: '0.1.0' },
   app: { name: 'acme-console' },
-  events: events.map(event => ({ id: id(), ts: Date.now(), ...event })),
-  dropped: 0,
+  library: { name: 'spa-telemetry', version: '0.1.0' },
+  ...event,
 })
-const post = (body: unknown) => fetch(`${url}/telemetry`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8' } })
+
+/** Opens the stream and reads until `until` is in it (or the stream has been quiet for 300 ms): the text read. */
+const readStream = async (query: string, until: string): Promise<string> => {
+  const controller = new AbortController()
+  const reader = (await fetch(`${url}/telemetry/stream${query}`, { signal: controller.signal })).body!.getReader()
+  let text = ''
+  for (;;) {
+    const quiet = new Promise<null>(resolve => setTimeout(() => resolve(null), 300))
+    const chunk = await Promise.race([reader.read(), quiet])
+    if (!chunk || chunk.done) break
+    text += new TextDecoder().decode(chunk.value)
+    if (text.includes(until)) break
+  }
+  controller.abort()
+  return text
+}
 
 beforeAll(async () => {
-  demo = createDemoServer(dir)
-  server = createServer((request, response) => demo.handle(request, response, () => response.writeHead(404).end()))
+  live = createLiveView(dir)
+  server = createServer((request, response) => live.handle(request, response, () => response.writeHead(404).end()))
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
 })
 afterAll(async () => {
+  live.close()
   server.closeAllConnections()
   await new Promise(resolve => server.close(resolve))
-  await demo.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
 describe('demo server', () => {
-  it('stores through the real collector, in its directory', async () => {
-    const body = payload([{ type: 'page', path: '/nc/:project_id' }])
-    expect((await post(body)).status).toBe(204)
-    expect(demo.dir).toBe(dir)
-    expect(readStored(dir).map(e => e.id)).toEqual([body.events[0].id])
-    expect((await post({ ...body, extra: 1 })).status).toBe(400)
-  })
-
-  it('streams the last stored events, then each as it is stored', async () => {
+  it('streams the events stored since the page opened, then each as it is stored', async () => {
+    const opened = Date.now()
+    const earlier = stored({ path: '/settings' }, opened - 60_000)
+    const before = stored({ path: '/nc/:project_id' }, opened)
+    live.onStored([earlier, before])
     const controller = new AbortController()
-    const stream = await fetch(`${url}/telemetry/stream`, { signal: controller.signal })
-    expect(stream.headers.get('content-type')).toBe('text/event-stream')
-    const reader = stream.body!.getReader()
-    const body = payload([{ type: 'track', name: 'export_clicked', props: { format: 'csv' } }])
-    await post(body)
+    const reader = (await fetch(`${url}/telemetry/stream?since=${opened}`, { signal: controller.signal })).body!.getReader()
+    const after = stored({ type: 'track', name: 'export_clicked', props: { format: 'csv' } })
     let text = ''
-    while (!text.includes(body.events[0].id as string)) text += new TextDecoder().decode((await reader.read()).value)
+    while (!text.includes(before.id)) text += new TextDecoder().decode((await reader.read()).value)
+    live.onStored([after, stored({ path: '/' }, opened - 1)])
+    while (!text.includes(after.id)) text += new TextDecoder().decode((await reader.read()).value)
+    controller.abort()
     expect(text.indexOf('/nc/:project_id')).toBeLessThan(text.indexOf('export_clicked'))
     expect(text).toContain('"props":{"format":"csv"}')
-    controller.abort()
+    // an earlier visit's events, stored before or after the stream opened, are not this page's
+    expect(text).not.toContain(earlier.id)
+    expect(text.match(/^data: /gm)).toHaveLength(2)
   })
 
-  it('summarizes the stored events: top screens and top actions', async () => {
-    await post(payload([{ type: 'page', path: '/nc/:project_id' }, { type: 'page', path: '/' }, { type: 'action', name: 'tables/rowAdded', path: '/' }, { type: 'track', name: 'export_clicked' }]))
+  it('without since, the stream replays the recent events (the collected view only counts them)', async () => {
+    const old = stored({ path: '/projects' }, Date.now() - 3_600_000)
+    live.onStored([old])
+    expect(await readStream('', old.id)).toContain(old.id)
+  })
+
+  it('summarizes the stored files: top screens and top actions', async () => {
+    const lines = [stored({ path: '/nc/:project_id' }), stored({ path: '/nc/:project_id' }), stored({ path: '/' }), stored({ type: 'action', name: 'tables/rowAdded', path: '/' }), stored({ type: 'track', name: 'export_clicked' }), stored({ type: 'track', name: 'export_clicked' })]
+    writeFileSync(join(dir, 'events-2026-11-24.ndjson'), lines.map(line => JSON.stringify(line) + '\n').join(''))
+    expect(readStored(dir).map(e => e.id)).toEqual(lines.map(e => e.id))
     const summary = await (await fetch(`${url}/telemetry/summary`)).json()
     expect(summary).toEqual({
       total: 6,
@@ -81,7 +107,13 @@ describe('demo server', () => {
     })
   })
 
-  it('passes other paths on', async () => {
+  it('reads an empty store before the first event (the directory is made on the first write)', () => {
+    expect(readStored(join(dir, 'not-yet'))).toEqual([])
+  })
+
+  it('passes other paths and the collector’s own requests on', async () => {
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404)
+    expect((await fetch(`${url}/telemetry`, { method: 'POST', body: '{}' })).status).toBe(404)
+    expect((await fetch(`${url}/telemetry/summary`, { method: 'POST', body: '{}' })).status).toBe(404)
   })
 })
