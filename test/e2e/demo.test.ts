@@ -285,6 +285,8 @@ describe('the demo console', () => {
     await page.click('#toggle-consent')
     expect(await page.textContent('#toggle-consent')).toBe('Opt in')
     expect(await page.textContent('#tracking-status')).toBe('off: you opted out')
+    // tracking was on a moment ago: it is off now, not "still" off
+    expect(await page.textContent('#consent-note')).toBe('You opted out: nothing more is collected or sent, and what was waiting to be sent is deleted.')
     await page.click('#open-p_8f2k')
     await page.click('#export')
     await page.click('#flush')
