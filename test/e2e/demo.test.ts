@@ -1,6 +1,6 @@
 /**
  * End to end: the built demo console, served by `vite preview` with the real
- * collector (spa-telemetry/collector, ndjson store in a temporary directory)
+ * collector (through spa-telemetry/vite, ndjson store in a temporary directory)
  * and a strict CSP, driven in Debian's Chromium: demo app → tracker →
  * collector → store. Everything is asserted at the store, from the files.
  */
@@ -31,7 +31,7 @@ let browser: Browser
 let server: PreviewServer
 let origin = ''
 let otherOrigin = ''
-/** the collector's store: the demo server reads SPA_TELEMETRY_DEMO_DIR */
+/** the collector's store: demo/vite.config.ts reads SPA_TELEMETRY_DEMO_DIR */
 const store = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-events-'))
 const outDir = mkdtempSync(join(tmpdir(), 'spa-telemetry-demo-'))
 /** events stored before the current test */
