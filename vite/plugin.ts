@@ -39,10 +39,10 @@ const INSTEAD: Record<string, string> = { endpoint: "path, the plugin's name for
 /** The path of a request's URL (`/telemetry?x` → `/telemetry`). */
 const pathOf = (url = '/'): string => url.split(/[?#]/, 1)[0]
 
-/** The directory as the user would type it: relative to the root when inside it, with a trailing slash. */
-const shown = (root: string, dir: string): string => {
-  const inside = relative(root, dir)
-  return (inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : dir) + '/'
+/** `dir` relative to `root` (`/`-separated), or undefined when it is not inside it. */
+const within = (root: string, dir: string): string | undefined => {
+  const path = relative(root, dir)
+  return path && !path.startsWith('..') && !isAbsolute(path) ? path.split(sep).join('/') : undefined
 }
 
 /**
@@ -102,11 +102,21 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     const store: Store = ndjsonStore({ dir: directory })
     const mounts: Mount[] = [{ path, handler: createCollector({ ...collectorOptions, store }) }]
     server.middlewares.use(middleware(mounts, report))
-    server.httpServer?.once('close', () => void store.close?.())
+    // the store ends with the server: pending writes finish, the file is closed
+    // (where an older Vite's preview server has no close(), its HTTP server's end is the signal)
+    if (typeof server.close === 'function') {
+      const close = server.close.bind(server)
+      server.close = async () => {
+        await close()
+        await store.close?.()
+      }
+    } else server.httpServer?.once('close', () => void store.close?.())
 
+    const inRoot = within(root, directory)
+    const shown = `${inRoot ?? directory}/`
     const lines = (url: string): string[] => [
-      `  ➜  spa-telemetry: collector at ${url}, events stored in ${shown(root, directory)}`,
-      ...(relative(root, directory).startsWith('..') || isGitIgnored(root, directory) ? [] : [`  ➜  spa-telemetry: ${shown(root, directory)} is not in .gitignore: add it to keep the events out of git`]),
+      `  ➜  spa-telemetry: collector at ${url}, events stored in ${shown}`,
+      ...(inRoot === undefined || isGitIgnored(root, directory) ? [] : [`  ➜  spa-telemetry: ${shown} is not in .gitignore: add it to keep the events out of git`]),
     ]
     if (!server.httpServer) {
       // middleware mode: no URLs are printed, so the paths are, at once

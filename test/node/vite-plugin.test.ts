@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process'
 import { request } from 'node:http'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -71,6 +71,17 @@ const payload = (...events: ({ type: string } & Record<string, unknown>)[]) => (
 })
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8' } })
 
+/** The files of this process open under `dir` (Linux: /proc/self/fd). */
+const openFiles = (dir: string): string[] =>
+  readdirSync('/proc/self/fd').flatMap(fd => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      return target.startsWith(dir + '/') ? [target] : []
+    } catch {
+      return []
+    }
+  })
+
 /** The events in a directory's ndjson files. */
 const stored = (dir: string): { id: string; type: string; path?: string }[] => {
   let names: string[] = []
@@ -129,6 +140,7 @@ describe('in vite dev', () => {
       const body = payload({ type: 'page', path: '/nc/:project_id' }, { type: 'track', name: 'table_created', props: { kind: 'grid' } })
       expect((await post(`${url}/telemetry`, body)).status).toBe(204)
       expect(stored(join(dir, '.spa-telemetry')).map(e => [e.id, e.type])).toEqual(body.events.map(e => [e.id, e.type]))
+      expect(openFiles(join(dir, '.spa-telemetry'))).toHaveLength(1)
       // the same request again: stored once
       expect((await post(`${url}/telemetry?retry=1`, body)).status).toBe(204)
       expect(stored(join(dir, '.spa-telemetry'))).toHaveLength(2)
@@ -143,6 +155,8 @@ describe('in vite dev', () => {
     } finally {
       await server.close()
     }
+    // the store closed with the server: no file of it is open any more
+    expect(openFiles(join(dir, '.spa-telemetry'))).toEqual([])
   })
 
   it('prints where the endpoint is and where events are stored, beside the URLs, and that .gitignore misses the directory', async () => {
@@ -372,5 +386,5 @@ describe('the built entry (npm run build)', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(payload({ type: 'page', path: '/' }))], { cwd: process.cwd() })
     expect(stdout.trim()).toBe('204')
     expect(stored(join(dir, 'events'))).toHaveLength(1)
-  })
+  }, 30_000)
 })
