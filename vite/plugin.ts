@@ -46,6 +46,25 @@ const within = (root: string, dir: string): string | undefined => {
 }
 
 /**
+ * Whether a request's URL can name a file in `dir`, the way Vite's servers map
+ * URLs to files: from the root (under `base` or not), `/@fs/` and `/@id/`
+ * absolute paths, percent-decoded, with any query; compared without case, as
+ * the file systems of macOS and Windows do.
+ */
+const reaches = (url: string, root: string, base: string, dir: string): boolean => {
+  let path = pathOf(url)
+  try {
+    path = decodeURIComponent(path)
+  } catch {
+    // not decodable: Vite refuses it too
+  }
+  const paths = base !== '/' && path.startsWith(base) ? [path, path.slice(base.length - 1)] : [path]
+  const files = paths.flatMap(at => [resolve(root, `.${at}`), ...(/^\/@(fs|id)\//.test(at) ? [resolve(at.slice(4))] : [])])
+  const target = dir.toLowerCase()
+  return files.some(file => file.toLowerCase() === target || file.toLowerCase().startsWith(target + sep))
+}
+
+/**
  * Serves the mounts as one Connect middleware: a request for another path goes
  * on to Vite; a handler's failure is reported and answered with a 500.
  */
@@ -101,6 +120,11 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     const directory = resolve(root, dir)
     const store: Store = ndjsonStore({ dir: directory })
     const mounts: Mount[] = [{ path, handler: createCollector({ ...collectorOptions, store }) }]
+    // the stored events are not files of the site: Vite would serve them (and its CORS lets localhost pages read them)
+    server.middlewares.use((request, response, next) => {
+      if (!reaches(request.url ?? '/', root, server.config.base, directory)) return next()
+      response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('spa-telemetry: the stored events are not served')
+    })
     server.middlewares.use(middleware(mounts, report))
     // the store ends with the server: pending writes finish, the file is closed
     // (where an older Vite's preview server has no close(), its HTTP server's end is the signal)
@@ -134,6 +158,15 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
 
   return {
     name: 'spa-telemetry',
+    configResolved: ({ root, publicDir, build }) => {
+      const directory = resolve(root, dir)
+      const served = [['the root', root], ['publicDir', publicDir], ['build.outDir', resolve(root, build.outDir)]].filter(([, at]) => at)
+      for (const [name, at] of served) {
+        if (directory === at || within(directory, at) !== undefined || (name !== 'the root' && within(at, directory) !== undefined)) {
+          throw setupError('dir', dir, `a directory of its own, outside ${name} (${at}): the events would be served${name === 'the root' ? ' in place of the app' : ' with the app, or shipped in its build'}`)
+        }
+      }
+    },
     configureServer: serve,
     configurePreviewServer: serve,
   }

@@ -122,9 +122,20 @@ describe('telemetry(): setup checks', () => {
     await expect(createServer(config({ dir: fresh('dedupe'), dedupeWindow: -1 }))).rejects.toThrow('[spa-telemetry] dedupeWindow is -1: expected a whole number from 0 to')
   })
 
-  it('touches no module: nothing it could add to a bundle', () => {
+  it('has no hook that touches modules (resolveId, load, transform…): nothing it could add to a bundle', () => {
     const plugin = telemetry()
-    expect(Object.keys(plugin).sort()).toEqual(['configurePreviewServer', 'configureServer', 'name'])
+    expect(Object.keys(plugin).sort()).toEqual(['configResolved', 'configurePreviewServer', 'configureServer', 'name'])
+  })
+
+  it.each([
+    ['.', 'the root'],
+    ['..', 'the root'],
+    ['public/events', 'publicDir'],
+    ['dist', 'build.outDir'],
+    ['dist/events', 'build.outDir'],
+  ])('dir %j (where the events would be served) fails when Vite starts', async (dir, where) => {
+    const root = fresh('served')
+    await expect(createServer(config({ dir }, { root }))).rejects.toThrow(`[spa-telemetry] dir is ${JSON.stringify(dir)}: expected a directory of its own, outside ${where}`)
   })
 })
 
@@ -260,6 +271,47 @@ describe('in vite dev', () => {
       // the endpoint is the server's path, not under base: the tracker's '/telemetry' is served with base '/app/'
       expect((await fetch(`${url}/telemetry`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } })).status).toBe(204)
       expect(stored(dir)).toHaveLength(1)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('as an attacker: the stored events are not served, whatever the URL', async () => {
+    const root = fresh('read')
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>')
+    const server = await createServer(config({}, { root, base: '/app/' }))
+    try {
+      await server.listen()
+      const url = origin(server)
+      const body = payload({ type: 'page', path: '/' })
+      expect((await post(`${url}/telemetry`, body)).status).toBe(204)
+      const [file] = readdirSync(join(root, '.spa-telemetry'))
+      const absolute = join(root, '.spa-telemetry', file)
+      const urls = [
+        `/.spa-telemetry/${file}`,
+        `/app/.spa-telemetry/${file}`,
+        `/app/.spa-telemetry/${file}?raw`,
+        `/app/.spa-telemetry/${file}?import&raw`,
+        `/app/.spa-telemetry/${file}?url`,
+        `/app/@fs${absolute}`,
+        `/app/@fs${absolute}?import&raw`,
+        `/app/@id${absolute}?import&raw`,
+        `/app/%2Espa-telemetry/${file}`,
+        `/app/.SPA-TELEMETRY/${file}`,
+        `/app//.spa-telemetry/${file}`,
+        `/app/x/../.spa-telemetry/${file}`,
+        '/app/.spa-telemetry/',
+      ]
+      const answers = await Promise.all(
+        urls.map(async path => {
+          // a page of another local app asks (Vite's CORS lets localhost origins read answers)
+          const response = await fetch(url + path, { headers: { origin: 'http://localhost:3000' } })
+          return [path, response.status, (await response.text()).includes(body.events[0].id)]
+        }),
+      )
+      expect(answers).toEqual(urls.map(path => [path, 403, false]))
+      // the app itself is served
+      expect(await (await fetch(`${url}/app/`)).text()).toContain('<title>app</title>')
     } finally {
       await server.close()
     }
