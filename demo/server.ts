@@ -23,7 +23,8 @@ export interface LiveView {
   onStored(events: StoredEvent[]): void
   /**
    * Connect-style middleware: `GET /telemetry/stream?since=<ms>` (server-sent events:
-   * the recently stored events created since then, then each new one as it is stored)
+   * the recently stored events created since then, then each new one as it is stored,
+   * as sent: no install or session id)
    * and `GET /telemetry/summary` (top screens and actions, read from the files).
    */
   handle(request: IncomingMessage, response: ServerResponse, next: () => void): void
@@ -68,6 +69,12 @@ export const summarize = (events: StoredEvent[]): Summary => ({
   actions: top(events.filter(e => (e.type === 'action' || e.type === 'track') && e.name).map(e => e.name!)),
 })
 
+/**
+ * What the panel shows of a stored event: the event as sent, without the ids of
+ * the install and the session (the stream is open to any page Vite's CORS allows).
+ */
+const asSent = ({ id, type, clientTs, path, from, referrer, name, props }: StoredEvent): Partial<StoredEvent> => ({ id, type, clientTs, path, from, referrer, name, props })
+
 /** Events kept for a stream that opens after they were stored (a page's first batch can beat its stream). */
 const RECENT = 200
 
@@ -85,7 +92,7 @@ export const createLiveView = (dir: string): LiveView => {
   /** each open stream, and the time (the page's clock) its page opened: older events are another visit's */
   const streams = new Map<ServerResponse, number>()
   const send = (stream: ServerResponse, since: number, events: StoredEvent[]): void => {
-    const lines = events.filter(event => event.clientTs >= since).map(event => `data: ${JSON.stringify(event)}\n\n`)
+    const lines = events.filter(event => event.clientTs >= since).map(event => `data: ${JSON.stringify(asSent(event))}\n\n`)
     if (lines.length) stream.write(lines.join(''))
   }
 

@@ -30,6 +30,8 @@ const stored = (event: Partial<StoredEvent>, clientTs = Date.now()): StoredEvent
   sentAt: new Date().toISOString(),
   app: { name: 'acme-console' },
   library: { name: 'spa-telemetry', version: '0.1.0' },
+  anonymousId: 'V1StGXR8_Z5jdHi6B-myT',
+  sessionId: 'Uakgb_J5m9g-0JDMbcJqL',
   ...event,
 })
 
@@ -81,6 +83,8 @@ describe('demo server', () => {
     // an earlier visit's events, stored before or after the stream opened, are not this page's
     expect(text).not.toContain(earlier.id)
     expect(text.match(/^data: /gm)).toHaveLength(2)
+    // the events as sent: no install or session id, nothing the collector added
+    expect(text).not.toMatch(/anonymousId|sessionId|receivedAt|"app"/)
   })
 
   it('without since, the stream replays the recent events (the collected view only counts them)', async () => {
