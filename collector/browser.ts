@@ -11,4 +11,6 @@ export const toNodeListener = fail
 export const ndjsonStore = fail
 export const clickhouseDDL = fail
 export const clickhouseStore = fail
+export const segmentStore = fail
+export const posthogStore = fail
 export const validatePayload = fail
