@@ -5,6 +5,7 @@
 import { checkNumber, setupError } from './check.js'
 import { createDedupe } from './dedupe.js'
 import { groupWrites } from './group.js'
+import { fanoutStore } from './stores/fanout.js'
 import { createLimiter } from './limits.js'
 import type { Limits } from './limits.js'
 import type { Payload, Store, StoredEvent, StoreFunction } from './types.js'
@@ -12,8 +13,10 @@ import { validatePayload } from './validate.js'
 
 /** Options of {@link createCollector}. */
 export interface CollectorOptions {
-  /** Where events go: `ndjsonStore(…)`, `clickhouseStore(…)`, any {@link Store}, or a function called with groups of events. */
-  store: Store | StoreFunction
+  /** Where events go: `ndjsonStore(…)`, `clickhouseStore(…)`, `segmentStore(…)`, `posthogStore(…)`, any {@link Store}, or a function called with groups of events. */
+  store?: Store | StoreFunction
+  /** Several stores instead of one: the collector answers 2xx only once every one has taken the events, and a store that took them is not given them again when the browser retries. */
+  stores?: readonly (Store | StoreFunction)[]
   /** Browser origins allowed to send from another origin (`https://app.example.com`), or `'*'` for any. Same-origin requests and requests without `Origin` are always accepted. Default none. */
   origins?: readonly string[] | '*'
   /** Only this path is served (others get 404). Default: any path (the framework routes). */
@@ -202,7 +205,9 @@ const checkOrigins = (origins: CollectorOptions['origins']): Set<string> | '*' =
  */
 export const createCollector = (options: CollectorOptions): Collector => {
   if (typeof options !== 'object' || options === null) throw setupError('createCollector options', options, '{ store, … }')
-  const { store, path, onStored } = options
+  if (options.stores !== undefined && options.store !== undefined) throw setupError('store', options.store, 'store or stores, not both')
+  const store = options.stores !== undefined ? fanoutStore(options.stores) : options.store
+  const { path, onStored } = options
   const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] collector: ${error instanceof Error ? error.message : String(error)}`))
   let write: (events: StoredEvent[]) => Promise<void>
   if (typeof store === 'function') write = groupWrites<StoredEvent>(async events => void (await store(events))).write
