@@ -9,6 +9,7 @@ import type { Limits, RateLimit } from './limits.js'
 import { listen } from './node.js'
 import { clickhouseStore } from './stores/clickhouse.js'
 import { ndjsonStore } from './stores/ndjson.js'
+import { forwardingStores } from './stores/from-flags.js'
 
 /** Every flag, its default and what it does: `--help` prints this table. */
 export const FLAGS = {
@@ -27,6 +28,10 @@ export const FLAGS = {
   'max-body': { type: 'string', default: '65536', help: 'largest body in bytes (larger: 413)' },
   'body-timeout': { type: 'string', default: '10000', help: 'ms to receive a body (slower: 408)' },
   dedupe: { type: 'string', default: '100000', help: 'event ids remembered to drop duplicates' },
+  'segment-write-key': { type: 'string', default: '', help: 'also forward to Segment or RudderStack with this write key (better: SPA_TELEMETRY_SEGMENT_WRITE_KEY; flags show in ps)' },
+  'segment-url': { type: 'string', default: '', help: 'their batch endpoint (or SPA_TELEMETRY_SEGMENT_URL; default https://api.segment.io/v1/batch; RudderStack: your data plane URL)' },
+  'posthog-key': { type: 'string', default: '', help: 'also forward to PostHog with this project API key (better: SPA_TELEMETRY_POSTHOG_KEY; flags show in ps)' },
+  'posthog-host': { type: 'string', default: '', help: 'the PostHog host (or SPA_TELEMETRY_POSTHOG_HOST; default https://us.i.posthog.com; EU: https://eu.i.posthog.com)' },
   help: { type: 'boolean', default: false, help: 'print this help' },
 } as const
 
@@ -82,8 +87,10 @@ export const run = async (args: string[], print: (line: string) => void = consol
   }
   const url = flag('clickhouse')
   const store = url ? clickhouseStore({ url, table: flag('table') }) : ndjsonStore({ dir: flag('dir'), fsync: !values['no-fsync'] })
+  const forwarding = forwardingStores(values, process.env)
+  const stores = [store, ...forwarding.stores]
   const collector = createCollector({
-    store,
+    ...(forwarding.stores.length ? { stores } : { store }),
     path: flag('path'),
     origins: origins.includes('*') ? '*' : origins,
     limits,
@@ -92,16 +99,18 @@ export const run = async (args: string[], print: (line: string) => void = consol
     dedupeWindow: number('dedupe', flag('dedupe')),
   })
   const port = number('port', flag('port'))
+  const closeAll = async (): Promise<void> => void (await Promise.all(stores.map(each => each.close?.())))
   await store.open?.()
   const server = await listen(collector, { port, hostname: flag('host') }).catch(async (error: unknown) => {
-    await store.close?.()
+    await closeAll()
     throw error
   })
   const endpoint = new URL(flag('path'), server.url).href
   print(`spa-telemetry collector: ${endpoint}`)
   print(url ? `storing in ClickHouse, table ${flag('table')}` : `storing in ${flag('dir')}/events-YYYY-MM-DD.ndjson`)
+  for (const line of forwarding.lines) print(line)
   return async () => {
     await server.close()
-    await store.close?.()
+    await closeAll()
   }
 }

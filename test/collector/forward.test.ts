@@ -240,7 +240,7 @@ describe('a forwarding store', () => {
 
 describe('server-only', () => {
   it('the forwarding stores import nothing of Node at load time (the collector runs in workers)', () => {
-    for (const file of ['forward', 'retry', 'destination', 'segment', 'posthog', 'fanout']) {
+    for (const file of ['forward', 'retry', 'destination', 'segment', 'posthog', 'fanout', 'from-flags']) {
       const source = readFileSync(`collector/stores/${file}.ts`, 'utf8')
       const imports = [...source.matchAll(/^import (?!type)[^\n]* from '([^']+)'/gm)].map(([, from]) => from)
       expect(imports.filter(from => !from.startsWith('.')), file).toEqual([])
