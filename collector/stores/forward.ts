@@ -50,6 +50,35 @@ interface Waiting {
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
+const utf8 = new TextDecoder()
+
+/** The start of an answer's body (its first KB, enough for a reason): a destination cannot make the collector hold a large body. */
+const start = async (response: Response): Promise<string> => {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < 1024) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // a body cut off: what arrived is enough
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return utf8.decode(bytes.subarray(0, 1024))
+}
+
 /**
  * A store that forwards to `destination`. Writes that arrive while a call is
  * out wait (their deadline running) and go together in the next calls.
@@ -148,7 +177,7 @@ export const forwardStore = (destination: Destination, options: ForwardOptions):
         })
         status = response.status
         retryAfter = response.headers.get('retry-after')
-        const text = await response.text().catch(() => '')
+        const text = await start(response)
         answer = `answered ${status}${text.trim() ? ` (${clean(text).slice(0, 120)})` : ''}`
       } catch (error) {
         const cause = (error as { cause?: { message?: unknown } }).cause?.message

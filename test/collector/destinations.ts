@@ -44,6 +44,8 @@ export interface Answer {
   status: number
   headers?: Record<string, string>
   body?: string
+  /** send `body` and keep the response open, never ending it */
+  endless?: boolean
 }
 
 export interface Fake {
@@ -90,6 +92,10 @@ const start = async (contract: Contract): Promise<Fake> => {
       if (fake.hang) return
       const scripted = fake.script.shift()
       if (scripted && scripted.status < 0) return void request.socket.destroy() // the connection drops: no answer
+      if (scripted?.endless) {
+        received.status = scripted.status
+        return void response.writeHead(scripted.status, scripted.headers).write(scripted.body ?? '')
+      }
       if (scripted) return answer(scripted.status, scripted.body ?? '', scripted.headers)
       if (received.method !== 'POST' || received.path !== contract.path) return answer(404, '{"error":"not found"}')
       if (size > contract.maxBody) return answer(413, '{"msg":"Request size exceeds max limit"}')

@@ -174,6 +174,13 @@ describe('a forwarding store', () => {
     expect(fake.requests).toHaveLength(1)
   })
 
+  it("reads no more than the start of an answer's body: one that never ends holds nothing up", async () => {
+    const fake = await segment()
+    fake.script.push({ status: 503, body: 'x'.repeat(4096), endless: true })
+    await segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 3000 }).write([event()]) // not held until the deadline
+    expect(fake.requests.map(r => r.status)).toEqual([503, 200])
+  })
+
   it('does not follow a redirect (the key would go with it)', async () => {
     const fake = await segment()
     const elsewhere = await segment()
