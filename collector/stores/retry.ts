@@ -26,16 +26,17 @@ export const classify = (status: number): Verdict => {
 }
 
 /**
- * How long to wait before the next attempt, in ms: what `Retry-After` asks
- * (seconds, or an HTTP date), else 250 ms doubled per failure up to 4 s, give
- * or take a quarter (`random` in [0, 1)).
+ * How long to wait before the next attempt, in ms: 250 ms doubled per failure
+ * up to 4 s, give or take a quarter (`random` in [0, 1)), or longer if
+ * `Retry-After` asks for it (seconds, or an HTTP date). It asks for a minimum:
+ * `Retry-After: 0` on every answer does not make a tight loop.
  *
  * @example retryDelay(0, '2', 0.5) // 2000
  */
 export const retryDelay = (failures: number, retryAfter: string | null, random: number, now = Date.now()): number => {
+  const backoff = Math.min(4000, 250 * 2 ** failures) * (0.75 + random / 2)
   const asked = retryAfter?.trim() ?? ''
-  if (/^\d+$/.test(asked)) return Number(asked) * 1000
+  if (/^\d+$/.test(asked)) return Math.max(backoff, Number(asked) * 1000)
   const date = asked ? Date.parse(asked) : NaN
-  if (!Number.isNaN(date)) return Math.max(0, date - now)
-  return Math.min(4000, 250 * 2 ** failures) * (0.75 + random / 2)
+  return Number.isNaN(date) ? backoff : Math.max(backoff, date - now)
 }

@@ -62,12 +62,14 @@ describe('the status table and the back-off', () => {
     expect(table.map(([status]) => [status, classify(status)])).toEqual(table)
   })
 
-  it('retryDelay: Retry-After in seconds or as a date, else 250 ms doubled per failure up to 4 s, ±25 %', () => {
+  it('retryDelay: 250 ms doubled per failure up to 4 s, ±25 %, or longer when Retry-After asks (seconds or a date)', () => {
     const now = Date.parse('2026-11-24T10:00:00Z')
     expect(retryDelay(0, '2', 0.5, now)).toBe(2000)
-    expect(retryDelay(5, ' 0 ', 0.5, now)).toBe(0)
     expect(retryDelay(0, 'Tue, 24 Nov 2026 10:00:03 GMT', 0.5, now)).toBe(3000)
-    expect(retryDelay(0, 'Tue, 24 Nov 2026 09:00:00 GMT', 0.5, now)).toBe(0)
+    // a minimum, never a reason to hurry: no tight loop on Retry-After: 0, nor on a date gone by
+    expect(retryDelay(0, ' 0 ', 0.5, now)).toBe(250)
+    expect(retryDelay(5, '1', 0.5, now)).toBe(4000)
+    expect(retryDelay(1, 'Tue, 24 Nov 2026 09:00:00 GMT', 0.5, now)).toBe(500)
     expect([0, 1, 2, 3, 4, 10].map(failures => retryDelay(failures, null, 0.5, now))).toEqual([250, 500, 1000, 2000, 4000, 4000])
     expect(retryDelay(0, 'soon', 0, now)).toBe(187.5)
     expect(retryDelay(0, null, 0.999999, now)).toBeCloseTo(312.5, 3)
