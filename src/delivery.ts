@@ -20,6 +20,9 @@ const MAX_BACKOFF_MS = 60_000
 /** A `Retry-After` longer than this is taken as this. */
 const MAX_RETRY_AFTER_MS = 3_600_000
 
+/** Milliseconds on a clock that only moves forward: waits follow elapsed time, whatever the wall clock is set to. */
+const elapsed = (): number => performance.now()
+
 /** When a flush happens: on schedule, at once (`flush()`, back online: the backoff is cut short), or as the page is hidden or unloads. */
 export type Flush = 'scheduled' | 'now' | 'unload'
 
@@ -148,7 +151,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   /** failed requests in a row, for the backoff */
   let failures = 0
-  /** no request before this time: the collector's `Retry-After` */
+  /** no request before this time on the `elapsed()` clock: the collector's `Retry-After` */
   let retryAt = 0
   /** bytes per request: MAX_BODY, less after a 413 */
   let bodyLimit = MAX_BODY
@@ -240,7 +243,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
   const backoff = (status: number, wait: number | undefined): void => {
     const delay = wait === undefined ? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.5 + Math.random()) : Math.min(wait, MAX_RETRY_AFTER_MS)
     failures++
-    if (wait !== undefined) retryAt = Date.now() + delay
+    if (wait !== undefined) retryAt = elapsed() + delay
     if (DEV) {
       log(`${status ? 'the collector answered ' + status : 'no answer'}: kept the events, retrying in ${Math.round(delay / 1000)} s`)
       if (!status && debug && !probed) probed = probe(endpoint, log)
@@ -249,7 +252,9 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     clearTimeout(retryTimer)
     retryTimer = setTimeout(
       safely(() => {
+        // the wait is over by this timer's own measure (a clock read now may be a hair short of it)
         retryTimer = undefined
+        retryAt = 0
         flush('scheduled')
       }),
       delay,
@@ -323,13 +328,13 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     }
     const unloading = when === 'unload'
     // a backoff is cut short; the collector's own Retry-After is not
-    if (when === 'now' && retryTimer !== undefined && Date.now() >= retryAt) {
+    if (when === 'now' && retryTimer !== undefined && elapsed() >= retryAt) {
       clearTimeout(retryTimer)
       retryTimer = undefined
     }
     if ((offline = navigator.onLine === false)) {
       if (DEV) log(`offline: keeping ${queue.length} events until the connection returns`)
-    } else if (Date.now() < retryAt) {
+    } else if (elapsed() < retryAt) {
       if (DEV) log('the collector asked to wait (Retry-After): keeping the events')
     } else if (unloading || (retryTimer === undefined && !flights.size)) {
       let budget = BUDGET
