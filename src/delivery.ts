@@ -297,15 +297,27 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     else post(endpoint, body, keepalive).then(result => safely(() => answer(flight, sentIn, result))())
   }
 
-  /** Takes the next batch off the queue and serializes it within `limit` bytes; `undefined` if its one event is too large. */
-  const nextBody = (limit: number): [TelemetryEvent[], string] | undefined => {
+  /**
+   * Takes the next batch off the queue and serializes it within `limit` bytes. One event larger than
+   * that still goes alone if it fits a body (`MAX_BODY`) and the keepalive bytes left (`room`): a
+   * collector that finds it too large says 413. `null`: it does not fit the bytes left, and waits at
+   * the front of the queue (stored) for the next flush; `undefined`: larger than any request may be, dropped.
+   */
+  const nextBody = (limit: number, room: number): [TelemetryEvent[], string, number] | null | undefined => {
     const events = queue.splice(0, MAX_BATCH)
     let body = serialize(events, dropped)
-    while (byteSize(body) > limit && events.length > 1) {
+    let bytes = byteSize(body)
+    while (bytes > limit && events.length > 1) {
       queue = events.splice(events.length >> 1).concat(queue)
       body = serialize(events, dropped)
+      bytes = byteSize(body)
     }
-    if (byteSize(body) <= limit) return [events, body]
+    if (bytes <= limit || bytes <= Math.min(MAX_BODY, room)) return [events, body, bytes]
+    if (bytes <= MAX_BODY) {
+      queue.unshift(...events)
+      if (DEV) log(`${queue.length} events wait for the next request: the keepalive budget is spent (they stay stored)`)
+      return null
+    }
     dropped++
     unsaved = true
     if (DEV) log('dropped an event: it is larger than a request may be')
@@ -340,9 +352,10 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       let budget = BUDGET
       for (const flight of flights) budget -= flight.bytes
       while (queue.length && budget >= MIN_BODY) {
-        const next = nextBody(Math.min(bodyLimit, budget))
+        const next = nextBody(Math.min(bodyLimit, budget), budget)
+        if (next === null) break
         if (!next) continue
-        const flight = { events: next[0], dropped, bytes: byteSize(next[1]) }
+        const flight = { events: next[0], dropped, bytes: next[2] }
         dropped = 0
         budget -= flight.bytes
         send(flight, next[1], unloading)

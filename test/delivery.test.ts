@@ -140,6 +140,28 @@ describe('acknowledged delivery', () => {
     expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(48 * 1024)
     expect(requests.every(r => r.init.keepalive)).toBe(true)
   })
+
+  it('hidden with a request in flight: what does not fit the keepalive budget left stays queued and stored, and goes next', async () => {
+    const { requests } = collector()
+    const delivery = deliver({ batchSize: 1000 })
+    // seven events of about 12.5 KB (20 props of 200 three-byte characters, within limits)
+    const big = (name: string): TelemetryEvent => ({ ...event(name), props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, '€'.repeat(200)])) })
+    delivery.push(event('page'))
+    delivery.flush('now')
+    const names = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']
+    for (const name of names) delivery.push(big(name))
+    delivery.flush('unload')
+    const atUnload = requests.slice(1)
+    expect(atUnload.length).toBeGreaterThan(0)
+    expect(atUnload.length).toBeLessThan(7)
+    expect(atUnload.flatMap(r => r.events)).toEqual(names.slice(0, atUnload.length))
+    expect(stored()).toEqual(['page', ...names])
+    // the collector answers: the rest follow, nothing dropped
+    for (let i = 0; i < requests.length; i++) await requests[i].answer(204)
+    expect(requests.flatMap(r => r.events)).toEqual(['page', ...names])
+    expect(requests.map(r => r.dropped)).toEqual(requests.map(() => 0))
+    expect(stored()).toEqual([])
+  })
 })
 
 describe('retries', () => {
@@ -320,6 +342,25 @@ describe('answers that shrink or drop', () => {
     }
     // 8 events, one dropped: each of the other 7 delivered once
     expect(delivered).toHaveLength(7)
+  })
+
+  it('after a 413, an event a little over the halved size is tried alone, not dropped untried; a 413 while hidden loses nothing', async () => {
+    const { requests } = collector()
+    const delivery = deliver({ batchSize: 1000 })
+    const sized = (name: string): TelemetryEvent => ({ ...event(name), props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, '€'.repeat(100)])) })
+    for (const name of ['a', 'b', 'c', 'd']) delivery.push(sized(name))
+    // hidden: two requests of two events each
+    delivery.flush('unload')
+    expect(requests.map(r => r.events)).toEqual([['a', 'b'], ['c', 'd']])
+    await requests[0].answer(413)
+    await requests[1].answer(204)
+    // each of a and b, larger than half the refused body, alone
+    expect(requests.slice(2).map(r => r.events)).toEqual([['a']])
+    await requests[2].answer(204)
+    await requests[3].answer(204)
+    expect(requests.map(r => r.events)).toEqual([['a', 'b'], ['c', 'd'], ['a'], ['b']])
+    expect(requests.map(r => r.dropped)).toEqual([0, 0, 0, 0])
+    expect(stored()).toEqual([])
   })
 
   it('other 4xx drop the batch, counted once in the next body, never negative', async () => {

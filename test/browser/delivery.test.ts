@@ -183,6 +183,28 @@ describe('every event arrives', () => {
     })
   }
 
+  it('hidden with a request in flight, seven events of ~12.5 KB: what does not fit the keepalive budget stays stored and goes next, none dropped', async () => {
+    const [tag, url] = app()
+    const [page, context] = await open(url)
+    const storedIds = await page.evaluate(() => {
+      tracker.page()
+      tracker.flush() // in flight: its answer cannot arrive before this task ends
+      for (let n = 0; n < 7; n++) tracker.track('big', Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, String(n) + '€'.repeat(199)])))
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true })
+      document.dispatchEvent(new Event('visibilitychange'))
+      const key = Object.keys(localStorage).find(k => k.includes(':queue'))
+      return key ? (JSON.parse(localStorage.getItem(key)!).events as { id: string }[]).map(e => e.id) : []
+    })
+    // everything not yet acknowledged is stored: the page view and the seven
+    expect(storedIds).toHaveLength(8)
+    await server.waitFor(() => distinct(tag) === 8, 8000)
+    expect(distinct(tag)).toBe(8)
+    expect(server.received(tag).map(r => r.json?.dropped)).toEqual(server.received(tag).map(() => 0))
+    // the first requests as the page was hidden stayed within the keepalive budget; the rest followed their answers
+    expect(server.received(tag).length).toBeGreaterThan(4)
+    await context.close()
+  })
+
   it('tab closed 100 ms after 5 events: 5 of 5', async () => {
     const [tag, url] = app()
     const [page, context] = await open(url)
