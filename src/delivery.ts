@@ -23,8 +23,12 @@ const MAX_RETRY_AFTER_MS = 3_600_000
 /** Milliseconds on a clock that only moves forward: waits follow elapsed time, whatever the wall clock is set to. */
 const elapsed = (): number => performance.now()
 
-/** When a flush happens: on schedule, at once (`flush()`, back online: the backoff is cut short), or as the page is hidden or unloads. */
-export type Flush = 'scheduled' | 'now' | 'unload'
+/**
+ * When a flush happens: on schedule, at once (`flush()`, back online: the backoff is cut short), as
+ * the page is hidden (or the tracker destroyed) while it may live on, or as it unloads (`pagehide`).
+ * The last two send all that fits at once; only an unload may use `sendBeacon` where `fetch` has no keepalive.
+ */
+export type Flush = 'scheduled' | 'now' | 'hidden' | 'unload'
 
 /** What an answer means for the events of its request. */
 export type Outcome = 'sent' | 'shrink' | 'drop' | 'retry'
@@ -263,8 +267,8 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
 
   /** Handles the answer to a request: forgotten, retried, shrunk or dropped (see `classify`). */
   const answer = (flight: Flight, sentIn: number, [status, wait]: Answer): void => {
-    if (sentIn !== epoch) return
-    flights.delete(flight)
+    // forgotten (an opt-out), or handed to a beacon at unload
+    if (sentIn !== epoch || !flights.delete(flight)) return
     stale = true
     const { events } = flight
     const outcome = classify(status)
@@ -288,12 +292,12 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     else save(true)
   }
 
-  /** Sends one body: keepalive `fetch`, or a beacon where that is the transport (or the only way out at unload). */
-  const send = (flight: Flight, body: string, unloading: boolean): void => {
+  /** Sends one body: `fetch` (keepalive where the browser has it), or a beacon where that is the transport (or the only way out at unload). */
+  const send = (flight: Flight, body: string, beaconing: boolean): void => {
     const sentIn = epoch
     flights.add(flight)
     if (debug) log(`sending ${flight.events.length} events`, JSON.parse(body))
-    if (transport === 'beacon' || (unloading && !keepalive)) answer(flight, sentIn, [beacon(endpoint, body) ? 202 : 0])
+    if (beaconing) answer(flight, sentIn, [beacon(endpoint, body) ? 202 : 0])
     else post(endpoint, body, keepalive).then(result => safely(() => answer(flight, sentIn, result))())
   }
 
@@ -331,14 +335,24 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       dropped += refused
       enqueue(earlier, true)
     }
-    if (!queue.length) return save(when === 'unload')
+    if (!queue.length) return save(when === 'hidden' || when === 'unload')
     if (debug === 'dry-run') {
       log('dry run, not sent', JSON.parse(serialize(queue.splice(0), dropped)))
       dropped = 0
       unsaved = true
       return save()
     }
-    const unloading = when === 'unload'
+    const leaving = when === 'hidden' || when === 'unload'
+    // sendBeacon: the transport asked for, or the only request that outlives the page where fetch has no keepalive
+    const beaconing = transport === 'beacon' || (when === 'unload' && !keepalive)
+    if (beaconing && flights.size) {
+      // ordinary requests die with the page: what they carry goes again, by beacon (collectors de-duplicate by id)
+      for (const flight of [...flights].reverse()) {
+        enqueue(flight.events, true)
+        dropped += flight.dropped
+      }
+      flights.clear()
+    }
     // a backoff is cut short; the collector's own Retry-After is not
     if (when === 'now' && retryTimer !== undefined && elapsed() >= retryAt) {
       clearTimeout(retryTimer)
@@ -348,7 +362,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       if (DEV) log(`offline: keeping ${queue.length} events until the connection returns`)
     } else if (elapsed() < retryAt) {
       if (DEV) log('the collector asked to wait (Retry-After): keeping the events')
-    } else if (unloading || (retryTimer === undefined && !flights.size)) {
+    } else if (leaving || (retryTimer === undefined && !flights.size)) {
       let budget = BUDGET
       for (const flight of flights) budget -= flight.bytes
       while (queue.length && budget >= MIN_BODY) {
@@ -358,13 +372,13 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
         const flight = { events: next[0], dropped, bytes: next[2] }
         dropped = 0
         budget -= flight.bytes
-        send(flight, next[1], unloading)
+        send(flight, next[1], beaconing)
         // in normal operation one request at a time: its answer sends the next
-        if (!unloading) break
+        if (!leaving) break
       }
     }
-    // answered events leave the stored copy at unload, or once nothing is in flight
-    save(unloading || !flights.size)
+    // answered events leave the stored copy when the page is hidden, or once nothing is in flight
+    save(leaving || !flights.size)
   }
 
   return {

@@ -153,7 +153,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
 
   /** The page's events the tracker listens to (in a browser only). */
   const listeners: [target: EventTarget, type: string, listener: (event: never) => void][] = !browser ? [] : [
-    [document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? delivery.flush('unload') : heartbeat.beat())],
+    [document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? delivery.flush('hidden') : heartbeat.beat())],
     [window, 'pagehide', () => delivery.flush('unload')],
     [window, 'online', () => delivery.flush('now')],
     // a choice made in another tab of the origin
@@ -220,7 +220,8 @@ export const createTracker = (given: TrackerOptions): Tracker => {
       'destroy',
       () => {
         if (!active) return
-        delivery.flush('unload')
+        // the page may live on: no beacon
+        delivery.flush('hidden')
         delivery.stop()
         heartbeat.stop()
         listen(false)

@@ -232,6 +232,32 @@ describe('batching and transport', () => {
     expect(fetch).toHaveBeenCalledTimes(1)
   })
 
+  it('where fetch has no keepalive, a tab switch sends with fetch (no Referer, no cookies), never sendBeacon; pagehide hands what is queued and in flight to sendBeacon', async () => {
+    vi.stubGlobal('Request', class Request {})
+    const { tracker, fetch, beacon } = setup({ routes })
+    // the requests never answer: in flight when the page goes
+    fetch.mockImplementation(() => new Promise<Response>(() => {}))
+    tracker.track('a')
+    setVisibility('hidden')
+    expect(beacon).not.toHaveBeenCalled()
+    expect(fetch).toHaveBeenCalledTimes(1)
+    expect(fetch.mock.calls[0][1]).toMatchObject({ keepalive: false, credentials: 'omit', referrerPolicy: 'no-referrer' })
+    tracker.track('b')
+    tracker.destroy() // an app's own teardown is no unload either
+    expect(beacon).not.toHaveBeenCalled()
+    window.dispatchEvent(new Event('pagehide'))
+    expect(beacon).not.toHaveBeenCalled()
+    const second = setup({ routes, app: { name: 'second' } })
+    second.fetch.mockImplementation(() => new Promise<Response>(() => {}))
+    second.tracker.track('c')
+    setVisibility('hidden')
+    second.tracker.track('d')
+    // the page unloads: ordinary requests die with it, so what they carry goes again, by beacon (collectors de-duplicate by id)
+    window.dispatchEvent(new Event('pagehide'))
+    expect(second.beacon).toHaveBeenCalledTimes(1)
+    expect(JSON.parse(String(second.beacon.mock.calls[0][1])).events.map((e: { name: string }) => e.name)).toEqual(['c', 'd'])
+  })
+
   it('retries 5xx, 429 and network errors with backoff, then delivers once', async () => {
     const statuses: Answer[] = [500, 429, 0, 204]
     const { tracker, fetch, events } = setup({ routes }, { status: () => statuses.shift()! })

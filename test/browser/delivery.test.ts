@@ -138,6 +138,33 @@ describe('what a request carries in its headers', () => {
     expect(carrying('unloading').map(r => r.headers['sec-fetch-mode'])).toEqual(['no-cors'])
     await context.close()
   })
+
+  it('where fetch has no keepalive, a tab switch sends with fetch: no Referer, no Cookie (Referrer-Policy: unsafe-url); only pagehide uses sendBeacon', async () => {
+    const [tag, url] = app({}, { path: '/open/nc/p_8f2k' })
+    server.allowLeakyHeaders(tag)
+    const context = await browser.newContext()
+    await context.addInitScript(() => {
+      delete (Request.prototype as { keepalive?: boolean }).keepalive
+    })
+    const [page] = await open(url, context)
+    await page.evaluate(() => {
+      tracker.track('switching')
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true })
+      document.dispatchEvent(new Event('visibilitychange'))
+    })
+    await server.waitFor(() => distinct(tag) === 1, 10_000)
+    await track(page, 1, 'unloading')
+    await page.close()
+    await server.waitFor(() => distinct(tag) === 2, 10_000)
+    const carrying = (name: string) => server.received(tag).filter(r => r.json?.events?.some(e => e.name === name))
+    const [switching] = carrying('switching')
+    expect(headerLeaks(switching.headers)).toEqual([])
+    expect(switching.headers).not.toHaveProperty('cookie')
+    expect(switching.headers).not.toHaveProperty('referer')
+    expect(switching.headers['sec-fetch-mode']).toBe('cors')
+    expect(carrying('unloading').map(r => r.headers['sec-fetch-mode'])).toEqual(['no-cors'])
+    await context.close()
+  })
 })
 
 describe('every event arrives', () => {
