@@ -51,6 +51,13 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   const app = { name, version, env }
   const browser = typeof window === 'object' && typeof document === 'object' && typeof navigator === 'object'
   const prefix = `spa-telemetry:${app.name}:`
+  // against the page's own address, never document.baseURI: an injected <base href> must not reroute batches
+  let endpoint = options.endpoint
+  try {
+    if (browser) endpoint = new URL(endpoint, location.href).href
+  } catch {
+    // not a URL (production builds do not check options): requests fail, and debug says so
+  }
   const consentKey = prefix + 'consent'
   const beatKey = prefix + 'heartbeat'
   const queueKey = prefix + 'queue'
@@ -78,7 +85,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   }
 
   const delivery = createDelivery({
-    endpoint: options.endpoint,
+    endpoint,
     transport: options.transport ?? 'fetch',
     batchSize: options.batch?.size ?? 20,
     intervalMs: options.batch?.intervalMs ?? 5000,

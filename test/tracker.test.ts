@@ -140,7 +140,7 @@ describe('batching and transport', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(fetch).toHaveBeenCalledTimes(1)
     const [url, init] = fetch.mock.calls[0]
-    expect(url).toBe('/telemetry')
+    expect(url).toBe(`${location.origin}/telemetry`)
     expect(init).toMatchObject({
       method: 'POST',
       keepalive: true,
@@ -195,7 +195,7 @@ describe('batching and transport', () => {
     tracker.flush()
     await vi.runAllTimersAsync()
     expect(beacon).toHaveBeenCalledTimes(1)
-    expect(beacon.mock.calls[0][0]).toBe('/telemetry')
+    expect(beacon.mock.calls[0][0]).toBe(`${location.origin}/telemetry`)
     expect(fetch).not.toHaveBeenCalled()
     expect(events().map(e => e.name)).toEqual(['a'])
     expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
@@ -256,6 +256,25 @@ describe('batching and transport', () => {
     window.dispatchEvent(new Event('pagehide'))
     expect(second.beacon).toHaveBeenCalledTimes(1)
     expect(JSON.parse(String(second.beacon.mock.calls[0][1])).events.map((e: { name: string }) => e.name)).toEqual(['c', 'd'])
+  })
+
+  it("a relative endpoint resolves against the page's location: an injected <base href> reroutes nothing", async () => {
+    const base = document.createElement('base')
+    base.href = 'https://other-origin.example/'
+    try {
+      for (const transport of ['fetch', 'beacon'] as const) {
+        const { tracker, fetch, beacon } = setup({ routes, endpoint: '/collect/a', transport, app: { name: transport } })
+        document.head.append(base)
+        tracker.track('a')
+        tracker.flush()
+        const [url] = transport === 'fetch' ? fetch.mock.calls[0] : beacon.mock.calls[0]
+        // fetch and sendBeacon resolve a relative URL against document.baseURI
+        expect(new URL(String(url), document.baseURI).href).toBe(`${location.origin}/collect/a`)
+        base.remove()
+      }
+    } finally {
+      base.remove()
+    }
   })
 
   it('retries 5xx, 429 and network errors with backoff, then delivers once', async () => {

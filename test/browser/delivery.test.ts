@@ -139,6 +139,25 @@ describe('what a request carries in its headers', () => {
     await context.close()
   })
 
+  it('an injected <base href> to another origin reroutes nothing: the relative endpoint is the page origin\'s', async () => {
+    const [tag, url] = app()
+    const [page, context] = await open(url)
+    await page.evaluate(other => {
+      const base = document.createElement('base')
+      base.href = other + '/'
+      document.head.append(base)
+      tracker.track('after_base')
+      tracker.flush()
+    }, server.collectorOrigin)
+    expect(await page.evaluate(() => document.baseURI)).toBe(server.collectorOrigin + '/')
+    await track(page, 1, 'at_unload')
+    await page.close()
+    await server.waitFor(() => distinct(tag) === 2, 5000)
+    expect(server.received(tag).map(r => r.headers.host)).toEqual(server.received(tag).map(() => new URL(server.origin).host))
+    expect(distinct(tag)).toBe(2)
+    await context.close()
+  })
+
   it('where fetch has no keepalive, a tab switch sends with fetch: no Referer, no Cookie (Referrer-Policy: unsafe-url); only pagehide uses sendBeacon', async () => {
     const [tag, url] = app({}, { path: '/open/nc/p_8f2k' })
     server.allowLeakyHeaders(tag)
