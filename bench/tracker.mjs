@@ -94,7 +94,7 @@ start = process.hrtime.bigint()
 dom.window.dispatchEvent(new dom.window.Event('pagehide'))
 const unloadFlushMs = Number(process.hrtime.bigint() - start) / 1e6
 const unloadRequests = requests.slice(beforeUnload)
-const stored = JSON.parse(dom.window.localStorage.getItem('spa-telemetry:burst:queue') || '{"events":[]}').events.length
+const stored = JSON.parse(dom.window.localStorage.getItem(`spa-telemetry:burst:queue:${dom.window.location.origin}/telemetry`) || '{"events":[]}').events.length
 burst.destroy()
 
 const round = n => Math.round(n * 100) / 100

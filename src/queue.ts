@@ -12,9 +12,9 @@ const TTL_MS = 7 * 24 * 3_600_000
 export interface StoredQueue {
   /** Mirrors these events to storage (the newest, when they do not all fit), beside other tabs' events. */
   save(events: TelemetryEvent[]): void
-  /** Takes the events earlier loads (or closed tabs) left: those that pass `isValid` and the count of the others. */
+  /** Takes the events earlier loads (or closed tabs) left: those that pass `isValid` and the count of the others (and of a legacy queue's). */
   load(now: number): [events: TelemetryEvent[], refused: number]
-  /** Forgets every stored event. */
+  /** Forgets every stored event, a legacy queue's included. */
   clear(): void
 }
 
@@ -22,16 +22,18 @@ export interface StoredQueue {
  * The queue's copy in storage, so that what was not acknowledged survives a
  * reload, a closed tab or a crash. Stored data that is corrupt, foreign,
  * expired or not exactly what this tracker would queue is dropped, never
- * sent; events other tabs stored are left alone.
+ * sent; events other tabs stored are left alone. A queue under the
+ * `legacy` key (0.1.0 kept one per app, whatever its endpoint) cannot say
+ * where its events were headed: it is deleted unsent, its events counted.
  *
  * @example
  * ```ts
- * const stored = createStoredQueue(localStorage, 'spa-telemetry:console:queue', isValid)
+ * const stored = createStoredQueue(local, 'spa-telemetry:console:queue:https://app.example/telemetry', isValid)
  * stored.save(unacknowledged)
  * const [events, refused] = stored.load(Date.now()) // on the next load
  * ```
  */
-export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (event: TelemetryEvent) => boolean): StoredQueue => {
+export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (event: TelemetryEvent) => boolean, legacy?: string): StoredQueue => {
   /** ids this tab wrote: other tabs' stored events are left alone */
   let mine = new Set<string>()
   /** what this tab wrote last: while storage holds it, no other tab wrote since and it need not be parsed */
@@ -75,6 +77,15 @@ export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (e
       const ids = new Set<string>()
       const events: TelemetryEvent[] = []
       let refused = 0
+      const old = legacy && storage.get(legacy)
+      if (old) {
+        storage.remove(legacy)
+        try {
+          refused = JSON.parse(old).events.length >>> 0
+        } catch {
+          // corrupt: nothing to count
+        }
+      }
       for (const event of stored) {
         if (!isValid(event) || Math.abs(now - event.ts) > TTL_MS) refused++
         // the same event stored twice (two tabs) is sent once
@@ -86,6 +97,7 @@ export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (e
     clear: () => {
       mine = new Set()
       write(null)
+      if (legacy) storage.remove(legacy)
     },
   }
 }

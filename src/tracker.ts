@@ -60,7 +60,8 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   }
   const consentKey = prefix + 'consent'
   const beatKey = prefix + 'heartbeat'
-  const queueKey = prefix + 'queue'
+  // one stored queue per endpoint: what was recorded for one collector is never sent to another
+  const queueKey = prefix + 'queue:' + endpoint
 
   const log = (message: string, data?: unknown): void => {
     if (debug) console.info('[spa-telemetry] ' + message, ...(data === undefined ? [] : [data]))
@@ -89,7 +90,8 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     transport: options.transport ?? 'fetch',
     batchSize: options.batch?.size ?? 20,
     intervalMs: options.batch?.intervalMs ?? 5000,
-    stored: persist ? createStoredQueue(local, queueKey, check.isValid) : undefined,
+    // 0.1.0 kept one queue per app, whatever its endpoint (`legacy`): it is deleted unsent
+    stored: persist ? createStoredQueue(local, queueKey, check.isValid, prefix + 'queue') : undefined,
     hasStored: persist && browser && !!local.get(queueKey),
     serialize: createSerializer({ app, instanceId, identity, format }),
     allowed,

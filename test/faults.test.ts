@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createTracker, describeTracker } from '../src/index.js'
 import type { Tracker } from '../src/index.js'
-import { destroyAll, setup, setVisibility, useFakeBrowser } from './helpers.js'
+import { destroyAll, queueKey, setup, setVisibility, useFakeBrowser } from './helpers.js'
 import type { Sent } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id']
@@ -75,7 +75,7 @@ describe('transport faults', () => {
     window.dispatchEvent(new Event('pagehide'))
     await settle()
     expect(sent).toHaveLength(0)
-    expect(JSON.parse(localStorage.getItem('spa-telemetry:console:queue')!).events).toHaveLength(6)
+    expect(JSON.parse(localStorage.getItem(queueKey())!).events).toHaveLength(6)
     expect(appErrors).toEqual([])
   })
 
@@ -174,12 +174,12 @@ describe('storage faults', () => {
     ['JSON of another version', '{"v":2,"events":[]}'],
     ['events of another shape', '{"v":1,"events":[null,7,"x",{"type":"page"}]}'],
   ])('localStorage holding %s: ignored, counted, cleaned', async (_, text) => {
-    localStorage.setItem('spa-telemetry:console:queue', text)
+    localStorage.setItem(queueKey(), text)
     const { tracker, sent } = setup({ routes })
     use(tracker, 2)
     await settle()
     expect(audit(sent).delivered).toBe(2)
-    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
+    expect(localStorage.getItem(queueKey())).toBeNull()
     expect(appErrors).toEqual([])
   })
 })
@@ -196,7 +196,7 @@ describe('network and page faults', () => {
       await settle(10_000)
     }
     expect(audit(sent)).toEqual({ delivered: 20, duplicates: 0, dropped: 0 })
-    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
+    expect(localStorage.getItem(queueKey())).toBeNull()
   })
 
   it('the page hidden and shown repeatedly: each event delivered once', async () => {

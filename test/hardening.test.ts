@@ -6,10 +6,10 @@
 import { describe, expect, it, vi } from 'vitest'
 
 import { describeTracker } from '../src/index.js'
-import { setup, setVisibility, useFakeBrowser } from './helpers.js'
+import { queueKey, setup, setVisibility, useFakeBrowser } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
-const QUEUE = 'spa-telemetry:console:queue'
+const QUEUE = queueKey()
 const CONSENT = 'spa-telemetry:console:consent'
 
 useFakeBrowser()

@@ -60,6 +60,9 @@ export const setup = (options: Partial<TrackerOptions> = {}, answer: { beacon?: 
   return { tracker, sent, requests, beacon, fetch, events }
 }
 
+/** Where a tracker of `app` keeps the unacknowledged events for `endpoint` (one queue per endpoint). */
+export const queueKey = (app = 'console', endpoint = '/telemetry'): string => `spa-telemetry:${app}:queue:${new URL(endpoint, location.href).href}`
+
 /** Makes the page hidden (or visible) and tells the page, as a tab switch or close does. */
 export const setVisibility = (state: 'hidden' | 'visible'): void => {
   Object.defineProperty(document, 'visibilityState', { value: state, configurable: true })

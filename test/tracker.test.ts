@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 
 import { createTracker, describeTracker, LIBRARY, segmentFormat } from '../src/index.js'
-import { destroyAll, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers.js'
+import { destroyAll, queueKey, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers.js'
 import type { Answer } from './helpers.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
@@ -182,11 +182,11 @@ describe('batching and transport', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(16 * 1024)
     expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(48 * 1024)
     // not answered yet: stored (the newest that fit in 64 K characters) until acknowledged
-    const stored = localStorage.getItem('spa-telemetry:console:queue')!
+    const stored = localStorage.getItem(queueKey())!
     expect(stored.length).toBeLessThanOrEqual(64 * 1024)
     await vi.runAllTimersAsync()
     expect(events().map(e => (e.props as { i: number }).i)).toEqual(Array.from({ length: 600 }, (_, i) => i))
-    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
+    expect(localStorage.getItem(queueKey())).toBeNull()
   })
 
   it("transport: 'beacon' hands batches to sendBeacon and forgets them once the browser takes them", async () => {
@@ -198,7 +198,7 @@ describe('batching and transport', () => {
     expect(beacon.mock.calls[0][0]).toBe(`${location.origin}/telemetry`)
     expect(fetch).not.toHaveBeenCalled()
     expect(events().map(e => e.name)).toEqual(['a'])
-    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
+    expect(localStorage.getItem(queueKey())).toBeNull()
   })
 
   it("transport: 'beacon' keeps what sendBeacon refuses, missing or throwing, and tries again", async () => {
@@ -211,7 +211,7 @@ describe('batching and transport', () => {
       tracker.flush()
       await vi.advanceTimersByTimeAsync(0)
       expect(sent).toHaveLength(0)
-      expect(localStorage.getItem('spa-telemetry:console:queue')).toContain('"a"')
+      expect(localStorage.getItem(queueKey())).toContain('"a"')
       Object.defineProperty(navigator, 'sendBeacon', { value: (_: string, body: string) => (sent.push({ via: 'beacon', body, payload: JSON.parse(body), status: 202 }), true), configurable: true })
       await vi.advanceTimersByTimeAsync(120_000)
       expect(sent.flatMap(s => s.payload.events.map(e => e.name))).toEqual(['a'])
@@ -357,7 +357,7 @@ describe('consent', () => {
     const { tracker, beacon } = setup({ routes, heartbeatMs: 60_000 })
     tracker.track('queued')
     window.dispatchEvent(new Event('pagehide'))
-    expect(localStorage.getItem('spa-telemetry:console:queue')).toContain('queued')
+    expect(localStorage.getItem(queueKey())).toContain('queued')
     tracker.optOut()
     Object.defineProperty(navigator, 'onLine', { value: true, configurable: true })
     window.dispatchEvent(new Event('online'))
@@ -467,7 +467,7 @@ describe('persistence', () => {
     first.tracker.track('offline')
     window.dispatchEvent(new Event('pagehide'))
     expect(first.beacon).not.toHaveBeenCalled()
-    const stored = localStorage.getItem('spa-telemetry:console:queue')!
+    const stored = localStorage.getItem(queueKey())!
     expect(stored).toContain('/nc/:project_id')
     expect(stored).not.toContain('p_secret')
     destroyAll()
@@ -475,11 +475,42 @@ describe('persistence', () => {
     const second = setup({ routes })
     await vi.runAllTimersAsync()
     expect(second.events().map(e => e.type)).toEqual(['page', 'track'])
-    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
+    expect(localStorage.getItem(queueKey())).toBeNull()
     destroyAll()
     const third = setup({ routes })
     await vi.runAllTimersAsync()
     expect(third.sent).toHaveLength(0)
+  })
+
+  it('a stored event belongs to its endpoint: a tracker of the same app with another endpoint never sends it', async () => {
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
+    const first = setup({ routes, endpoint: '/collect/a' })
+    first.tracker.track('for_a')
+    window.dispatchEvent(new Event('pagehide'))
+    destroyAll()
+    Object.defineProperty(navigator, 'onLine', { value: true, configurable: true })
+    for (const endpoint of ['https://collector.example/collect/a', '/collect/b', '/collect/a/', '/collect/a?x=1']) {
+      const other = setup({ routes, endpoint })
+      other.tracker.track('for_other')
+      await vi.runAllTimersAsync()
+      expect(other.requests.map(r => r.body).join()).not.toContain('for_a')
+      destroyAll()
+    }
+    const again = setup({ routes, endpoint: '/collect/a' })
+    await vi.runAllTimersAsync()
+    expect(again.events().map(e => e.name)).toEqual(['for_a'])
+    expect(String(again.fetch.mock.calls[0][0])).toBe(`${location.origin}/collect/a`)
+  })
+
+  it("a queue stored under 0.1.0's key (one per app, whatever the endpoint) is deleted unsent and counted as dropped", async () => {
+    const old = (name: string, n: number) => ({ type: 'track', id: String(n).padStart(21, 'A'), ts: Date.now(), name })
+    localStorage.setItem('spa-telemetry:console:queue', JSON.stringify({ v: 1, events: [old('for_elsewhere', 1), old('also_elsewhere', 2)] }))
+    const { tracker, sent } = setup({ routes })
+    tracker.track('fresh')
+    await vi.runAllTimersAsync()
+    expect(sent.map(s => s.payload.events.map(e => e.name))).toEqual([['fresh']])
+    expect(sent[0].payload.dropped).toBe(2)
+    expect(localStorage.getItem('spa-telemetry:console:queue')).toBeNull()
   })
 
   it('sends when the connection returns', async () => {
@@ -504,7 +535,7 @@ describe('persistence', () => {
     ['props on a page view', '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"path":"/","props":{"alice":1}}]}'],
     ['a track event without a name', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"props":{"alice":1}}]}'],
   ])('stored %s is dropped, never sent', async (_, text) => {
-    localStorage.setItem('spa-telemetry:console:queue', text.replace('NOW', String(Date.now())))
+    localStorage.setItem(queueKey(), text.replace('NOW', String(Date.now())))
     const { tracker, sent } = setup({ routes })
     tracker.track('fresh')
     await vi.runAllTimersAsync()
@@ -519,7 +550,7 @@ describe('persistence', () => {
       event({ type: 'page', path: '/nc/:project_id/table/:table_id', from: '/nc/*/*', referrer: 'external' }),
       event({ type: 'track', name: 'export', props: { kind: 'csv' } }),
     ]
-    localStorage.setItem('spa-telemetry:console:queue', JSON.stringify({ v: 1, events }))
+    localStorage.setItem(queueKey(), JSON.stringify({ v: 1, events }))
     const second = setup({ routes })
     await vi.runAllTimersAsync()
     expect(second.events()).toEqual(events)

@@ -66,15 +66,15 @@ describe('in the browser', () => {
       ['/projects/:id', undefined],
       ['/', '/projects/:id'],
     ])
-    expect(fetch.mock.calls[0][0]).toBe("/collect")
+    expect(fetch.mock.calls[0][0]).toBe(`${location.origin}/collect`)
     vueApp.unmount()
   })
 
   it('runtimeConfig.public.telemetry.endpoint (NUXT_PUBLIC_TELEMETRY_ENDPOINT) overrides the endpoint option; an empty one does not', async () => {
     for (const [config, expected] of [
       [{ endpoint: 'https://telemetry.example/c' }, 'https://telemetry.example/c'],
-      [{ endpoint: '' }, '/telemetry'],
-      [undefined, '/telemetry'],
+      [{ endpoint: '' }, `${location.origin}/telemetry`],
+      [undefined, `${location.origin}/telemetry`],
     ] as const) {
       fetch.mockClear()
       const { app, router } = nuxtApp(config)

@@ -298,7 +298,7 @@ describe('the demo console', () => {
     await page.click('#flush')
     await page.waitForTimeout(500)
     expect(await arrived()).toHaveLength(1)
-    expect(await page.evaluate(() => localStorage.getItem('spa-telemetry:acme-console:queue'))).toContain('export_clicked')
+    expect(await page.evaluate(() => Object.keys(localStorage).filter(key => key.startsWith('spa-telemetry:acme-console:queue:')).map(key => localStorage.getItem(key)).join())).toContain('export_clicked')
     await context.setOffline(false)
     const events = await waitForEvents(3)
     expect(shape(events)).toEqual([
