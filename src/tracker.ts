@@ -79,9 +79,12 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   const verbatim = new Set<string>()
   const check = createEventCheck({ anonymizer, hash: options.hash, referrerHosts: options.referrerHosts, verbatim })
 
-  /** Whether delivery may send and store: the stored choice is read again first, as another tab may have opted out. */
+  /**
+   * Whether delivery may send and store. The stored choice and the privacy signals are read again
+   * first: another tab may have opted out, the user may have switched a signal on.
+   */
   const allowed = (): boolean => {
-    if (consent.refresh()) forget(DEV && 'opted out in another tab')
+    if (consent.refresh()) forget(DEV && `${consent.reason()}, read before sending`)
     return consent.allowed()
   }
 
@@ -165,8 +168,8 @@ export const createTracker = (given: TrackerOptions): Tracker => {
     [document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? delivery.flush('hidden') : heartbeat.beat())],
     [window, 'pagehide', () => delivery.flush('unload')],
     [window, 'online', () => delivery.flush('now')],
-    // a choice made in another tab of the origin
-    [window, 'storage', (event: StorageEvent) => (event.key === consentKey || event.key === null) && (allowed() ? start() : heartbeat.stop())],
+    // a choice made (or storage cleared) in another tab of the origin; any other change may have made room for an opt-out storage refused
+    [window, 'storage', (event: StorageEvent) => (event.key === consentKey || event.key === null ? (allowed() ? start() : heartbeat.stop()) : allowed())],
   ]
   if (browser && captureErrors) {
     listeners.push([window, 'error', (event: ErrorEvent) => events.error(event.error)])
@@ -210,14 +213,25 @@ export const createTracker = (given: TrackerOptions): Tracker => {
       'optOut',
       () => {
         if (!active) return
-        consent.choose('out')
+        // the tracker's own storage first: the choice must find room
         forget(DEV && 'opted out')
+        consent.choose('out')
       },
       undefined,
       false,
     ),
-    isEnabled: guard('isEnabled', () => active && consent.allowed(), false, false),
-    status: guard('status', () => (active ? consent.reason() || 'on' : 'inactive'), 'inactive' as TrackerStatus, false),
+    isEnabled: guard('isEnabled', () => active && allowed(), false, false),
+    status: guard(
+      'status',
+      (detail?: true) => {
+        const status: TrackerStatus = active ? (allowed(), consent.reason() || 'on') : 'inactive'
+        if (!detail) return status
+        const [choice, stored] = consent.choice()
+        return { status, choice, stored }
+      },
+      'inactive',
+      false,
+    ) as Tracker['status'],
     anonymize: guard('anonymize', (location: LocationLike) => anonymize(location), null, false),
     addRoutes: (routes: readonly string[]) => {
       anonymizer.addRoutes(routes)

@@ -99,6 +99,20 @@ export type TrackerStatus =
   | 'global-privacy-control'
   | 'inactive'
 
+/**
+ * `status(true)`: the status, and the user's choice with whether it is
+ * stored. A choice storage refused (full, blocked) holds in this tab only
+ * (`stored: false`): an opt-out is honoured all the same, and written
+ * again before every request and whenever storage changes, until it holds.
+ */
+export interface TrackerStatusDetail {
+  status: TrackerStatus
+  /** `optIn()` or `optOut()`, in this tab or another of the origin; none before either. */
+  choice?: 'in' | 'out'
+  /** Whether storage holds the choice, so that reloads and new tabs know it. */
+  stored: boolean
+}
+
 /** What `createTracker()` returns. At run time no method throws into the app; only `addRoutes` refuses a bad template, as setup does. */
 export interface Tracker {
   /**
@@ -156,6 +170,12 @@ export interface Tracker {
    * @example if (tracker.status() === 'global-privacy-control') banner.textContent = 'Your browser asked us not to track you.'
    */
   status(): TrackerStatus
+  /**
+   * The same, with the user's choice and whether storage holds it (`stored: false`: it holds in this
+   * tab only, storage being full or blocked). The status itself keeps its values: `'opted-out'` all the same.
+   * @example if (!tracker.status(true).stored) note.textContent = 'Your choice applies to this tab: the browser could not save it.'
+   */
+  status(detail: true): TrackerStatusDetail
   /**
    * The route templates in the anonymizer's table, in the order they were added.
    * @example tracker.routes() // ['/nc/:project_id', '/nc/:project_id/table/:table_id']

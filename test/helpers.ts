@@ -116,7 +116,7 @@ export const fakeTracker = () => {
     isEnabled: () => true,
     anonymize: () => '/',
     addRoutes: added => void routes.push(...added),
-    status: () => 'on',
+    status: (() => 'on') as Tracker['status'],
     routes: () => routes,
     options: { endpoint: '/t', app: { name: 'fake' } },
     destroy: recorder('destroy'),

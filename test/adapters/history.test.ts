@@ -33,7 +33,7 @@ const fakeTracker = (hash = false) => {
       return template(hash ? fragment.slice(1) || '/' : pathname)
     },
     addRoutes: noop,
-    status: () => 'on',
+    status: (() => 'on') as Tracker['status'],
     routes: () => [],
     options: { endpoint: '/t', app: { name: 'fake' } },
     destroy: noop,

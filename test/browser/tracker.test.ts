@@ -216,6 +216,81 @@ describe('consent and privacy signals', () => {
     await context.close()
   })
 
+  it("storage full, the tracker's queue holding the last room (collector answering 503): optOut() makes room first, and a reload says opted-out and sends nothing", async () => {
+    const [tag, url] = app()
+    server.answer(tag, 503)
+    const [page, context] = await open(url)
+    await page.evaluate(() => {
+      for (let i = 0; i < 20; i++) tracker.track('clicked', { i, text: 'x'.repeat(150) })
+      tracker.flush()
+    })
+    await server.waitFor(() => server.received(tag).length === 1)
+    // this load's events, which retries may still carry until the opt-out
+    const before = new Set(server.events(tag).map(e => e.id))
+    const room = await page.evaluate(() => {
+      // the app's own data fills what is left, to the last character: pieces of halving sizes (each
+      // written once: rewriting one growing value costs seconds a write), then one small value grown
+      let n = 0
+      for (let size = 1 << 22; size >= 1; size >>= 1) {
+        try {
+          localStorage.setItem(`app-data-${n}`, 'x'.repeat(size))
+          n++
+        } catch {
+          // a smaller piece may still fit
+        }
+      }
+      let small = ''
+      for (let size = 64; size >= 1; size >>= 1) {
+        try {
+          localStorage.setItem('app', small + 'x'.repeat(size))
+          small += 'x'.repeat(size)
+        } catch {
+          // a smaller piece may still fit
+        }
+      }
+      const queued = Object.keys(localStorage).some(key => key.includes(':queue:') && localStorage.getItem(key)!.includes('clicked'))
+      let full = false
+      try {
+        localStorage.setItem('spa-telemetry:e2e:consent', 'out')
+        localStorage.removeItem('spa-telemetry:e2e:consent')
+      } catch {
+        full = true
+      }
+      tracker.optOut()
+      return { queued, full, consent: localStorage.getItem('spa-telemetry:e2e:consent'), status: tracker.status(true) }
+    })
+    expect(room).toEqual({ queued: true, full: true, consent: 'out', status: { status: 'opted-out', choice: 'out', stored: true } })
+    const [again] = await open(url, context)
+    expect(await again.evaluate(() => tracker.status())).toBe('opted-out')
+    await again.evaluate(() => tracker.track('after_reload'))
+    await again.close()
+    await page.close()
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(server.events(tag).filter(e => !before.has(e.id))).toEqual([])
+    await context.close()
+  })
+
+  it('localStorage.clear() in one tab after an opt-out: the other tab writes the choice back, and a new tab says opted-out and sends nothing', async () => {
+    const [tag, url] = app()
+    const [a, context] = await open(url)
+    const [b] = await open(url, context)
+    await a.evaluate(() => tracker.optOut())
+    await b.waitForFunction(() => tracker.status() === 'opted-out', null, { timeout: 2000 })
+    await a.evaluate(() => localStorage.clear())
+    // b received the storage event (key null) and wrote the opt-out back
+    await a.waitForFunction(() => localStorage.getItem('spa-telemetry:e2e:consent') === 'out', null, { timeout: 2000 })
+    const [c] = await open(url, context)
+    expect(await c.evaluate(() => tracker.status())).toBe('opted-out')
+    await c.evaluate(() => {
+      tracker.track('in_the_new_tab')
+      tracker.flush()
+    })
+    for (const page of [c, b, a]) await page.close()
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(server.received(tag)).toHaveLength(0)
+    await context.close()
+  })
+
   it('opt-in mode touches no storage and sends nothing before optIn()', async () => {
     const [tag, url] = app({ consent: 'opt-in' })
     const [page, context] = await open(url)
