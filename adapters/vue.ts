@@ -4,7 +4,7 @@
  * tracker to components, and adds a `v-track` directive.
  */
 import { inject } from 'vue'
-import { createTracker } from 'spa-telemetry'
+import { createAnonymizer, createTracker } from 'spa-telemetry'
 import type { PropValue, Tracker, TrackerOptions } from 'spa-telemetry'
 
 import { check, safely } from './guards.js'
@@ -121,9 +121,9 @@ export const createTelemetryPlugin = (options: TelemetryPluginOptions): Telemetr
   }
   const tracker = given ?? createTracker({ ...trackerOptions, captureErrors } as TrackerOptions)
   const overrides = new Map(Array.isArray(routes) ? [] : Object.entries(routes))
-  // explicit templates join the table now, so that a bad one fails at setup
+  // explicit templates are checked now, so that a bad one fails at setup (addRoutes() only skips it), and join the table
   const explicit = Array.isArray(routes) ? routes : [...new Set(overrides.values())]
-  if (explicit.length) tracker.addRoutes(explicit)
+  if (explicit.length) tracker.addRoutes(createAnonymizer({ routes: explicit }).routes())
 
   /**
    * route record → its template; null for a catch-all (the not-found page),

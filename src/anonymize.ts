@@ -69,8 +69,12 @@ export interface Anonymizer {
   anonymize(input: LocationLike, route?: string | null): string | null
   /** `external`, an allowed host name, or the template of a same-origin referrer. */
   anonymizeReferrer(referrer: string, origin: string): string | null
-  /** Adds templates to the table (a router's `addRoute`). */
-  addRoutes(routes: readonly string[]): void
+  /**
+   * Adds templates to the table (a router's `addRoute`): all or nothing, a bad template throws, as at
+   * setup; given `skip`, each bad template is skipped instead and `skip` gets why (in production
+   * builds, only its place).
+   */
+  addRoutes(routes: readonly string[], skip?: (why: string) => void): void
   /** The templates in the table, in the order they were added. */
   routes(): string[]
 }
@@ -241,21 +245,26 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
     }
   }
 
-  const addRoutes = (routes: readonly string[]): void => {
+  const addRoutes = (routes: readonly string[], skip?: (why: string) => void): void => {
     const dev = process.env.NODE_ENV !== 'production'
     if (dev) check(Array.isArray(routes) && routes.length, 'routes', routes, 'a non-empty array of path templates like "/nc/:project_id"')
     const seen = new Set<string>()
-    // all or nothing: every template is checked before the table changes
+    // all or nothing: every template is checked before the table changes (but for those skipped)
     const compiled = routes.map((template, index) => {
-      if (dev) {
-        const name = `routes[${index}] ${show(template)}`
-        if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
-        if (seen.has(template)) fail(`${name} is listed twice`)
+      try {
+        if (dev) {
+          const name = `routes[${index}] ${show(template)}`
+          if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
+          if (seen.has(template) && !skip) fail(`${name} is listed twice`)
+        }
+        // a template the table has already (a router adding a route again) is left as it is
+        if (seen.has(template) || numbers.has(template)) return undefined
+        seen.add(template)
+        return compileAt(template, index)
+      } catch (error) {
+        if (!skip) throw error
+        skip((error as Error).message.slice(16))
       }
-      // a template the table has already (a router adding a route again) is left as it is
-      if (seen.has(template) || numbers.has(template)) return undefined
-      seen.add(template)
-      return compileAt(template, index)
     })
     routes.forEach((template, index) => compiled[index] && add(template, compiled[index]))
     ranked = false

@@ -6,6 +6,7 @@ import { createConsent } from './consent.js'
 import { createDelivery } from './delivery.js'
 import { createEvents } from './events.js'
 import { createHeartbeat } from './heartbeat.js'
+import { show } from './errors.js'
 import { createIdentity } from './identity.js'
 import { validate } from './options.js'
 import { createSerializer } from './payload.js'
@@ -233,10 +234,17 @@ export const createTracker = (given: TrackerOptions): Tracker => {
       false,
     ) as Tracker['status'],
     anonymize: guard('anonymize', (location: LocationLike) => anonymize(location), null, false),
-    addRoutes: (routes: readonly string[]) => {
-      anonymizer.addRoutes(routes)
-      check.reset()
-    },
+    addRoutes: guard(
+      'addRoutes',
+      (routes: readonly string[]) => {
+        // after setup a bad template is skipped, never thrown: the app may add routes at any time
+        if (!Array.isArray(routes)) log(DEV ? `addRoutes() takes a list of path templates like ["/nc/:project_id"], not ${show(routes)}: ignored` : 'addRoutes() takes a list')
+        else if (routes.length) anonymizer.addRoutes(routes, why => log('addRoutes() skipped ' + why))
+        check.reset()
+      },
+      undefined,
+      false,
+    ),
     routes: guard('routes', anonymizer.routes, [], false),
     options,
     destroy: guard(

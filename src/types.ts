@@ -113,7 +113,11 @@ export interface TrackerStatusDetail {
   stored: boolean
 }
 
-/** What `createTracker()` returns. At run time no method throws into the app; only `addRoutes` refuses a bad template, as setup does. */
+/**
+ * What `createTracker()` returns. No method throws into the app, whatever it is given: what goes
+ * wrong is dropped (and counted, for events) and explained in `debug` output. Only `createTracker`
+ * itself fails fast on bad options.
+ */
 export interface Tracker {
   /**
    * Records a page view of `location` (default: the current location), anonymized.
@@ -161,7 +165,9 @@ export interface Tracker {
    */
   anonymize(location: LocationLike): string | null
   /**
-   * Adds route templates (a router's `addRoute`); a bad template throws, as at setup.
+   * Adds route templates (a router's `addRoute`). Never throws: a template the anonymizer refuses
+   * (`'/users/:'`, not a string) is skipped, the others are added, and `debug` output names it
+   * (development builds say why). To fail fast on a bad template, pass it in `routes` at setup.
    * @example tracker.addRoutes(['/reports/:report_id'])
    */
   addRoutes(routes: readonly string[]): void

@@ -127,9 +127,19 @@ describe('run time: bad arguments are dropped, counted and explained, never thro
     for (const value of WRONG_TYPES.filter(v => typeof v !== 'string')) expect(tracker.anonymize(value as never)).toBeNull()
   })
 
-  it('addRoutes() is setup: bad templates throw with the same messages as createTracker', () => {
-    const { tracker } = setup({ routes: ['/nc/:id'] })
-    expect(() => tracker.addRoutes(['/ok', '/bad/:'])).toThrow('[spa-telemetry] routes[1] "/bad/:" is not a valid path template')
-    expect(() => tracker.addRoutes('/x' as never)).toThrow('[spa-telemetry] routes is "/x"')
+  it('addRoutes() never throws after setup: refused templates are skipped (the others added), and debug says why', () => {
+    const { tracker } = setup({ routes: ['/nc/:id'], debug: true })
+    const info = vi.spyOn(console, 'info').mockImplementation(() => {})
+    const calls: unknown[] = [['/users/:'], ['/a/(x)'], ['/files/*'], ['/x/{y'], [42], [null], [undefined], [{}], 42, null, undefined, '/x', { 0: '/x' }, []]
+    for (const routes of calls) expect(() => tracker.addRoutes(routes as never)).not.toThrow()
+    expect(() => tracker.addRoutes(['/ok/:id', '/users/:', '/fine', '/ok/:id'])).not.toThrow()
+    expect(tracker.routes()).toEqual(['/nc/:id', '/ok/:id', '/fine'])
+    expect(tracker.anonymize('/ok/1')).toBe('/ok/:id')
+    const lines = info.mock.calls.map(call => String(call[0]))
+    expect(lines).toContain('[spa-telemetry] addRoutes() skipped routes[0] "/users/:" is not a valid path template: missing parameter name at index 8')
+    expect(lines).toContain('[spa-telemetry] addRoutes() skipped routes[1] "/users/:" is not a valid path template: missing parameter name at index 8')
+    expect(lines).toContain('[spa-telemetry] addRoutes() skipped routes[0] 42 is not a string: expected a path template like "/nc/:project_id"')
+    expect(lines).toContain('[spa-telemetry] addRoutes() takes a list of path templates like ["/nc/:project_id"], not "/x": ignored')
+    expect(lines.filter(line => line.includes('addRoutes()'))).toHaveLength(14)
   })
 })

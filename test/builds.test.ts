@@ -89,6 +89,24 @@ describe('the two builds', () => {
     expect(sent[0]).toEqual(['page  /nc/:project_id', 'track table_created ', 'error TypeError /nc/:project_id'])
   })
 
+  it('addRoutes() never throws after setup, in either build: bad templates are skipped and reported in debug output (development says why)', async () => {
+    const [dev, production] = await load()
+    for (const core of [dev, production]) {
+      const info = vi.spyOn(console, 'info').mockImplementation(() => {})
+      const tracker = core.createTracker({ endpoint: '/telemetry', app: { name: 'console' }, routes: ['/nc/:project_id'], debug: true })
+      for (const routes of [['/users/:'], ['/a/(x)'], ['/files/*'], ['/x/{y'], [42], [null], 42, null, undefined, '/x']) {
+        expect(() => tracker.addRoutes(routes as never)).not.toThrow()
+      }
+      tracker.addRoutes(['/ok/:id', '/users/:'])
+      expect(tracker.routes()).toEqual(['/nc/:project_id', '/ok/:id'])
+      const lines = info.mock.calls.map(call => call.map(String).join(' '))
+      expect(lines.filter(line => line.includes('addRoutes()'))).toHaveLength(11)
+      expect(lines.some(line => line.includes('missing parameter name'))).toBe(core === dev)
+      tracker.destroy()
+      info.mockRestore()
+    }
+  })
+
   it('adapters: development checks their options, production does not', async () => {
     const dev = await import('../dist/dev/redux.js' as string)
     const production = await import('../dist/redux.js' as string)
