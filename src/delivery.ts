@@ -70,7 +70,8 @@ const probe = (endpoint: string, log: (message: string) => void): boolean => {
     () =>
       log(
         `${url.origin} answers, but not with Access-Control-Allow-Origin for ${location.origin}: its answers cannot be read, ` +
-          'so no request is ever acknowledged and every one is retried. Allow this origin on the collector (see the README, "Delivery").',
+          `so no request is ever acknowledged and every one is retried: start the collector with --origin ${location.origin} ` +
+          '(or have yours answer this origin with CORS headers).',
       ),
     () => log(`${url.origin} does not answer: it is down, blocked, or not reachable from here`),
   )

@@ -322,6 +322,23 @@ describe('retries', () => {
   })
 })
 
+describe('a collector on another origin that answers without CORS headers', () => {
+  it('debug output (development) names the collector command\'s --origin flag with this page\'s origin', async () => {
+    const lines: string[] = []
+    vi.stubGlobal('fetch', vi.fn(async (_: string, init: RequestInit) => {
+      // a POST's answer cannot be read (no Access-Control-Allow-Origin); the no-cors HEAD probe gets an opaque answer
+      if (init.method === 'HEAD') return new Response(null, { status: 200 })
+      throw new TypeError('Failed to fetch')
+    }))
+    const delivery = deliver({ endpoint: 'https://collector.example/telemetry', debug: true, log: line => void lines.push(line) })
+    delivery.push(event('a'))
+    delivery.flush('now')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(lines.join('\n')).toContain(`https://collector.example answers, but not with Access-Control-Allow-Origin for ${location.origin}`)
+    expect(lines.join('\n')).toContain(`start the collector with --origin ${location.origin}`)
+  })
+})
+
 describe('answers that shrink or drop', () => {
   it('413 halves the requests; a single event too large for the collector is dropped and counted', async () => {
     const { requests } = collector()

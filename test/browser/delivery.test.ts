@@ -283,6 +283,7 @@ describe('a collector on another origin without CORS headers', () => {
     await page.waitForFunction(() => (window as unknown as { logs: string[] }).logs.some(line => line.includes('Access-Control-Allow-Origin')), null, { timeout: 5000 })
     const logs = await page.evaluate(() => (window as unknown as { logs: string[] }).logs)
     expect(logs.join('\n')).toContain(`${server.collectorOrigin} answers, but not with Access-Control-Allow-Origin for ${server.origin}`)
+    expect(logs.join('\n')).toContain(`start the collector with --origin ${server.origin}`)
     expect(logs.join('\n')).not.toMatch(/p_8f2k|alice/)
     await context.close()
   })
