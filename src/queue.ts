@@ -39,15 +39,15 @@ export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (e
   /** what this tab wrote last: while storage holds it, no other tab wrote since and it need not be parsed */
   let written: string | null | undefined
 
-  const read = (): TelemetryEvent[] => {
-    const text = storage.get(key)
+  const read = (from = key): TelemetryEvent[] => {
+    const text = storage.get(from)
     try {
       const data = text ? JSON.parse(text) : { v: 1, events: [] }
       if (data && data.v === 1 && Array.isArray(data.events)) return data.events
     } catch {
       // corrupt: dropped below
     }
-    storage.remove(key)
+    storage.remove(from)
     return []
   }
 
@@ -77,14 +77,9 @@ export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (e
       const ids = new Set<string>()
       const events: TelemetryEvent[] = []
       let refused = 0
-      const old = legacy && storage.get(legacy)
-      if (old) {
+      if (legacy) {
+        refused = read(legacy).length
         storage.remove(legacy)
-        try {
-          refused = JSON.parse(old).events.length >>> 0
-        } catch {
-          // corrupt: nothing to count
-        }
       }
       for (const event of stored) {
         if (!isValid(event) || Math.abs(now - event.ts) > TTL_MS) refused++

@@ -238,7 +238,7 @@ export const createTracker = (given: TrackerOptions): Tracker => {
       'addRoutes',
       (routes: readonly string[]) => {
         // after setup a bad template is skipped, never thrown: the app may add routes at any time
-        if (!Array.isArray(routes)) log(DEV ? `addRoutes() takes a list of path templates like ["/nc/:project_id"], not ${show(routes)}: ignored` : 'addRoutes() takes a list')
+        if (!Array.isArray(routes)) log(DEV ? `addRoutes() takes a list of path templates like ["/nc/:project_id"], not ${show(routes)}: ignored` : 'addRoutes() skipped', routes)
         else if (routes.length) anonymizer.addRoutes(routes, why => log('addRoutes() skipped ' + why))
         check.reset()
       },
