@@ -53,6 +53,9 @@ export default defineConfig(({ mode }) => ({
         test: {
           name: 'unit',
           environment: 'jsdom',
+          // a guard against hangs, not a speed check: the property tests (thousands of
+          // generated cases) take 1 to 3 s alone and ten times that on a loaded machine
+          testTimeout: 60_000,
           setupFiles: ['test/setup.ts'],
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
           exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**', 'test/collector/**'],
@@ -63,6 +66,7 @@ export default defineConfig(({ mode }) => ({
         test: {
           name: 'node',
           environment: 'node',
+          testTimeout: 60_000,
           include: ['test/node/**/*.test.ts', 'test/collector/**/*.test.ts'],
         },
       },
