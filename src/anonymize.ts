@@ -1,6 +1,7 @@
 import { compile, syntaxError, tokenize } from './compile.js'
 import type { Compiled, Token } from './compile.js'
 import { check, fail, show } from './errors.js'
+import { isHost, isQueryWord } from './grammar.js'
 import { createNode, find, insert, staticChild } from './match.js'
 import { own } from './own.js'
 
@@ -26,7 +27,9 @@ export type Unmatched = 'mask' | 'drop' | ((masked: string) => string | null)
 /**
  * Query keys to keep. A list keeps the keys with every value written as `*`;
  * an object also allows values: a list of allowed values or a pattern that
- * must match the whole value.
+ * must match the whole value. Keys and kept values are words (ASCII letters,
+ * digits, `_ - . ~`) that do not look like data: another value is sent as
+ * `*`, another key never (the path grammar, docs/privacy.md).
  */
 export type KeepQuery = readonly string[] | Record<string, readonly string[] | RegExp>
 
@@ -326,7 +329,10 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
         rule.lastIndex = 0
         allowed = rule.exec(value)?.[0] === value
       }
-      out += (out ? '&' : '?') + encodeURIComponent(key) + '=' + (allowed ? encodeURIComponent(value) : '*')
+      // a key or an allowed value outside the path grammar (not a word, or data-like) is never written: the key is left out, the value is "*"
+      const name = encodeURIComponent(key)
+      const text = encodeURIComponent(value)
+      if (isQueryWord(name)) out += (out ? '&' : '?') + name + '=' + (allowed && isQueryWord(text) ? text : '*')
     }
     return out
   }
@@ -389,7 +395,7 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
     if (!m) return null
     if (typeof origin === 'string' && m[0].toLowerCase() === origin.toLowerCase()) return anonymize(referrer)
     const host = m[1].toLowerCase()
-    return referrerHosts.includes(host) ? host : 'external'
+    return referrerHosts.includes(host) && isHost(host) ? host : 'external'
   }
 
   return { anonymize, anonymizeReferrer, addRoutes, routes: () => [...numbers.keys()] }

@@ -1,6 +1,6 @@
 import type { Anonymizer } from './anonymize.js'
-import { cleanProps, errorName, fitsSchema, isName } from './names.js'
-import { MAX_PATH } from './stored.js'
+import { MAX_PATH, isActionType, isName, isPath, isReferrer } from './grammar.js'
+import { cleanProps, errorName } from './names.js'
 import type { TelemetryEvent, Tracker } from './types.js'
 
 /** Development builds say in debug output why an event was dropped; production builds only count it. */
@@ -47,7 +47,7 @@ export const createEvents = (options: EventsOptions): Events => {
 
   const currentPath = (): string | undefined => {
     const path = lastPath ?? anonymize(window.location)
-    return path !== null && path.length <= MAX_PATH ? path : undefined
+    return isPath(path) ? path : undefined
   }
 
   return {
@@ -58,12 +58,14 @@ export const createEvents = (options: EventsOptions): Events => {
       const path = anonymize(location ?? window.location, typeof route === 'string' || route === null ? route : undefined)
       if (path === null) return drop(DEV && 'a page view: no route matches it, or it is not a URL')
       if (path.length > MAX_PATH) return drop(DEV && `a page view: its path is longer than ${MAX_PATH} characters`)
+      // what a collector would refuse is never queued: a template, a placeholder or an `unmatched` function with data in it
+      if (!isPath(path)) return drop(DEV && 'a page view: its path is outside the path grammar')
       const event: TelemetryEvent = { type: 'page', id: '', ts: 0, path }
       if (lastPath !== undefined) event.from = lastPath
       // the referrer belongs to the document's first page view: never to a later one, even if the first was not recorded
       if (firstPage && document.referrer) {
         const referrer = anonymizer.anonymizeReferrer(document.referrer, window.location.origin)
-        if (referrer && referrer.length <= MAX_PATH) event.referrer = referrer
+        if (isReferrer(referrer)) event.referrer = referrer
       }
       if (name) event.name = name
       firstPage = false
@@ -79,7 +81,7 @@ export const createEvents = (options: EventsOptions): Events => {
     },
 
     action: (type, actionOptions) => {
-      const vouched = actionOptions?.verbatim === true && fitsSchema(type)
+      const vouched = actionOptions?.verbatim === true && isActionType(type)
       if (!vouched && !isName(type)) return drop(DEV && 'an action: its type does not follow the name grammar')
       if (vouched) verbatim.add(type)
       if (active()) record({ type: 'action', id: '', ts: 0, name: type, path: currentPath() })

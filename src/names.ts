@@ -1,47 +1,14 @@
+import { isName, isPropKey } from './grammar.js'
 import type { PropValue } from './types.js'
+
+/** The name grammar lives in grammar.ts, shared with the collector. */
+export { fitsSchema, isName } from './grammar.js'
 
 /** Development builds say why props are refused; production builds only that they are (`''`). */
 const DEV = process.env.NODE_ENV !== 'production'
 
-/**
- * The name grammar, for event names, page names, action types and error
- * names alike: identifier segments (a letter, `_` or `$`, then letters,
- * digits, `_`, `$` or `-`) joined by `/` or `:`, at most 64 characters.
- * `table_created`, `tables/create/fulfilled`, `table:create`, `ModifyTable/RESET`.
- */
-const GRAMMAR = /^[A-Za-z_$][\w$-]*(?:[/:][A-Za-z_$][\w$-]*)*$/
-/** What looks like data rather than a name: a run of 5 digits, or of 8 hex digits with a digit in it (ids, uuids, hashes). */
-const DATA = /\d{5}|(?=[a-f]*\d)[\da-f]{8}/i
-/** schema/v1.json's `name`: what a collector accepts, and what `verbatim` types must still fit. */
-const SCHEMA_NAME = /^[A-Za-z_$][\w$ .:/-]{0,63}$/
-/** A prop name: an identifier, dots and dashes allowed, never `__proto__`. */
-const PROP_KEY = /^[A-Za-z_$][\w$.-]{0,63}$/
-
 export const MAX_PROPS = 20
 export const MAX_STRING = 200
-
-/**
- * Whether `name` follows the name grammar and does not look like data.
- *
- * @example
- * ```ts
- * isName('tables/create/fulfilled') // true
- * isName('users/alice.smith/loaded') // false: "." is not in the grammar
- * isName('projects/3f2a9c1d-…/opened') // false: looks like an id
- * ```
- */
-export const isName = (name: unknown): name is string =>
-  typeof name === 'string' && name.length <= 64 && GRAMMAR.test(name) && !DATA.test(name)
-
-/**
- * Whether `name` fits the schema's looser `name` pattern (for types the app vouches for).
- *
- * @example
- * ```ts
- * fitsSchema('@@router/LOCATION_CHANGE') // false, fitsSchema('users.list/loaded') // true
- * ```
- */
-export const fitsSchema = (name: unknown): name is string => typeof name === 'string' && SCHEMA_NAME.test(name)
 
 /**
  * `props` with primitive values and capped strings, or why they can't be
@@ -62,7 +29,7 @@ export const cleanProps = (props: unknown): Record<string, PropValue> | string =
     if (!Object.hasOwn(props, key)) continue
     if (++count > MAX_PROPS) return DEV ? `props has more than ${MAX_PROPS} keys` : ''
     const value = (props as Record<string, unknown>)[key]
-    if (key === '__proto__' || !PROP_KEY.test(key) || DATA.test(key)) return DEV ? 'a prop name is not a short identifier' : ''
+    if (!isPropKey(key)) return DEV ? 'a prop name is not a short identifier, or looks like data' : ''
     if (typeof value === 'string') clean[key] = value.slice(0, MAX_STRING)
     else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) clean[key] = value
     else return DEV ? `prop "${key}" is not a string, a finite number or a boolean` : ''

@@ -1,9 +1,7 @@
 import type { Anonymizer } from './anonymize.js'
-import { cleanProps, isName } from './names.js'
+import { isHost, isName, isPath } from './grammar.js'
+import { cleanProps } from './names.js'
 import type { TelemetryEvent } from './types.js'
-
-/** The longest path an event may carry (schema/v1.json). */
-export const MAX_PATH = 512
 const TYPES = ['page', 'track', 'action', 'heartbeat', 'error']
 const KEYS = ['type', 'id', 'ts', 'path', 'from', 'referrer', 'name', 'props']
 
@@ -37,10 +35,10 @@ export interface EventCheck {
 export const createEventCheck = ({ anonymizer, hash, referrerHosts = [], verbatim }: EventCheckOptions): EventCheck => {
   let templates: Set<string> | undefined
 
-  /** A path this tracker could have sent: a template of the table, or a fixed point of the anonymizer. */
+  /** A path this tracker could have sent: in the path grammar (as the collector checks it), and a template of the table or a fixed point of the anonymizer. */
   const isSafePath = (path: unknown): boolean => {
     templates ||= new Set(anonymizer.routes().map(route => anonymizer.anonymize(route, route)!))
-    if (typeof path !== 'string' || path.length > MAX_PATH || path[0] !== '/') return false
+    if (!isPath(path)) return false
     // read as the tracker reads a location: after '#' with hash routing
     return templates.has(path) || anonymizer.anonymize(hash ? { pathname: '/', hash: '#' + path } : { pathname: path }) === path
   }
@@ -65,7 +63,7 @@ export const createEventCheck = ({ anonymizer, hash, referrerHosts = [], verbati
         (type !== 'heartbeat' || path === undefined) &&
         (path === undefined ? !page : isSafePath(path)) &&
         (from === undefined || (page && isSafePath(from))) &&
-        (referrer === undefined || (page && (referrer === 'external' || referrerHosts.includes(referrer) || isSafePath(referrer)))) &&
+        (referrer === undefined || (page && (referrer === 'external' || (referrerHosts.includes(referrer) && isHost(referrer)) || isSafePath(referrer)))) &&
         isValidName(type, name) &&
         (props === undefined || (type === 'track' && isValidProps(props)))
       )

@@ -5,6 +5,7 @@ import type { LocationLike } from './anonymize.js'
 import { createConsent } from './consent.js'
 import { createDelivery } from './delivery.js'
 import { createEvents } from './events.js'
+import { isPath } from './grammar.js'
 import { createHeartbeat } from './heartbeat.js'
 import { show } from './errors.js'
 import { createIdentity } from './identity.js'
@@ -233,7 +234,16 @@ export const createTracker = (given: TrackerOptions): Tracker => {
       'inactive',
       false,
     ) as Tracker['status'],
-    anonymize: guard('anonymize', (location: LocationLike) => anonymize(location), null, false),
+    anonymize: guard(
+      'anonymize',
+      (location: LocationLike) => {
+        // what is sent: a path outside the path grammar is not
+        const path = anonymize(location)
+        return isPath(path) ? path : null
+      },
+      null,
+      false,
+    ),
     addRoutes: guard(
       'addRoutes',
       (routes: readonly string[]) => {

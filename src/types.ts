@@ -78,7 +78,7 @@ export interface ActionOptions {
   /**
    * The app vouches for this type (the Redux middleware's `include` names it
    * as a string): it is sent even if it does not follow the name grammar,
-   * within the schema's limits.
+   * within the schema's limits, unless it looks like data.
    */
   verbatim?: boolean
 }
