@@ -23,7 +23,7 @@ const formats = { 'date-time': { validate: text => DATE_TIME.test(text) && !Numb
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/spa-telemetry/spa-telemetry/schema/v1.json","title":"spa-telemetry payload, schema 1","description":"One batch of anonymized events, as spa-telemetry sends it with navigator.sendBeacon (text/plain JSON). The schema is closed: no other keys are ever sent.","type":"object","additionalProperties":false,"required":["schema","sentAt","library","app","events","dropped"],"properties":{"schema":{"const":1},"sentAt":{"type":"string","format":"date-time","maxLength":32},"library":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"spa-telemetry"},"version":{"type":"string","maxLength":32}}},"app":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"version":{"type":"string","minLength":1,"maxLength":64},"env":{"type":"string","minLength":1,"maxLength":64}}},"instanceId":{"type":"string","minLength":1,"maxLength":128,"description":"Passed through from the app, like a server uuid."},"anonymousId":{"$ref":"#/definitions/id","description":"A random install (or tab session) id; absent with identity: 'none'."},"sessionId":{"$ref":"#/definitions/id","description":"A random id that changes after 30 minutes without events."},"events":{"type":"array","minItems":1,"maxItems":1000,"items":{"$ref":"#/definitions/event"}},"dropped":{"type":"integer","minimum":0,"description":"Events lost (caps, bad input, failed sends) since the last delivered payload."}},"definitions":{"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{21}$"},"name":{"type":"string","pattern":"^[A-Za-z_$][A-Za-z0-9_$ .:/-]{0,63}$"},"path":{"type":"string","minLength":1,"maxLength":512,"description":"A route template such as /nc/:project_id, or a masked path such as /nc/*/*: never a raw URL."},"event":{"type":"object","additionalProperties":false,"required":["type","id","ts"],"properties":{"type":{"enum":["page","track","action","heartbeat","error"]},"id":{"$ref":"#/definitions/id","description":"Unique, so a collector can de-duplicate retries."},"ts":{"type":"number","description":"Milliseconds since the epoch, on the user's clock."},"path":{"$ref":"#/definitions/path"},"from":{"$ref":"#/definitions/path"},"referrer":{"type":"string","minLength":1,"maxLength":512},"name":{"$ref":"#/definitions/name"},"props":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$"},"additionalProperties":{"anyOf":[{"type":"string","maxLength":200},{"type":"number"},{"type":"boolean"}]}}},"allOf":[{"if":{"properties":{"type":{"const":"page"}}},"then":{"required":["path"]}},{"if":{"properties":{"type":{"enum":["track","action","error"]}}},"then":{"required":["name"]}},{"if":{"properties":{"type":{"not":{"const":"page"}}}},"then":{"not":{"anyOf":[{"required":["from"]},{"required":["referrer"]}]}}},{"if":{"properties":{"type":{"not":{"const":"track"}}}},"then":{"not":{"required":["props"]}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/spa-telemetry/spa-telemetry/schema/v1.json","title":"spa-telemetry payload, schema 1","description":"One batch of anonymized events, as spa-telemetry sends it with navigator.sendBeacon (text/plain JSON). The schema is closed: no other keys are ever sent.","type":"object","additionalProperties":false,"required":["schema","sentAt","library","app","events","dropped"],"properties":{"schema":{"const":1},"sentAt":{"type":"string","format":"date-time","maxLength":32},"library":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"spa-telemetry"},"version":{"type":"string","maxLength":32}}},"app":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"version":{"type":"string","minLength":1,"maxLength":64},"env":{"type":"string","minLength":1,"maxLength":64}}},"instanceId":{"type":"string","minLength":1,"maxLength":128,"description":"Passed through from the app, like a server uuid."},"anonymousId":{"$ref":"#/definitions/id","description":"A random install (or tab session) id; absent with identity: 'none'."},"sessionId":{"$ref":"#/definitions/id","description":"A random id that changes after 30 minutes without events."},"events":{"type":"array","minItems":1,"maxItems":1000,"items":{"$ref":"#/definitions/event"}},"dropped":{"type":"integer","minimum":0,"description":"Events lost (caps, bad input, failed sends) since the last delivered payload."}},"definitions":{"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{21}$"},"name":{"type":"string","pattern":"^[A-Za-z_$][A-Za-z0-9_$ .:/-]{0,63}$"},"path":{"type":"string","minLength":1,"maxLength":512,"pattern":"^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$","description":"A route template such as /nc/:project_id, or a masked path such as /nc/*/*, perhaps with kept query keys (?tab=grid&q=*): never a raw URL. The pattern is the path syntax of src/grammar.ts; a collector also refuses segments, query keys and values that look like data (docs/privacy.md, Paths)."},"referrer":{"type":"string","minLength":1,"maxLength":512,"pattern":"^(?:[a-z\\d-]+(?:\\.[a-z\\d-]+)*|(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?)$","description":"external, an allowed host name (github.com), or the path of a same-origin referrer: never another site's path, a query or credentials."},"event":{"type":"object","additionalProperties":false,"required":["type","id","ts"],"properties":{"type":{"enum":["page","track","action","heartbeat","error"]},"id":{"$ref":"#/definitions/id","description":"Unique, so a collector can de-duplicate retries."},"ts":{"type":"number","description":"Milliseconds since the epoch, on the user's clock."},"path":{"$ref":"#/definitions/path"},"from":{"$ref":"#/definitions/path"},"referrer":{"$ref":"#/definitions/referrer"},"name":{"$ref":"#/definitions/name"},"props":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$"},"additionalProperties":{"anyOf":[{"type":"string","maxLength":200},{"type":"number"},{"type":"boolean"}]}}},"allOf":[{"if":{"properties":{"type":{"const":"page"}}},"then":{"required":["path"]}},{"if":{"properties":{"type":{"enum":["track","action","error"]}}},"then":{"required":["name"]}},{"if":{"properties":{"type":{"not":{"const":"page"}}}},"then":{"not":{"anyOf":[{"required":["from"]},{"required":["referrer"]}]}}},{"if":{"properties":{"type":{"not":{"const":"track"}}}},"then":{"not":{"required":["props"]}}}]}}};
 const schema12 = {"type":"string","pattern":"^[A-Za-z_$][A-Za-z0-9_$ .:/-]{0,63}$"};
 const schema13 = {"type":"string","pattern":"^[A-Za-z0-9_-]{21}$"};
 const func2 = Object.prototype.hasOwnProperty;
@@ -31,9 +31,12 @@ const func3 = ucs2length;
 const formats0 = formats["date-time"];
 const pattern0 = new RegExp("^[A-Za-z_$][A-Za-z0-9_$ .:/-]{0,63}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9_-]{21}$", "u");
-const schema15 = {"type":"object","additionalProperties":false,"required":["type","id","ts"],"properties":{"type":{"enum":["page","track","action","heartbeat","error"]},"id":{"$ref":"#/definitions/id","description":"Unique, so a collector can de-duplicate retries."},"ts":{"type":"number","description":"Milliseconds since the epoch, on the user's clock."},"path":{"$ref":"#/definitions/path"},"from":{"$ref":"#/definitions/path"},"referrer":{"type":"string","minLength":1,"maxLength":512},"name":{"$ref":"#/definitions/name"},"props":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$"},"additionalProperties":{"anyOf":[{"type":"string","maxLength":200},{"type":"number"},{"type":"boolean"}]}}},"allOf":[{"if":{"properties":{"type":{"const":"page"}}},"then":{"required":["path"]}},{"if":{"properties":{"type":{"enum":["track","action","error"]}}},"then":{"required":["name"]}},{"if":{"properties":{"type":{"not":{"const":"page"}}}},"then":{"not":{"anyOf":[{"required":["from"]},{"required":["referrer"]}]}}},{"if":{"properties":{"type":{"not":{"const":"track"}}}},"then":{"not":{"required":["props"]}}}]};
-const schema17 = {"type":"string","minLength":1,"maxLength":512,"description":"A route template such as /nc/:project_id, or a masked path such as /nc/*/*: never a raw URL."};
-const pattern5 = new RegExp("^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$", "u");
+const schema15 = {"type":"object","additionalProperties":false,"required":["type","id","ts"],"properties":{"type":{"enum":["page","track","action","heartbeat","error"]},"id":{"$ref":"#/definitions/id","description":"Unique, so a collector can de-duplicate retries."},"ts":{"type":"number","description":"Milliseconds since the epoch, on the user's clock."},"path":{"$ref":"#/definitions/path"},"from":{"$ref":"#/definitions/path"},"referrer":{"$ref":"#/definitions/referrer"},"name":{"$ref":"#/definitions/name"},"props":{"type":"object","maxProperties":20,"propertyNames":{"pattern":"^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$"},"additionalProperties":{"anyOf":[{"type":"string","maxLength":200},{"type":"number"},{"type":"boolean"}]}}},"allOf":[{"if":{"properties":{"type":{"const":"page"}}},"then":{"required":["path"]}},{"if":{"properties":{"type":{"enum":["track","action","error"]}}},"then":{"required":["name"]}},{"if":{"properties":{"type":{"not":{"const":"page"}}}},"then":{"not":{"anyOf":[{"required":["from"]},{"required":["referrer"]}]}}},{"if":{"properties":{"type":{"not":{"const":"track"}}}},"then":{"not":{"required":["props"]}}}]};
+const schema17 = {"type":"string","minLength":1,"maxLength":512,"pattern":"^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$","description":"A route template such as /nc/:project_id, or a masked path such as /nc/*/*, perhaps with kept query keys (?tab=grid&q=*): never a raw URL. The pattern is the path syntax of src/grammar.ts; a collector also refuses segments, query keys and values that look like data (docs/privacy.md, Paths)."};
+const schema19 = {"type":"string","minLength":1,"maxLength":512,"pattern":"^(?:[a-z\\d-]+(?:\\.[a-z\\d-]+)*|(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?)$","description":"external, an allowed host name (github.com), or the path of a same-origin referrer: never another site's path, a query or credentials."};
+const pattern4 = new RegExp("^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$", "u");
+const pattern6 = new RegExp("^(?:[a-z\\d-]+(?:\\.[a-z\\d-]+)*|(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?)$", "u");
+const pattern8 = new RegExp("^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -477,6 +480,12 @@ if(func3(data7) < 1){
 validate11.errors = [{instancePath:instancePath+"/path",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
+else {
+if(!pattern4.test(data7)){
+validate11.errors = [{instancePath:instancePath+"/path",schemaPath:"#/definitions/path/pattern",keyword:"pattern",params:{pattern: "^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$"},message:"must match pattern \""+"^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$"+"\""}];
+return false;
+}
+}
 }
 }
 else {
@@ -505,6 +514,12 @@ if(func3(data8) < 1){
 validate11.errors = [{instancePath:instancePath+"/from",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
+else {
+if(!pattern4.test(data8)){
+validate11.errors = [{instancePath:instancePath+"/from",schemaPath:"#/definitions/path/pattern",keyword:"pattern",params:{pattern: "^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$"},message:"must match pattern \""+"^(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?$"+"\""}];
+return false;
+}
+}
 }
 }
 else {
@@ -521,21 +536,28 @@ if(valid14){
 if(data.referrer !== undefined){
 let data9 = data.referrer;
 const _errs45 = errors;
-if(errors === _errs45){
+const _errs46 = errors;
+if(errors === _errs46){
 if(typeof data9 === "string"){
 if(func3(data9) > 512){
-validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/properties/referrer/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
+validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/definitions/referrer/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
 return false;
 }
 else {
 if(func3(data9) < 1){
-validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/properties/referrer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/definitions/referrer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+else {
+if(!pattern6.test(data9)){
+validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/definitions/referrer/pattern",keyword:"pattern",params:{pattern: "^(?:[a-z\\d-]+(?:\\.[a-z\\d-]+)*|(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?)$"},message:"must match pattern \""+"^(?:[a-z\\d-]+(?:\\.[a-z\\d-]+)*|(?:\\{?(?:/[\\p{L}\\p{M}\\w.~$:*{}[\\]<>()\\\\-]+)+/?|/)(?:\\?[\\w.~-]+=(?:[\\w.~-]+|\\*)?(?:&[\\w.~-]+=(?:[\\w.~-]+|\\*)?)*)?)$"+"\""}];
 return false;
 }
 }
 }
+}
 else {
-validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/properties/referrer/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [{instancePath:instancePath+"/referrer",schemaPath:"#/definitions/referrer/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -547,9 +569,9 @@ var valid14 = true;
 if(valid14){
 if(data.name !== undefined){
 let data10 = data.name;
-const _errs47 = errors;
 const _errs48 = errors;
-if(errors === _errs48){
+const _errs49 = errors;
+if(errors === _errs49){
 if(typeof data10 === "string"){
 if(!pattern0.test(data10)){
 validate11.errors = [{instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_$][A-Za-z0-9_$ .:/-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_$][A-Za-z0-9_$ .:/-]{0,63}$"+"\""}];
@@ -561,7 +583,7 @@ validate11.errors = [{instancePath:instancePath+"/name",schemaPath:"#/definition
 return false;
 }
 }
-var valid14 = _errs47 === errors;
+var valid14 = _errs48 === errors;
 }
 else {
 var valid14 = true;
@@ -569,8 +591,8 @@ var valid14 = true;
 if(valid14){
 if(data.props !== undefined){
 let data11 = data.props;
-const _errs50 = errors;
-if(errors === _errs50){
+const _errs51 = errors;
+if(errors === _errs51){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(Object.keys(data11).length > 20){
 validate11.errors = [{instancePath:instancePath+"/props",schemaPath:"#/properties/props/maxProperties",keyword:"maxProperties",params:{limit: 20},message:"must NOT have more than 20 properties"}];
@@ -578,9 +600,9 @@ return false;
 }
 else {
 for(const key1 in data11){
-const _errs52 = errors;
+const _errs53 = errors;
 if(typeof key1 === "string"){
-if(!pattern5.test(key1)){
+if(!pattern8.test(key1)){
 const err14 = {instancePath:instancePath+"/props",schemaPath:"#/properties/props/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z_$][A-Za-z0-9_$.-]{0,63}$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err14];
@@ -591,8 +613,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-var valid19 = _errs52 === errors;
-if(!valid19){
+var valid20 = _errs53 === errors;
+if(!valid20){
 const err15 = {instancePath:instancePath+"/props",schemaPath:"#/properties/props/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err15];
@@ -606,14 +628,14 @@ return false;
 break;
 }
 }
-if(valid19){
+if(valid20){
 for(const key2 in data11){
 let data12 = data11[key2];
-const _errs54 = errors;
 const _errs55 = errors;
-let valid21 = false;
 const _errs56 = errors;
-if(errors === _errs56){
+let valid22 = false;
+const _errs57 = errors;
+if(errors === _errs57){
 if(typeof data12 === "string"){
 if(func3(data12) > 200){
 const err16 = {instancePath:instancePath+"/props/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/props/additionalProperties/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
@@ -637,10 +659,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-var _valid5 = _errs56 === errors;
-valid21 = valid21 || _valid5;
-if(!valid21){
-const _errs58 = errors;
+var _valid5 = _errs57 === errors;
+valid22 = valid22 || _valid5;
+if(!valid22){
+const _errs59 = errors;
 if(!((typeof data12 == "number") && (isFinite(data12)))){
 const err18 = {instancePath:instancePath+"/props/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/props/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
@@ -651,10 +673,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-var _valid5 = _errs58 === errors;
-valid21 = valid21 || _valid5;
-if(!valid21){
-const _errs60 = errors;
+var _valid5 = _errs59 === errors;
+valid22 = valid22 || _valid5;
+if(!valid22){
+const _errs61 = errors;
 if(typeof data12 !== "boolean"){
 const err19 = {instancePath:instancePath+"/props/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/props/additionalProperties/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
@@ -665,11 +687,11 @@ vErrors.push(err19);
 }
 errors++;
 }
-var _valid5 = _errs60 === errors;
-valid21 = valid21 || _valid5;
+var _valid5 = _errs61 === errors;
+valid22 = valid22 || _valid5;
 }
 }
-if(!valid21){
+if(!valid22){
 const err20 = {instancePath:instancePath+"/props/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/props/additionalProperties/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err20];
@@ -682,18 +704,18 @@ validate11.errors = vErrors;
 return false;
 }
 else {
-errors = _errs55;
+errors = _errs56;
 if(vErrors !== null){
-if(_errs55){
-vErrors.length = _errs55;
+if(_errs56){
+vErrors.length = _errs56;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid20 = _errs54 === errors;
-if(!valid20){
+var valid21 = _errs55 === errors;
+if(!valid21){
 break;
 }
 }
@@ -705,7 +727,7 @@ validate11.errors = [{instancePath:instancePath+"/props",schemaPath:"#/propertie
 return false;
 }
 }
-var valid14 = _errs50 === errors;
+var valid14 = _errs51 === errors;
 }
 else {
 var valid14 = true;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest'
 
 import { validate } from '../../collector/schema-v1.js'
 import { validatePayload } from '../../collector/index.js'
+import { HOST_SYNTAX, PATH_SYNTAX } from '../../src/grammar.js'
 import { payload } from './helpers.js'
 
 describe('collector/schema-v1.js', () => {
@@ -59,5 +60,13 @@ describe('collector/schema-v1.js', () => {
   it('accepts what the tracker sends', () => {
     const result = validatePayload(payload([{ type: 'page', path: '/nc/:project_id', from: '/nc', referrer: 'external' }, { type: 'heartbeat', path: undefined }, { type: 'error', name: 'TypeError' }]))
     expect(result).toMatchObject({ ok: true })
+  })
+
+  it("carries the path syntax of src/grammar.ts as the patterns of path, from and referrer (one source: a change there fails here)", () => {
+    const schema = JSON.parse(readFileSync('schema/v1.json', 'utf8'))
+    expect(schema.definitions.path.pattern).toBe(`^${PATH_SYNTAX}$`)
+    expect(schema.definitions.referrer.pattern).toBe(`^(?:${HOST_SYNTAX}|${PATH_SYNTAX})$`)
+    expect(schema.definitions.event.properties.from).toEqual({ $ref: '#/definitions/path' })
+    expect(schema.definitions.event.properties.referrer).toEqual({ $ref: '#/definitions/referrer' })
   })
 })
