@@ -1,28 +1,133 @@
 /**
- * What every adapter needs to stay out of the app's way: setup errors in the
- * core's words (`[spa-telemetry] <option> is <value>: expected <what>`), and
- * a wrapper that keeps a failing tracker from reaching the app at run time.
+ * What every adapter needs to stay out of the app's way, in one place: the
+ * development flag, setup errors in the core's words (`[spa-telemetry]
+ * <option> is <value>: expected <what>`, `show` as `src/errors.ts` has it:
+ * test/adapters/guards.test.ts holds the two together), a once-only
+ * deprecation warning, and a wrapper that keeps a failing tracker or router
+ * from reaching the app at run time. Adapters import the core only by its
+ * public name, so this module is theirs.
  */
 
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'function'
-      ? 'a function'
-      : value && typeof value === 'object'
-        ? 'an object'
-        : String(value)
+/**
+ * `true` in the development build (dist/dev/, and the sources under test),
+ * `false` in the production build: the build replaces `process.env.NODE_ENV`,
+ * and every `if (DEV)` branch is left out of dist/.
+ */
+export const DEV = process.env.NODE_ENV !== 'production'
 
 /**
- * Throws the setup error unless `ok`.
+ * Shows a bad value in a setup error: strings quoted (and cut at 60
+ * characters), functions, arrays and other objects by kind.
  *
  * @example
  * ```ts
- * check(typeof hash === 'boolean', 'hash', hash, 'true or false')
+ * show([1]) // 'an array'
+ * ```
+ */
+export const show = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)
+    : typeof value === 'function'
+      ? 'a function'
+      : value && typeof value === 'object'
+        ? Array.isArray(value)
+          ? 'an array'
+          : 'an object'
+        : String(value)
+
+/**
+ * Throws the error every misconfiguration ends in: `[spa-telemetry] <message>`.
+ *
+ * @example
+ * ```ts
+ * fail('useTelemetry() found no tracker: install createTelemetryPlugin() first')
+ * ```
+ */
+export const fail = (message: string): never => {
+  throw new Error('[spa-telemetry] ' + message)
+}
+
+/**
+ * Fails with `<name> is <value>: expected <what>` unless `ok`. `ok` may be a
+ * test, run here: a value whose getters throw fails the check instead of
+ * throwing something else.
+ *
+ * @example
+ * ```ts
+ * check(() => typeof options.trackQueryChanges === 'boolean', 'trackQueryChanges', options.trackQueryChanges, 'true or false')
  * ```
  */
 export const check = (ok: unknown, name: string, value: unknown, expected: string): void => {
-  if (!ok) throw new Error(`[spa-telemetry] ${name} is ${show(value)}: expected ${expected}`)
+  let passed = ok
+  if (typeof ok === 'function') {
+    try {
+      passed = ok()
+    } catch {
+      passed = false
+    }
+  }
+  if (!passed) fail(`${name} is ${show(value)}: expected ${expected}`)
+}
+
+/**
+ * Whether `value` looks like a tracker from `createTracker()` (has these
+ * methods); never throws.
+ *
+ * @example
+ * ```ts
+ * check(() => isTracker(tracker, 'page', 'addRoutes'), 'tracker', tracker, 'a tracker from createTracker()')
+ * ```
+ */
+export const isTracker = (value: unknown, ...methods: string[]): boolean => {
+  try {
+    return !!value && typeof value === 'object' && methods.every(method => typeof (value as Record<string, unknown>)[method] === 'function')
+  } catch {
+    return false
+  }
+}
+
+/** The deprecations already warned about: each once per page. */
+const warned = new Set<string>()
+
+/**
+ * In development builds, warns once that `old` is deprecated and says what
+ * to write instead; production builds say nothing.
+ *
+ * @example
+ * ```ts
+ * deprecated('trackHistory(tracker, { hash })', 'trackHistory(tracker, window): the tracker's own hash option decides')
+ * ```
+ */
+export const deprecated = (old: string, instead: string): void => {
+  if (DEV && !warned.has(old)) {
+    warned.add(old)
+    console.warn(`[spa-telemetry] ${old} is deprecated and goes in the next minor version: ${instead}`)
+  }
+}
+
+/**
+ * Runs a setup step whose errors are the core's, and returns its result: in
+ * development builds a `[spa-telemetry]` error (bad tracker options, a
+ * template the anonymizer refuses) fails fast; anything else (a broken
+ * tracker, junk in a production build) stays here, and `otherwise` is
+ * returned.
+ *
+ * @example
+ * ```ts
+ * atSetup(() => tracker.addRoutes(['/nc/:project_id']))
+ * ```
+ */
+export function atSetup<T>(action: () => T, otherwise: T): T
+export function atSetup(action: () => unknown): void
+export function atSetup<T>(action: () => T, otherwise?: T): T | undefined {
+  try {
+    return action()
+  } catch (error) {
+    let ours = false
+    safely(() => (ours = DEV && error instanceof Error && error.message.startsWith('[spa-telemetry] ')))
+    if (ours) throw error
+    return otherwise
+  }
 }
 
 /**
@@ -33,7 +138,7 @@ export const check = (ok: unknown, name: string, value: unknown, expected: strin
  * router.afterEach(to => safely(() => tracker.page(to.fullPath)))
  * ```
  */
-export const safely = (action: () => void): void => {
+export const safely = (action: () => unknown): void => {
   try {
     action()
   } catch {
