@@ -1,12 +1,17 @@
 /**
- * `spa-telemetry/nuxt`: the Vue plugin as a Nuxt 3 and 4 plugin, configured
- * by runtime config, so that the endpoint and an off switch can be set by
- * environment variables at deploy time.
+ * `spa-telemetry/nuxt`: the Nuxt runtime. `defineTelemetryNuxtPlugin` makes
+ * the Vue plugin a Nuxt 3 and 4 plugin, configured by runtime config, so
+ * that the endpoint and an off switch can be set by environment variables
+ * at deploy time. The Nuxt module (`modules: ['spa-telemetry/nuxt']`, in
+ * `spa-telemetry/nuxt/module`, which Nuxt finds from that name) adds this
+ * plugin for you.
  */
 import { createTracker } from 'spa-telemetry'
-import type { Tracker, TrackerOptions } from 'spa-telemetry'
+import type { Placeholder, Tracker, TrackerOptions, Unmatched } from 'spa-telemetry'
 import { createTelemetryPlugin } from 'spa-telemetry/vue'
 import type { AppLike, RouterLike, TelemetryPluginOptions } from 'spa-telemetry/vue'
+
+import { DEV, atSetup, check, safely } from './guards.js'
 
 /**
  * `runtimeConfig.public.telemetry` in `nuxt.config.ts`; Nuxt fills it from
@@ -27,8 +32,28 @@ export interface NuxtAppLike {
   hook?(name: 'vue:error', callback: (error: unknown) => void): unknown
 }
 
-/** The Vue plugin's options but `router` and `tracker` (Nuxt has them); `endpoint` may come from runtime config. */
-export type NuxtTelemetryOptions = Omit<TelemetryPluginOptions, 'router' | 'tracker' | 'endpoint'> & { endpoint?: string }
+/**
+ * The tracker's options (`endpoint` may come from runtime config) and the
+ * Vue plugin's (`routes`, `trackQueryChanges`, `captureErrors`).
+ */
+export interface NuxtTelemetryOptions extends Omit<TrackerOptions, 'endpoint' | 'routes'>, TelemetryPluginOptions {
+  /** Where batches go; `runtimeConfig.public.telemetry.endpoint` overrides it. */
+  endpoint?: string
+}
+
+/**
+ * The `spaTelemetry` key of `nuxt.config.ts` (the module's options): the
+ * plugin's options that a config file can hold. Functions, patterns and
+ * `format` need a plugin file with `defineTelemetryNuxtPlugin`.
+ */
+export interface NuxtTelemetryModuleOptions extends Omit<NuxtTelemetryOptions, 'enabled' | 'placeholder' | 'unmatched' | 'keepQuery' | 'format'> {
+  /** `false` turns tracking off at build time (`NUXT_PUBLIC_TELEMETRY_DISABLED` does at run time). */
+  enabled?: boolean
+  placeholder?: Extract<Placeholder, string>
+  unmatched?: Extract<Unmatched, string>
+  /** Query keys to keep (values as `*`), or keys with their allowed values. */
+  keepQuery?: readonly string[] | Readonly<Record<string, readonly string[]>>
+}
 
 /**
  * Defines the Nuxt plugin. In the browser it creates the tracker, installs
@@ -39,6 +64,7 @@ export type NuxtTelemetryOptions = Omit<TelemetryPluginOptions, 'router' | 'trac
  * pages may then use `v-track`. `runtimeConfig.public.telemetry.endpoint`
  * overrides `endpoint`; `disabled: true` turns tracking off.
  * `captureErrors` records component errors through Nuxt's `vue:error` hook.
+ * The Nuxt module writes this plugin for you from `nuxt.config`.
  *
  * @example
  * ```ts
@@ -49,27 +75,34 @@ export type NuxtTelemetryOptions = Omit<TelemetryPluginOptions, 'router' | 'trac
  * ```
  */
 export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
-  if (process.env.NODE_ENV !== 'production' && (!options || typeof options !== 'object')) {
-    throw new Error(`[spa-telemetry] options is ${JSON.stringify(options) ?? options}: expected an object like { app: { name: "shop" } }`)
-  }
+  if (DEV) check(() => typeof options === 'object' && options !== null && !Array.isArray(options), 'options', options, 'an object like { app: { name: "shop" } }')
   return (nuxtApp: NuxtAppLike): { provide: { telemetry: Tracker } } | undefined => {
     if (typeof window === 'undefined') {
       // Vue's server renderer asks a directive for SSR props: this one has none
-      nuxtApp.vueApp.directive('track', {})
+      safely(() => nuxtApp.vueApp.directive('track', {}))
       return undefined
     }
-    const { routes, trackQueryChanges, captureErrors, ...trackerOptions } = options
-    const config = nuxtApp.$config?.public?.telemetry || {}
+    let fields = {} as NuxtTelemetryOptions
+    safely(() => (fields = { ...options }))
+    const { routes, trackQueryChanges, captureErrors, ...trackerOptions } = fields
+    let config: NuxtTelemetryConfig = {}
+    safely(() => (config = nuxtApp.$config?.public?.telemetry || {}))
     const disabled = /^(true|1)$/.test(String(config.disabled))
-    const tracker = createTracker({
-      ...trackerOptions,
-      endpoint: config.endpoint || trackerOptions.endpoint,
-      enabled: disabled ? false : trackerOptions.enabled,
-      captureErrors,
-    } as TrackerOptions)
+    // bad options fail here in development builds, as createTracker's do
+    const tracker = atSetup(
+      () =>
+        createTracker({
+          ...trackerOptions,
+          endpoint: config.endpoint || trackerOptions.endpoint,
+          enabled: disabled ? false : trackerOptions.enabled,
+          captureErrors,
+        } as TrackerOptions),
+      undefined,
+    )
+    if (!tracker) return undefined
     // Nuxt's own errorHandler must stay as Nuxt manages it: errors come through its hook instead
-    if (captureErrors) nuxtApp.hook?.('vue:error', error => tracker.error(error))
-    nuxtApp.vueApp.use(createTelemetryPlugin({ router: nuxtApp.$router as RouterLike, tracker, routes, trackQueryChanges }))
+    if (captureErrors) safely(() => nuxtApp.hook?.('vue:error', error => safely(() => tracker.error(error))))
+    atSetup(() => nuxtApp.vueApp.use(createTelemetryPlugin(tracker, nuxtApp.$router as RouterLike, { routes, trackQueryChanges })))
     return { provide: { telemetry: tracker } }
   }
 }

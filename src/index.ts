@@ -3,6 +3,7 @@ export type { Anonymizer, AnonymizerOptions, KeepQuery, LocationLike, Placeholde
 export { describeTracker } from './describe.js'
 export { LIBRARY } from './payload.js'
 export type { Payload, PayloadFormat } from './payload.js'
+export type { RouteTelemetry, RouterTrackingOptions } from './routing.js'
 export { segmentFormat } from './segment.js'
 export { createTracker } from './tracker.js'
 export type { Transport } from './transport.js'

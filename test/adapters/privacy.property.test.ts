@@ -139,10 +139,11 @@ describe('History: URLs never leave', () => {
 })
 
 describe('Vue: route params, queries and hashes never leave', () => {
-  const segment = fc.constantFrom('nc', 'table', 'settings', ':id', ':id(\\d+)', ':slug?', ':rest+', ':key()')
+  // ':a-:b(.*)': a template the anonymizer refuses, reported one segment wide
+  const segment = fc.constantFrom('nc', 'table', 'settings', ':id', ':id(\\d+)', ':slug?', ':rest+', ':key()', ':a-:b(.*)')
   const path = fc
     .array(segment, { minLength: 1, maxLength: 3 })
-    .map(parts => '/' + parts.map((p, i) => p.replace(/:(id|slug|rest|key)/, `:$1${i}`)).join('/'))
+    .map(parts => '/' + parts.map((p, i) => p.replace(/:(id|slug|rest|key|a|b)\b/g, `:$1${i}`)).join('/'))
     .filter(p => !/\+\/./.test(p))
   const where = fc.tuple(
     fc.array(fc.oneof(fc.constantFrom('nc', 'table', '42').map(w => ['', w] as [string, string]), canary), { minLength: 1, maxLength: 3 }),
@@ -159,7 +160,7 @@ describe('Vue: route params, queries and hashes never leave', () => {
         const View = { render: () => h('div') }
         const routes = paths.map((p, i) => ({ path: p, component: View, meta: i % 2 ? { telemetry: { name: `screen_${i}` } } : {} }))
         const router = createRouter({ history: createMemoryHistory(), routes: catchAll ? [...routes, { path: '/:pathMatch(.*)*', component: View }] : routes })
-        const plugin = createTelemetryPlugin({ router, endpoint: '/t', app: { name: 'vue' }, debug: true, trackQueryChanges: true })
+        const plugin = createTelemetryPlugin(createTracker({ endpoint: '/t', app: { name: 'vue' }, debug: true }), router, { trackQueryChanges: true })
         createApp(View).use(router).use(plugin)
         const tokens: string[] = []
         for (const [segments, query, fragment] of navigations) {
