@@ -9,6 +9,8 @@ export const entries = {
   index: here('src/index.ts'),
   vue: here('adapters/vue.ts'),
   nuxt: here('adapters/nuxt.ts'),
+  // the Nuxt module: build time, in Node (Nuxt finds it for modules: ['spa-telemetry/nuxt'])
+  'nuxt/module': here('adapters/nuxt/module.ts'),
   redux: here('adapters/redux.ts'),
   history: here('adapters/history.ts'),
   'react-router': here('adapters/react-router.ts'),
@@ -28,7 +30,7 @@ export default defineConfig(({ mode }) => ({
       { find: /^spa-telemetry$/, replacement: here('src/index.ts') },
       { find: /^spa-telemetry\/collector$/, replacement: here('collector/index.ts') },
       { find: /^spa-telemetry\/vite$/, replacement: here('vite/index.ts') },
-      { find: /^spa-telemetry\/(vue|nuxt|redux|history|react-router)$/, replacement: here('adapters') + '/$1.ts' },
+      { find: /^spa-telemetry\/(vue|nuxt|nuxt\/module|redux|history|react-router)$/, replacement: here('adapters') + '/$1.ts' },
     ],
   },
   build: {
@@ -40,7 +42,7 @@ export default defineConfig(({ mode }) => ({
     lib: { entry: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))), formats: ['es'] },
     rollupOptions: {
       // dependencies stay imports; adapters import the core by its public name
-      external: [/^spa-telemetry(\/.*)?$/, /^nanoid/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^react/, /^#app/, /^#imports/],
+      external: [/^spa-telemetry(\/.*)?$/, /^nanoid/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^@nuxt\//, /^react/, /^#app/, /^#imports/],
       output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
     },
   },

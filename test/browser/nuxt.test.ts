@@ -1,11 +1,14 @@
 /**
- * The Nuxt adapter on a real Nuxt 4 app (test/fixtures/nuxt), built here
- * (a fresh clone has no build), served by Nitro on 127.0.0.1 with runtime
- * config from environment variables, and driven in Debian's Chromium.
- * Everything is checked at a local collector.
+ * The Nuxt module on a real Nuxt 4 app (test/fixtures/nuxt: one line in
+ * `modules` and a `spaTelemetry` key), with the package as npm installs it
+ * (package.json and dist/, from `npm run build`, copied to the fixture's
+ * node_modules), built here (one build for the whole file), served by
+ * Nitro on 127.0.0.1 with runtime config from environment variables, and
+ * driven in Debian's Chromium. Everything is checked at a local collector.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { cpSync, mkdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -68,19 +71,29 @@ const open = async (url: string): Promise<[Page, string[]]> => {
   return [page, errors]
 }
 
+/** Installs the built package into the fixture as npm would: its package.json and dist/, no sources. */
+const install = (): void => {
+  const target = `${FIXTURE}/node_modules/spa-telemetry`
+  rmSync(target, { recursive: true, force: true })
+  mkdirSync(target, { recursive: true })
+  cpSync('package.json', `${target}/package.json`)
+  cpSync('dist', `${target}/dist`, { recursive: true })
+}
+
 beforeAll(async () => {
+  install()
   ;[browser, collector, buildOutput] = await Promise.all([launch(), startServer(), run(['node_modules/@nuxt/cli/bin/nuxi.mjs', 'build', FIXTURE])])
-}, 120_000)
+}, 180_000)
 afterAll(async () => {
   for (const server of servers) server.kill()
   await browser?.close()
   await collector?.close()
 })
 
-describe('Nuxt 4', () => {
-  it('builds without warnings about the plugin', () => {
+describe('Nuxt 4 with modules: [\'spa-telemetry/nuxt\']', () => {
+  it('builds without warnings about the module or its plugin', () => {
     expect(buildOutput).toContain('You can preview this build')
-    expect(buildOutput).not.toMatch(/not wrapped in `?defineNuxtPlugin|telemetry\.ts.*(warn|error)/i)
+    expect(buildOutput).not.toMatch(/not wrapped in `?defineNuxtPlugin|spa-telemetry.*(warn|error)|(warn|error).*spa-telemetry/i)
   })
 
   it('renders on the server without touching the browser: pages with v-track and useTelemetry() come back whole', async () => {
