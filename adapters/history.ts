@@ -2,18 +2,30 @@
  * `spa-telemetry/history`: page views from the History API, for apps with
  * no supported router (React, Svelte, plain JS).
  */
-import type { Tracker } from 'spa-telemetry'
+import type { RouterTrackingOptions, Tracker } from 'spa-telemetry'
 
-import { check, safely } from './guards.js'
+import { DEV, check, deprecated, isTracker, safely } from './guards.js'
 
-export interface TrackHistoryOptions {
-  /**
-   * Hash routing (`/#/nc/p_8f2k`): a change of the hash is a navigation, and
-   * `hashchange` is recorded too. Give the tracker `hash: true` as well, so
-   * that the hash is what it anonymizes. Default `false`.
-   */
-  hash?: boolean
+/** The parts of a window the adapter uses: its history, its location, its events. */
+export interface WindowLike {
+  history: History
+  location: Pick<Location, 'pathname' | 'search' | 'hash' | 'href'>
+  addEventListener(type: 'popstate' | 'hashchange', listener: () => void): void
+  removeEventListener(type: 'popstate' | 'hashchange', listener: () => void): void
+}
+
+export interface TrackHistoryOptions extends Pick<RouterTrackingOptions, 'trackQueryChanges'> {
   /** Record the current page once, now. Default `true`. */
+  initial?: boolean
+}
+
+/**
+ * The options of the 0.1 form `trackHistory(tracker, { hash, initial })`.
+ * @deprecated Give the tracker `hash: true` and call `trackHistory(tracker, window, { initial })`.
+ */
+export interface LegacyTrackHistoryOptions {
+  /** Hash routing, asked a second time: the tracker's own `hash` now decides. */
+  hash?: boolean
   initial?: boolean
 }
 
@@ -22,12 +34,15 @@ const tracking = new WeakMap<object, () => void>()
 
 /**
  * Records a page view (`tracker.page()`, anonymized by the tracker) for each
- * navigation of the History API: `pushState`, back and forward (`popstate`)
- * and, with `hash: true`, `hashchange`; and once for the current page, unless
- * `initial: false`. A navigation that leaves the path and query (and, with
- * `hash`, the hash) as they were is not a page view; `replaceState` is one
+ * navigation of the History API in `target` (default: this window):
+ * `pushState`, back and forward (`popstate`) and, when the tracker has
+ * `hash: true`, `hashchange`; and once for the current page, unless
+ * `initial: false`. A navigation that leaves the path as it was (with the
+ * tracker's `hash`: the route in the hash) is not a page view, unless
+ * `trackQueryChanges` and the query or hash changed; `replaceState` is one
  * only when it changes the anonymized path (routers use it to rewrite the
- * current entry). State objects are never read.
+ * current entry). With the tracker's `base`, a page outside it is not the
+ * app's and records nothing. State objects are never read.
  *
  * Returns a function that stops tracking and restores `pushState` and
  * `replaceState` (when another script wrapped them after us, ours stays in
@@ -40,29 +55,64 @@ const tracking = new WeakMap<object, () => void>()
  * import { trackHistory } from 'spa-telemetry/history'
  *
  * const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'shop' }, routes: ['/products/:id'] })
- * const stop = trackHistory(tracker)          // page view of the current page
+ * const stop = trackHistory(tracker, window)  // page view of the current page
  * history.pushState(null, '', '/products/42') // page view of '/products/:id'
  * stop()
  * ```
  */
-export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}): (() => void) => {
-  // a setup check: development builds only
-  if (process.env.NODE_ENV !== 'production') {
-    check(tracker && typeof tracker.page === 'function' && typeof tracker.anonymize === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+export function trackHistory(tracker: Tracker, target?: WindowLike, options?: TrackHistoryOptions): () => void
+/**
+ * The 0.1 form, which asked for `hash` a second time.
+ * @deprecated Give the tracker `hash: true` and call `trackHistory(tracker, window, { initial })`;
+ * this form goes in the next minor version.
+ */
+export function trackHistory(tracker: Tracker, options: LegacyTrackHistoryOptions): () => void
+export function trackHistory(tracker: Tracker, second?: WindowLike | LegacyTrackHistoryOptions, third?: TrackHistoryOptions): () => void {
+  let legacy: LegacyTrackHistoryOptions | undefined
+  // the 0.1 options: a plain object, where a window has a history
+  safely(() => (legacy = second && [Object.prototype, null].includes(Object.getPrototypeOf(second)) && !('history' in second) ? second : undefined))
+  if (legacy) deprecated('trackHistory(tracker, { hash, initial })', 'give the tracker hash: true and call trackHistory(tracker, window, { initial })')
+  const target = ((legacy ? undefined : second) as WindowLike | undefined) ?? (globalThis.window as WindowLike | undefined)
+  const options = legacy ?? third
+  if (DEV) {
+    check(() => isTracker(tracker, 'page', 'anonymize'), 'tracker', tracker, 'a tracker from createTracker()')
+    check(() => !second || legacy || (second as WindowLike).history, 'target', second, 'a window, like window')
+    check(() => options === undefined || (typeof options === 'object' && !Array.isArray(options)), 'options', options, 'an object like { initial: false }')
+    check(() => ['boolean', 'undefined'].includes(typeof options?.initial), 'initial', options?.initial, 'true or false')
+    check(() => ['boolean', 'undefined'].includes(typeof third?.trackQueryChanges), 'trackQueryChanges', third?.trackQueryChanges, 'true or false')
   }
-  const { hash, initial } = options || {}
-  const running = tracking.get(tracker)
-  if (running) return running
-  const history = globalThis.history as History | undefined
-  if (!history) return () => {}
+  let stop: () => void = () => {}
+  safely(() => (stop = tracking.get(tracker) ?? start(tracker, target!, options ?? {}, legacy?.hash)))
+  return stop
+}
 
+/** Starts tracking; returns what stops it. */
+const start = (tracker: Tracker, target: WindowLike, options: TrackHistoryOptions, legacyHash?: boolean): (() => void) => {
+  const { history, location } = target || {}
+  // outside a browser, or (production builds) a tracker that is none: nothing to do
+  if (!history || !isTracker(tracker, 'page', 'anonymize')) return () => {}
+  const { initial, trackQueryChanges } = options
+  const { base = '', sensitive = false, hash: own = false } = tracker.options || {}
+  const hash = own || !!legacyHash
+  const fold = (text: string): string => (sensitive ? text : text.toLowerCase())
+  const prefix = fold(typeof base === 'string' ? base.replace(/\/+$/, '') : '')
+
+  /** What decides the page (kept here, never sent): the path or, with `hash`, the route in the hash; with `trackQueryChanges`, the query and hash too. */
+  const where = (): string => {
+    const whole = hash ? location.hash : location.pathname + location.search + location.hash
+    if (trackQueryChanges) return whole
+    return hash ? whole.replace(/\?.*/, '') : location.pathname
+  }
+  /** Whether the page is the app's: under the tracker's `base`, if it has one. */
+  const inside = (): boolean => {
+    const path = fold(location.pathname)
+    return hash || !prefix || (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'))
+  }
   let active = true
-  /** What decides the page (kept here, never sent): the path, the query, and with `hash` the hash. */
-  const where = (): string => location.pathname + location.search + (hash ? location.hash : '')
   let lastWhere = where()
   /** The address of the current entry (kept here, never sent): what a `replaceState` is compared with. */
   let lastHref = location.href
-  if (initial !== false) safely(() => tracker.page())
+  if (initial !== false && inside()) safely(() => tracker.page())
 
   const navigated = (replaced: boolean): void => {
     const now = where()
@@ -70,6 +120,7 @@ export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}
     lastWhere = now
     const before = lastHref
     lastHref = location.href
+    if (!inside()) return
     // anonymized only for a replaceState (a push or a popstate is a page view, anonymized once, by page())
     if (replaced && tracker.anonymize(lastHref) === tracker.anonymize(before)) return
     tracker.page()
@@ -100,9 +151,9 @@ export const trackHistory = (tracker: Tracker, options: TrackHistoryOptions = {}
 
   const restorePush = patch('pushState')
   const restoreReplace = patch('replaceState')
-  // without `hash`, the hash is not part of `where()`: its hashchange changes nothing
+  // without `hash`, a hash change changes `where()` only with trackQueryChanges
   const listen = (method: 'addEventListener' | 'removeEventListener'): void => {
-    for (const type of ['popstate', 'hashchange']) window[method](type, onNavigation)
+    for (const type of ['popstate', 'hashchange'] as const) safely(() => target[method](type, onNavigation))
   }
   listen('addEventListener')
 

@@ -116,7 +116,7 @@ window.measure = async () => {
     ['pageCold', none, i => tracker.page('/nc/p_' + i + '/table/t_' + i + '?sort=name#row'), none, false],
     ['bare', none, popstate, none, true],
     ['untracked', () => addEventListener('popstate', router), popstate, () => removeEventListener('popstate', router), true],
-    ['navigation', () => (stop = trackHistory(counting, { initial: false })), popstate, () => stop(), true],
+    ['navigation', () => (stop = trackHistory(counting, window, { initial: false })), popstate, () => stop(), true],
   ]
   const times = setups.map(() => [])
   for (let s = -6 * setups.length; s < ${PACED} * setups.length; s++) {

@@ -6,8 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import type { LocationLike, Tracker } from 'spa-telemetry'
+import type { LocationLike, Tracker, TrackerOptions } from 'spa-telemetry'
 import { trackHistory } from '../../adapters/history.js'
+import type { TrackHistoryOptions } from '../../adapters/history.js'
 import { destroyAll, resetBrowser, setup } from '../helpers.js'
 
 const { pushState, replaceState } = History.prototype
@@ -15,8 +16,8 @@ const { pushState, replaceState } = History.prototype
 /** Anonymizes as a tracker with routes `/users/:id` and `/settings` would: ids become `:id`, query and hash go. */
 const template = (path: string): string => path.replace(/[?#].*/, '').replace(/\/\d+/g, '/:id')
 
-/** A tracker that records, for each page view, where the browser was when it was called. */
-const fakeTracker = (hash = false) => {
+/** A tracker that records, for each page view, where the browser was when it was called; its options are read by trackHistory. */
+const fakeTracker = (hash = false, more: Partial<TrackerOptions> = {}) => {
   const pages: string[] = []
   const noop = (): void => {}
   const tracker: Tracker = {
@@ -35,16 +36,16 @@ const fakeTracker = (hash = false) => {
     addRoutes: noop,
     status: (() => 'on') as Tracker['status'],
     routes: () => [],
-    options: { endpoint: '/t', app: { name: 'fake' } },
+    options: { endpoint: '/t', app: { name: 'fake' }, hash, ...more },
     destroy: noop,
   }
   return { tracker, pages }
 }
 
 const stops: (() => void)[] = []
-/** trackHistory, undone after the test. */
-const track = (...args: Parameters<typeof trackHistory>): (() => void) => {
-  const stop = trackHistory(...args)
+/** trackHistory(tracker, window, options), undone after the test. */
+const track = (tracker: Tracker, options?: TrackHistoryOptions): (() => void) => {
+  const stop = trackHistory(tracker, window, options)
   stops.push(stop)
   return stop
 }
@@ -83,14 +84,21 @@ describe('page views', () => {
     expect(pages).toEqual(['/', '/users/1', '/users/2?tab=profile'])
   })
 
-  it('a pushState that leaves path and query as they were is not a page view', () => {
-    const { tracker, pages } = fakeTracker()
-    track(tracker, { initial: false })
-    history.pushState(null, '', '/users/1')
-    history.pushState({ scroll: 10 }, '', '/users/1')
-    history.pushState(null, '', '/users/1#section')
-    history.pushState(null, '', '/users/1?tab=2#section')
-    expect(pages).toEqual(['/users/1', '/users/1?tab=2#section'])
+  it('a pushState that leaves the path as it was is not a page view, unless trackQueryChanges and the query or hash changed', () => {
+    for (const [trackQueryChanges, expected] of [
+      [false, ['/users/1']],
+      [true, ['/users/1', '/users/1#section', '/users/1?tab=2#section']],
+    ] as const) {
+      history.replaceState(null, '', '/')
+      const { tracker, pages } = fakeTracker()
+      const stop = track(tracker, { initial: false, trackQueryChanges })
+      history.pushState(null, '', '/users/1')
+      history.pushState({ scroll: 10 }, '', '/users/1')
+      history.pushState(null, '', '/users/1#section')
+      history.pushState(null, '', '/users/1?tab=2#section')
+      stop()
+      expect(pages).toEqual(expected)
+    }
   })
 
   it('replaceState records only when the anonymized path changes', () => {
@@ -127,9 +135,9 @@ describe('page views', () => {
     expect(pages).toEqual([])
   })
 
-  it('hash: true records hash navigations once each (popstate and hashchange both fire)', async () => {
+  it("a tracker with hash: true: hash navigations count, once each (popstate and hashchange both fire)", async () => {
     const { tracker, pages } = fakeTracker(true)
-    track(tracker, { hash: true })
+    track(tracker)
     location.hash = '#/users/1'
     await settle()
     location.hash = '#/settings'
@@ -139,10 +147,25 @@ describe('page views', () => {
     expect(pages).toEqual(['/', '/#/users/1', '/#/settings', '/#/users/1', '/#/users/2'])
   })
 
-  it('hash: true, replaceState of the hash records only a new anonymized path', () => {
+  it('a tracker with hash: true: the query in the hash counts only with trackQueryChanges', () => {
+    for (const [trackQueryChanges, expected] of [
+      [false, ['/#/users/1']],
+      [true, ['/#/users/1', '/#/users/1?tab=2']],
+    ] as const) {
+      history.replaceState(null, '', '/')
+      const { tracker, pages } = fakeTracker(true)
+      const stop = track(tracker, { initial: false, trackQueryChanges })
+      history.pushState(null, '', '/#/users/1')
+      history.pushState(null, '', '/#/users/1?tab=2')
+      stop()
+      expect(pages).toEqual(expected)
+    }
+  })
+
+  it('a tracker with hash: true: replaceState of the hash records only a new anonymized path', () => {
     const { tracker, pages } = fakeTracker(true)
     history.replaceState(null, '', '/#/users/1')
-    track(tracker, { hash: true, initial: false })
+    track(tracker, { initial: false })
     history.replaceState(null, '', '/#/users/2')
     history.replaceState(null, '', '/#/settings')
     expect(pages).toEqual(['/#/settings'])
@@ -154,7 +177,7 @@ describe('restore, twice, and other scripts', () => {
     const added = vi.spyOn(window, 'addEventListener')
     const removed = vi.spyOn(window, 'removeEventListener')
     const { tracker, pages } = fakeTracker(true)
-    const stop = track(tracker, { hash: true })
+    const stop = track(tracker)
     expect(history.pushState).not.toBe(pushState)
     stop()
     stop()
@@ -173,7 +196,7 @@ describe('restore, twice, and other scripts', () => {
   it('a second call for the same tracker returns the same function and counts nothing twice', () => {
     const { tracker, pages } = fakeTracker()
     const stop = track(tracker)
-    expect(track(tracker, { hash: true })).toBe(stop)
+    expect(track(tracker, { trackQueryChanges: true })).toBe(stop)
     history.pushState(null, '', '/users/1')
     expect(pages).toEqual(['/', '/users/1'])
     stop()
@@ -246,7 +269,7 @@ describe('never breaks the app', () => {
     }
     const { tracker } = fakeTracker()
     for (const broken of [{ ...tracker, page: boom }, { ...tracker, anonymize: boom }]) {
-      const stop = trackHistory(broken)
+      const stop = trackHistory(broken, window)
       expect(history.pushState(null, '', '/users/1')).toBe(result)
       expect(location.pathname).toBe('/users/1')
       history.replaceState(null, '', '/settings')
@@ -293,7 +316,7 @@ describe('never breaks the app', () => {
   it('a history that cannot be patched is left alone, without an error', () => {
     Object.defineProperty(history, 'pushState', { value: pushState, writable: false, configurable: true })
     const { tracker, pages } = fakeTracker()
-    const stop = trackHistory(tracker)
+    const stop = trackHistory(tracker, window)
     expect(history.pushState).toBe(pushState)
     history.replaceState(null, '', '/settings')
     expect(pages).toEqual(['/', '/settings'])
@@ -301,8 +324,8 @@ describe('never breaks the app', () => {
     delete (history as Partial<History>).pushState
   })
 
-  it('outside a browser (no history) it does nothing and returns a function', () => {
-    vi.stubGlobal('history', undefined)
+  it('outside a browser (no window) it does nothing and returns a function', () => {
+    vi.stubGlobal('window', undefined)
     const { tracker, pages } = fakeTracker()
     const stop = trackHistory(tracker)
     vi.unstubAllGlobals()
@@ -316,7 +339,73 @@ describe('never breaks the app', () => {
     [{ page() {} }, 'tracker is an object: expected a tracker from createTracker()'],
     [() => {}, 'tracker is a function: expected a tracker from createTracker()'],
   ])('fails at once for a tracker that is not one: %o', (given, message) => {
-    expect(() => trackHistory(given as unknown as Tracker)).toThrow(new Error('[spa-telemetry] ' + message))
+    expect(() => trackHistory(given as unknown as Tracker, window)).toThrow(new Error('[spa-telemetry] ' + message))
+  })
+
+  it.each([
+    ['document', undefined, 'target is an object: expected a window, like window'],
+    [42, undefined, 'target is 42: expected a window, like window'],
+    ['window', [], 'options is an array: expected an object like { initial: false }'],
+    ['window', { initial: 'no' }, 'initial is "no": expected true or false'],
+    ['window', { trackQueryChanges: 1 }, 'trackQueryChanges is 1: expected true or false'],
+  ])('fails at once for a target or options that are not: %s, %j', (target, options, message) => {
+    const { tracker } = fakeTracker()
+    const given = target === 'window' ? window : target === 'document' ? document : target
+    expect(() => trackHistory(tracker, given as Window, options as TrackHistoryOptions)).toThrow(new Error('[spa-telemetry] ' + message))
+  })
+})
+
+describe("the tracker's own options, and another window", () => {
+  it("with the tracker's base, a page outside it is not the app's: no page view", () => {
+    history.replaceState(null, '', '/elsewhere')
+    const { tracker, pages } = fakeTracker(false, { base: '/App/' })
+    track(tracker)
+    history.pushState(null, '', '/app/users/1')
+    history.pushState(null, '', '/apple')
+    history.pushState(null, '', '/APP')
+    history.pushState(null, '', '/other/page')
+    expect(pages).toEqual(['/app/users/1', '/APP'])
+  })
+
+  it('target: the window whose history it follows', () => {
+    const listeners = new Map<string, () => void>()
+    const at = new URL('https://app.example/users/1')
+    const fakeHistory = {
+      pushState: (_: unknown, __: string, url: string) => void (at.href = new URL(url, at).href),
+      replaceState: (_: unknown, __: string, url: string) => void (at.href = new URL(url, at).href),
+    } as unknown as History
+    const frame = {
+      history: fakeHistory,
+      location: at,
+      addEventListener: (type: string, listener: () => void) => void listeners.set(type, listener),
+      removeEventListener: (type: string) => void listeners.delete(type),
+    }
+    const pages: string[] = []
+    const { tracker } = fakeTracker()
+    const stop = trackHistory({ ...tracker, page: () => void pages.push(at.pathname) }, frame)
+    fakeHistory.pushState(null, '', '/users/2')
+    history.pushState(null, '', '/not-this-window')
+    expect([...listeners.keys()]).toEqual(['popstate', 'hashchange'])
+    stop()
+    expect(listeners.size).toBe(0)
+    expect(pages).toEqual(['/users/1', '/users/2'])
+  })
+})
+
+describe('the 0.1 form, trackHistory(tracker, { hash, initial }) (deprecated)', () => {
+  it('still works (its hash counts even where the tracker has none), and a development build warns once', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { tracker, pages } = fakeTracker(false)
+    stops.push(trackHistory(tracker, { hash: true, initial: false }))
+    location.hash = '#/users/1'
+    await settle()
+    const other = fakeTracker(false)
+    stops.push(trackHistory(other.tracker, { initial: false }))
+    expect(pages).toEqual(['/#/users/1'])
+    expect(other.pages).toEqual([])
+    expect(warn.mock.calls).toEqual([
+      ['[spa-telemetry] trackHistory(tracker, { hash, initial }) is deprecated and goes in the next minor version: give the tracker hash: true and call trackHistory(tracker, window, { initial })'],
+    ])
   })
 })
 
@@ -350,7 +439,7 @@ describe('with the real tracker', () => {
 
   it('with hash routing on both, hash navigations are page views of their templates', async () => {
     const { tracker, events } = setup({ routes, hash: true })
-    track(tracker, { hash: true })
+    track(tracker)
     location.hash = '#/nc/p_1'
     await settle()
     location.hash = '#/nc/p_1/table/t_2'

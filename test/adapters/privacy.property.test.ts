@@ -117,7 +117,7 @@ describe('History: URLs never leave', () => {
       fc.property(fc.array(navigation, { minLength: 1, maxLength: 8 }), fc.boolean(), (navigations, hash) => {
         reset()
         const tracker = createTracker({ endpoint: '/t', app: { name: 'history' }, routes: ['/nc/:project_id', '/nc/:project_id/table/:table_id'], hash, debug: true })
-        const stop = trackHistory(tracker, { hash })
+        const stop = trackHistory(tracker, window, { trackQueryChanges: true })
         const tokens: string[] = []
         for (const [kind, [segments, query, fragment]] of navigations) {
           tokens.push(...[...segments, query ?? ['', ''], fragment ?? ['', '']].map(([t]) => t).filter(Boolean))

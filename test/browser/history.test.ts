@@ -39,7 +39,7 @@ window.start = ({ endpoint, hash }) => {
     batch: { size: 1000, intervalMs: 600000 },
   })
   const recording = { ...tracker, page: (...args) => (window.pages.push(location.pathname + location.search + location.hash), tracker.page(...args)) }
-  window.stop = trackHistory(recording, { hash })
+  window.stop = trackHistory(recording, window)
 }
 `
 
@@ -125,7 +125,7 @@ describe('trackHistory in Chromium', () => {
     for (const secret of ['p_8f2k', 'customers', 'alice', 'Alice', 'row-7']) expect(bodies).not.toContain(secret)
   })
 
-  it('hash: true records each hash navigation once, though popstate and hashchange both fire', async () => {
+  it('a tracker with hash: true: each hash navigation counts once, though popstate and hashchange both fire', async () => {
     const [page, tag] = await open(true)
     const fired = await page.evaluate(
       () =>
