@@ -19,8 +19,8 @@ const TOKEN = /(\/?\*$)|\/([^/]+)\?(?=\/|$)|(?<!\/):|[{}()[\]+!*?\\]/g
  * `*` → `{/*splat}` (it matches the bare prefix too). A parameter name
  * path-to-regexp reads differently (`:project-id` is `:project` and the
  * text `-id`) is left as written: the tracker sends the template as
- * written, and the router's own match decides; one it refuses (`:1st`) is
- * reported through the tracker's own matching instead.
+ * written, and the router's own match decides; a route whose template it
+ * refuses (`:1st`) is reported as the masked path, never as another route.
  *
  * @example
  * ```ts

@@ -5,21 +5,17 @@
  */
 import { useEffect, useLayoutEffect, useState } from 'react'
 import { matchRoutes, useLocation } from 'react-router'
-import type { Tracker } from 'spa-telemetry'
+import type { RouteTelemetry, RouterTrackingOptions, Tracker } from 'spa-telemetry'
 
-import { check, safely } from './guards.js'
+import { DEV, atSetup, check, isTracker, safely } from './guards.js'
 import { toTemplate } from './react-router-routes.js'
 
+export type { RouteTelemetry, RouterTrackingOptions } from 'spa-telemetry'
 export { toTemplate }
-
-/**
- * `handle.telemetry` of a route: `false` records no page views there (nor
- * in its children, unless one sets its own), `{ name }` adds a screen name.
- */
-export type RouteTelemetry = false | { name?: string }
 
 /** The parts of a React Router route object the adapter reads (never `loader`, `element` or params). */
 export interface RouteObjectLike {
+  id?: string
   path?: string
   index?: boolean
   // React Router types `handle` as `any`
@@ -31,7 +27,7 @@ export interface RouteObjectLike {
 /** The parts of a data router's state the adapter reads (never `loaderData`, `params` or `location.state`). */
 export interface RouterStateLike {
   initialized: boolean
-  location: { pathname: string; search: string }
+  location: { pathname: string; search: string; hash?: string }
   matches: readonly { route: RouteObjectLike; pathname: string }[]
 }
 
@@ -50,40 +46,79 @@ type Matches = RouterStateLike['matches']
  */
 const join = (parent: string, path: string): string => (path[0] === '/' ? path : parent + '/' + path).replace(/\/\/+/g, '/')
 
-/**
- * Adds the template of every route that can match by itself (not a
- * pathless layout) to the tracker's table, one at a time: a template the
- * anonymizer refuses costs only its own route.
- */
-const learn = (tracker: Tracker, routes: readonly RouteObjectLike[] = [], parent = ''): void => {
-  for (const route of routes) {
-    const path = route.path == null ? parent : join(parent, route.path)
-    if (route.path != null || route.index) safely(() => tracker.addRoutes([toTemplate(path)]))
-    learn(tracker, route.children, path)
-  }
+/** Development builds: the checks both functions share. */
+const checkTracking = (tracker: Tracker, options: RouterTrackingOptions | undefined): void => {
+  check(() => isTracker(tracker, 'page', 'addRoutes'), 'tracker', tracker, 'a tracker from createTracker()')
+  check(() => options === undefined || (typeof options === 'object' && !Array.isArray(options)), 'options', options, 'an object like { trackQueryChanges: true }')
+  const { routes, trackQueryChanges } = options || {}
+  check(trackQueryChanges === undefined || typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
+  check(
+    () => routes === undefined || (typeof routes === 'object' && Object.values(routes!).every(template => typeof template === 'string')),
+    'routes', routes, 'a list of templates, or { [route id or path]: template }',
+  )
 }
 
-/** What both routers share: a page view for each new path, as the template of its deepest match. */
-const createRecorder = (tracker: Tracker) => {
+/**
+ * What both routers share: the app's route table joins the tracker's, then
+ * a page view for each new path (with `trackQueryChanges`: new query or
+ * hash too), as the template of its deepest match: its own, one the
+ * `routes` option gives for its id or path, or none (masked) when the
+ * anonymizer refuses its template, never another route's.
+ */
+const createRecorder = (tracker: Tracker, table: readonly RouteObjectLike[], options: RouterTrackingOptions | undefined) => {
+  let routes: RouterTrackingOptions['routes'] = []
+  let trackQueryChanges = false
+  safely(() => ({ routes = [], trackQueryChanges = false } = options || {}))
+  const overrides = new Map<string, string>()
+  safely(() => !Array.isArray(routes) && Object.entries(routes!).forEach(([key, template]) => overrides.set(key, template)))
+  const explicit = Array.isArray(routes) ? (routes as readonly string[]) : [...new Set(overrides.values())]
+  // explicit templates join the table now, so that a bad one fails at setup
+  if (explicit.length) atSetup(() => tracker.addRoutes(explicit))
+
+  /** template → itself once the tracker took it, null if it refused it: each is offered once */
+  const adopted = new Map<string, string | null>()
+  const adopt = (template: string): string | null => {
+    if (!adopted.has(template)) {
+      adopted.set(template, null)
+      safely(() => (tracker.addRoutes([template]), adopted.set(template, template)))
+    }
+    return adopted.get(template)!
+  }
+  /** Adds every route that can match by itself (not a pathless layout), one at a time: a refused one costs only itself. */
+  const learn = (routes: readonly RouteObjectLike[] = [], parent = ''): void => {
+    for (const route of routes) {
+      safely(() => {
+        const path = route.path == null ? parent : join(parent, route.path)
+        if (route.path != null || route.index) adopt(toTemplate(path))
+        learn(route.children, path)
+      })
+    }
+  }
+  safely(() => learn(table))
+
   let last: string | undefined
-  return (matches: Matches, { pathname, search }: RouterStateLike['location']): void => {
+  return (matches: Matches, { pathname, search, hash = '' }: RouterStateLike['location']): void => {
     // the same path again (a revalidation, a submission, a query or hash change) is the same page
-    if (pathname === last) return
-    last = pathname
+    const where = trackQueryChanges ? pathname + search + hash : pathname
+    if (where === last) return
+    last = where
     let path = ''
     let own: string | undefined
+    let leaf: RouteObjectLike | undefined
     let telemetry: RouteTelemetry | undefined
     for (const { route } of matches) {
+      // not a route object of React Router's: nothing to report
+      if (route.path != null && typeof route.path !== 'string') return
       if (route.path != null) path = join(path, (own = route.path))
       // the deepest handle that says something decides, as route meta is inherited
       telemetry = route.handle?.telemetry ?? telemetry
+      leaf = route
     }
     if (telemetry === false) return
-    // no route (React Router's 404 matches its root with an empty pathname), or a splat alone
-    const route = !matches.at(-1)?.pathname || /^\/?\*$/.test(own!) ? null : toTemplate(path)
-    // a route added since (patchRoutesOnNavigation) joins the table on first use; the tracker
-    // keeps a template it has already as it is
-    if (route) safely(() => tracker.addRoutes([route]))
+    const override = (leaf?.id !== undefined && overrides.get(leaf.id)) || overrides.get(path)
+    // no route (React Router's 404 matches its root with an empty pathname), or a splat alone: the masked path.
+    // A route added since (patchRoutesOnNavigation) joins the table on first use
+    const route = override ? adopt(override) : !matches.at(-1)?.pathname || /^\/?\*$/.test(own!) ? null : adopt(toTemplate(path))
     // a location, not a URL string; the route again as the hash serves a tracker made for hash routing
     tracker.page({ pathname, search, hash: '#' + pathname + search }, { route, name: telemetry?.name })
   }
@@ -96,11 +131,11 @@ const createRecorder = (tracker: Tracker) => {
  * redirects), then each navigation that ends on a new path. Redirects from
  * loaders and actions count only where they end; revalidations, fetchers,
  * submissions to the same path, blocked and interrupted navigations, and a
- * change of query or hash alone count zero. A not-found page (no route, or
- * a `*` route alone) is sent as the masked path. Templates join the
- * tracker's table from `router.routes`, and a route added later
- * (`patchRoutesOnNavigation`) on its first navigation. A route's
- * `handle: { telemetry: false }` records nothing there and below;
+ * change of query or hash alone (unless `trackQueryChanges`) count zero. A
+ * not-found page (no route, or a `*` route alone) is sent as the masked
+ * path. Templates join the tracker's table from `router.routes`, and a
+ * route added later (`patchRoutesOnNavigation`) on its first navigation. A
+ * route's `handle: { telemetry: false }` records nothing there and below;
  * `handle: { telemetry: { name: 'table' } }` adds a screen name.
  *
  * Returns a function that stops tracking. Bad arguments throw in
@@ -115,20 +150,19 @@ const createRecorder = (tracker: Tracker) => {
  * const stop = trackRouter(tracker, router) // '/projects/:id', never '/projects/42'
  * ```
  */
-export const trackRouter = (tracker: Tracker, router: RouterLike): (() => void) => {
-  if (process.env.NODE_ENV !== 'production') {
-    check(tracker && typeof tracker.page === 'function' && typeof tracker.addRoutes === 'function', 'tracker', tracker, 'a tracker from createTracker()')
-    check(router && typeof router.subscribe === 'function' && Array.isArray(router.routes) && router.state, 'router', router, 'a data router from createBrowserRouter()')
+export const trackRouter = (tracker: Tracker, router: RouterLike, options?: RouterTrackingOptions): (() => void) => {
+  if (DEV) {
+    checkTracking(tracker, options)
+    check(() => typeof router.subscribe === 'function' && Array.isArray(router.routes) && router.state, 'router', router, 'a data router from createBrowserRouter()')
   }
-  const record = createRecorder(tracker)
-  let stop: () => void
+  let stop: () => void = () => {}
+  let routes: readonly RouteObjectLike[] = []
+  safely(() => (routes = router.routes))
+  const record = createRecorder(tracker, routes, options)
   // after the initial loaders (and their redirects), a completed navigation is where location changes
   const update = (state: RouterStateLike): void => safely(() => state.initialized && record(state.matches, state.location))
-  safely(() => {
-    learn(tracker, router.routes)
-    update(router.state)
-    stop = router.subscribe(update)
-  })
+  safely(() => update(router.state))
+  safely(() => (stop = router.subscribe(update)))
   return () => safely(stop)
 }
 
@@ -139,7 +173,8 @@ export const trackRouter = (tracker: Tracker, router: RouterLike): (() => void) 
  * `createRoutesFromElements` of its `<Routes>` children). Each new path is
  * matched against them with React Router's own `matchRoutes`, never read
  * from `useParams()`, and recorded as above, before the new page's own
- * effects run.
+ * effects run. Bad arguments throw while rendering in development builds;
+ * in production builds nothing it is given breaks rendering.
  *
  * @example
  * ```tsx
@@ -153,18 +188,18 @@ export const trackRouter = (tracker: Tracker, router: RouterLike): (() => void) 
  * }
  * ```
  */
-export const useTrackRoutes = (tracker: Tracker, routes: readonly RouteObjectLike[]): void => {
-  if (process.env.NODE_ENV !== 'production') {
-    check(tracker && typeof tracker.page === 'function' && typeof tracker.addRoutes === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+export const useTrackRoutes = (tracker: Tracker, routes: readonly RouteObjectLike[], options?: RouterTrackingOptions): void => {
+  if (DEV) {
+    checkTracking(tracker, options)
     check(Array.isArray(routes), 'routes', routes, 'the route objects the app passes to useRoutes()')
   }
   const location = useLocation()
   // the table once, with the recorder of this component
-  const [record] = useState(() => (learn(tracker, routes), createRecorder(tracker)))
+  const [record] = useState(() => createRecorder(tracker, Array.isArray(routes) ? routes : [], options))
   // a layout effect runs before any passive effect of the new page (which may dispatch actions);
   // on the server neither runs, and React 18 warns about the layout one there
   ;(typeof document === 'object' ? useLayoutEffect : useEffect)(
     () => safely(() => record((matchRoutes(routes as never, location.pathname) || []) as Matches, location)),
-    [location.pathname],
+    [location.pathname, location.search, location.hash],
   )
 }

@@ -317,6 +317,74 @@ describe('data router: page views', () => {
   })
 })
 
+describe('options: routes and trackQueryChanges, as for every router adapter', () => {
+  it('trackQueryChanges: a change of query or hash alone counts; the same location again does not', async () => {
+    const router = createMemoryRouter(ROUTES, { initialEntries: ['/projects/p1'] })
+    routers.push(router)
+    const fake = fakeTracker()
+    stops.push(trackRouter(fake.tracker, router, { trackQueryChanges: true }))
+    await router.navigate('/projects/p1?sort=name')
+    await router.navigate('/projects/p1?sort=name')
+    await router.navigate('/projects/p1?sort=name#row-3')
+    await router.revalidate()
+    expect(viewsOf(fake)()).toEqual([
+      ['/projects/p1', '/projects/:project_id'],
+      ['/projects/p1?sort=name', '/projects/:project_id'],
+      ['/projects/p1?sort=name', '/projects/:project_id'],
+    ])
+  })
+
+  it('routes: a list adds templates; an object gives the template of a route by its id or its (joined) path, the not-found page too', async () => {
+    const table: RouteObject[] = [{ path: '/', children: [{ id: 'project', path: 'projects/:project_id' }, { path: 'docs/*' }, { path: '*' }] }]
+    const router = createMemoryRouter(table, { initialEntries: ['/projects/p1'] })
+    routers.push(router)
+    const fake = fakeTracker()
+    stops.push(trackRouter(fake.tracker, router, { routes: { project: '/projects/:id', '/docs/*': '/docs', '/*': '/404' } }))
+    await router.navigate('/docs/a/b')
+    await router.navigate('/nope/alice')
+    expect(viewsOf(fake)()).toEqual([
+      ['/projects/p1', '/projects/:id'],
+      ['/docs/a/b', '/docs'],
+      ['/nope/alice', '/404'],
+    ])
+    const listed = fakeTracker()
+    stops.push(trackRouter(listed.tracker, createMemoryRouter(table), { routes: ['/legacy/:id'] }))
+    expect(listed.routes).toContain('/legacy/:id')
+  })
+
+  it('useTrackRoutes takes the same options', async () => {
+    const fake = fakeTracker()
+    const routes: RouteObject[] = [{ path: '/projects/:project_id', element: <p>project</p> }]
+    let navigate: NavigateFunction = () => undefined
+    const App = () => {
+      navigate = useNavigate()
+      useTrackRoutes(fake.tracker, routes, { trackQueryChanges: true, routes: { '/projects/:project_id': '/projects/:id' } })
+      return useRoutes(routes)
+    }
+    render(
+      <MemoryRouter initialEntries={['/projects/p1']}>
+        <App />
+      </MemoryRouter>,
+    )
+    await act(async () => navigate('/projects/p1?tab=2'))
+    expect(viewsOf(fake)()).toEqual([
+      ['/projects/p1', '/projects/:id'],
+      ['/projects/p1?tab=2', '/projects/:id'],
+    ])
+  })
+
+  it.each([
+    [[], '[spa-telemetry] options is an array: expected an object like { trackQueryChanges: true }'],
+    [{ trackQueryChanges: 'yes' }, '[spa-telemetry] trackQueryChanges is "yes": expected true or false'],
+    [{ routes: { a: 1 } }, '[spa-telemetry] routes is an object: expected a list of templates, or { [route id or path]: template }'],
+    [{ routes: ['/bad/:'] }, '[spa-telemetry] routes[0] "/bad/:" is not a valid path template'],
+  ])('in development, bad options throw: %j', (options, message) => {
+    const router = createMemoryRouter(ROUTES)
+    routers.push(router)
+    expect(() => trackRouter(setup().tracker, router, options as never)).toThrow(message)
+  })
+})
+
 describe('data router with RouterProvider: blocked navigations', () => {
   let blocker: Blocker
   let block: BlockerFunction = () => false
@@ -399,10 +467,10 @@ describe('data router: lifecycle and errors', () => {
     expect(() => trackRouter(given.tracker as never, given.router as never)).toThrow(message)
   })
 
-  it('in production, the checks are gone and bad arguments do nothing', () => {
-    vi.stubEnv('NODE_ENV', 'production')
-    expect(() => trackRouter(undefined as never, undefined as never)()).not.toThrow()
-    expect(() => trackRouter(fakeTracker().tracker, {} as never)()).not.toThrow()
+  it('in production (dist/), the checks are gone and bad arguments do nothing', async () => {
+    const production: typeof import('spa-telemetry/react-router') = await import('../../dist/react-router.js' as string)
+    expect(() => production.trackRouter(undefined as never, undefined as never)()).not.toThrow()
+    expect(() => production.trackRouter(fakeTracker().tracker, {} as never)()).not.toThrow()
   })
 })
 
@@ -574,15 +642,28 @@ describe('component router: useTrackRoutes', () => {
     ).toThrow('[spa-telemetry] routes is "routes": expected the route objects the app passes to useRoutes()')
   })
 
-  it('in production, the checks are gone: bad arguments record nothing and break nothing', () => {
-    vi.stubEnv('NODE_ENV', 'production')
-    const Bad = () => (useTrackRoutes(undefined as never, 'routes' as never), <p>still here</p>)
+  it('in production (dist/), the checks are gone: bad arguments record nothing and break nothing', async () => {
+    const production: typeof import('spa-telemetry/react-router') = await import('../../dist/react-router.js' as string)
+    const Bad = () => (production.useTrackRoutes(undefined as never, 'routes' as never), <p>still here</p>)
     const { container } = render(
       <MemoryRouter>
         <Bad />
       </MemoryRouter>,
     )
     expect(container.textContent).toBe('still here')
+  })
+
+  it.each([[null], [[null]], [[{ path: 7 }, 'x', { children: 5 }]]])('in production (dist/), useTrackRoutes(tracker, %j) renders, and records nothing (issue 21, item 15)', async routes => {
+    const production: typeof import('spa-telemetry/react-router') = await import('../../dist/react-router.js' as string)
+    const fake = fakeTracker()
+    const Page = () => (production.useTrackRoutes(fake.tracker, routes as never), <p>still here</p>)
+    const { container } = render(
+      <MemoryRouter initialEntries={['/projects/p1']}>
+        <Page />
+      </MemoryRouter>,
+    )
+    expect(container.textContent).toBe('still here')
+    expect(fake.pages()).toEqual([])
   })
 })
 
@@ -637,13 +718,15 @@ describe('with the real tracker', () => {
     expect((await sentEvents(tracker, events, 2)).map(e => e.path)).toEqual(['/projects/:project_id', '/*/*'])
   })
 
-  it('a route whose template the anonymizer refuses is sent as the tracker matches it, or masked', async () => {
+  it('a route whose template the anonymizer refuses is masked, never reported as another route of the table', async () => {
     const { tracker, events } = setup()
-    const router = createMemoryRouter([{ path: '/:1st/:b' }, { path: '/projects/:project_id' }], { initialEntries: ['/x/alice'] })
+    // "/:1st/:b" matches "/x/alice" (listed first, ranked alike); the anonymizer refuses ":1st", and "/:a/:b" would match too
+    const router = createMemoryRouter([{ path: '/:1st/:b' }, { path: '/:a/:b' }, { path: '/projects/:project_id' }], { initialEntries: ['/x/alice'] })
     routers.push(router)
     stops.push(trackRouter(tracker, router))
     await router.navigate('/projects/p1')
-    expect(tracker.routes()).toEqual(['/projects/:project_id'])
+    expect(router.state.matches.length).toBe(1)
+    expect(tracker.routes()).toEqual(['/:a/:b', '/projects/:project_id'])
     expect((await sentEvents(tracker, events, 2)).map(e => e.path)).toEqual(['/*/*', '/projects/:project_id'])
   })
 })
