@@ -4,7 +4,7 @@
  */
 import type { Tracker } from 'spa-telemetry'
 
-import { check } from './guards.js'
+import { DEV, check, isTracker } from './guards.js'
 
 /** An `include` or `exclude` rule: an exact type, a pattern, or a test of the type. */
 export type TypeMatcher = string | RegExp | ((type: string) => boolean)
@@ -74,10 +74,21 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  * ```
  */
 export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryMiddlewareOptions): TelemetryMiddleware => {
-  const { include, exclude, rename, throttleMs = 1000 } = options || {}
+  let include: TelemetryMiddlewareOptions['include']
+  let exclude: TelemetryMiddlewareOptions['exclude']
+  let rename: TelemetryMiddlewareOptions['rename']
+  let throttleMs: unknown = 1000
+  // read once: a getter that throws leaves the defaults (and fails the checks below in development)
+  let readable = true
+  try {
+    ;({ include, exclude, rename, throttleMs = 1000 } = options || {})
+  } catch {
+    readable = false
+  }
   // setup checks: development builds only
-  if (process.env.NODE_ENV !== 'production') {
-    check(tracker && typeof tracker.action === 'function', 'tracker', tracker, 'a tracker from createTracker()')
+  if (DEV) {
+    check(() => isTracker(tracker, 'action'), 'tracker', tracker, 'a tracker from createTracker()')
+    check(readable && (options == null || (typeof options === 'object' && !Array.isArray(options))), 'options', options, 'an object like { include: [/^tables\\//] }')
     for (const [name, rules] of Object.entries({ include, exclude })) {
       for (const rule of ([] as unknown[]).concat(rules === undefined ? [] : rules)) check(isRule(rule), name, rule, 'a type, a RegExp or a function')
     }
@@ -101,7 +112,7 @@ export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryM
     const name = rename ? rename(type) : type
     if (typeof name !== 'string') return
     const now = performance.now()
-    if (now - (lastRecorded.get(name) ?? -Infinity) < throttleMs) return
+    if (now - (lastRecorded.get(name) ?? -Infinity) < (throttleMs as number)) return
     if (lastRecorded.size >= MAX_THROTTLED) lastRecorded.clear()
     lastRecorded.set(name, now)
     // a type the app names in `include` is one it vouches for: sent even if it does not follow the name grammar
