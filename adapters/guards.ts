@@ -86,6 +86,27 @@ export const isTracker = (value: unknown, ...methods: string[]): boolean => {
   }
 }
 
+/**
+ * Reads an options argument once, into a plain copy: `ok` is false (and
+ * the copy empty) for options that are not an object, or whose getters
+ * throw; `undefined` and `null` are no options. Never throws.
+ *
+ * @example
+ * ```ts
+ * const { fields, ok } = readOptions(options)
+ * if (DEV) check(ok, 'options', options, 'an object like { trackQueryChanges: true }')
+ * ```
+ */
+export const readOptions = <T extends object>(options: T | null | undefined): { fields: Partial<T>; ok: boolean } => {
+  try {
+    if (options == null) return { fields: {}, ok: true }
+    if (typeof options === 'object' && !Array.isArray(options)) return { fields: { ...options }, ok: true }
+  } catch {
+    // a getter threw: as if none were given
+  }
+  return { fields: {}, ok: false }
+}
+
 /** The deprecations already warned about: each once per page. */
 const warned = new Set<string>()
 

@@ -4,7 +4,7 @@
  */
 import type { RouterTrackingOptions, Tracker } from 'spa-telemetry'
 
-import { DEV, check, deprecated, isTracker, safely } from './guards.js'
+import { DEV, check, deprecated, isTracker, readOptions, safely } from './guards.js'
 
 /** The parts of a window the adapter uses: its history, its location, its events. */
 export interface WindowLike {
@@ -73,16 +73,16 @@ export function trackHistory(tracker: Tracker, second?: WindowLike | LegacyTrack
   safely(() => (legacy = second && [Object.prototype, null].includes(Object.getPrototypeOf(second)) && !('history' in second) ? second : undefined))
   if (legacy) deprecated('trackHistory(tracker, { hash, initial })', 'give the tracker hash: true and call trackHistory(tracker, window, { initial })')
   const target = ((legacy ? undefined : second) as WindowLike | undefined) ?? (globalThis.window as WindowLike | undefined)
-  const options = legacy ?? third
+  const { fields: options, ok } = readOptions<TrackHistoryOptions>(legacy ?? third)
   if (DEV) {
     check(() => isTracker(tracker, 'page', 'anonymize'), 'tracker', tracker, 'a tracker from createTracker()')
     check(() => !second || legacy || (second as WindowLike).history, 'target', second, 'a window, like window')
-    check(() => options === undefined || (typeof options === 'object' && !Array.isArray(options)), 'options', options, 'an object like { initial: false }')
-    check(() => ['boolean', 'undefined'].includes(typeof options?.initial), 'initial', options?.initial, 'true or false')
-    check(() => ['boolean', 'undefined'].includes(typeof third?.trackQueryChanges), 'trackQueryChanges', third?.trackQueryChanges, 'true or false')
+    check(ok, 'options', third, 'an object like { initial: false }')
+    check(['boolean', 'undefined'].includes(typeof options.initial), 'initial', options.initial, 'true or false')
+    check(['boolean', 'undefined'].includes(typeof options.trackQueryChanges), 'trackQueryChanges', options.trackQueryChanges, 'true or false')
   }
   let stop: () => void = () => {}
-  safely(() => (stop = tracking.get(tracker) ?? start(tracker, target!, options ?? {}, legacy?.hash)))
+  safely(() => (stop = tracking.get(tracker) ?? start(tracker, target!, options, legacy?.hash)))
   return stop
 }
 
@@ -93,7 +93,7 @@ const start = (tracker: Tracker, target: WindowLike, options: TrackHistoryOption
   if (!history || !isTracker(tracker, 'page', 'anonymize')) return () => {}
   const { initial, trackQueryChanges } = options
   const { base = '', sensitive = false, hash: own = false } = tracker.options || {}
-  const hash = own || !!legacyHash
+  const hash = own === true || legacyHash === true
   const fold = (text: string): string => (sensitive ? text : text.toLowerCase())
   const prefix = fold(typeof base === 'string' ? base.replace(/\/+$/, '') : '')
 

@@ -7,7 +7,8 @@ import { useEffect, useLayoutEffect, useState } from 'react'
 import { matchRoutes, useLocation } from 'react-router'
 import type { RouteTelemetry, RouterTrackingOptions, Tracker } from 'spa-telemetry'
 
-import { DEV, atSetup, check, isTracker, safely } from './guards.js'
+import { DEV, check, safely } from './guards.js'
+import { routingOptions } from './routing.js'
 import { toTemplate } from './react-router-routes.js'
 
 export type { RouteTelemetry, RouterTrackingOptions } from 'spa-telemetry'
@@ -46,18 +47,6 @@ type Matches = RouterStateLike['matches']
  */
 const join = (parent: string, path: string): string => (path[0] === '/' ? path : parent + '/' + path).replace(/\/\/+/g, '/')
 
-/** Development builds: the checks both functions share. */
-const checkTracking = (tracker: Tracker, options: RouterTrackingOptions | undefined): void => {
-  check(() => isTracker(tracker, 'page', 'addRoutes'), 'tracker', tracker, 'a tracker from createTracker()')
-  check(() => options === undefined || (typeof options === 'object' && !Array.isArray(options)), 'options', options, 'an object like { trackQueryChanges: true }')
-  const { routes, trackQueryChanges } = options || {}
-  check(trackQueryChanges === undefined || typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
-  check(
-    () => routes === undefined || (typeof routes === 'object' && Object.values(routes!).every(template => typeof template === 'string')),
-    'routes', routes, 'a list of templates, or { [route id or path]: template }',
-  )
-}
-
 /**
  * What both routers share: the app's route table joins the tracker's, then
  * a page view for each new path (with `trackQueryChanges`: new query or
@@ -66,14 +55,7 @@ const checkTracking = (tracker: Tracker, options: RouterTrackingOptions | undefi
  * anonymizer refuses its template, never another route's.
  */
 const createRecorder = (tracker: Tracker, table: readonly RouteObjectLike[], options: RouterTrackingOptions | undefined) => {
-  let routes: RouterTrackingOptions['routes'] = []
-  let trackQueryChanges = false
-  safely(() => ({ routes = [], trackQueryChanges = false } = options || {}))
-  const overrides = new Map<string, string>()
-  safely(() => !Array.isArray(routes) && Object.entries(routes!).forEach(([key, template]) => overrides.set(key, template)))
-  const explicit = Array.isArray(routes) ? (routes as readonly string[]) : [...new Set(overrides.values())]
-  // explicit templates join the table now, so that a bad one fails at setup
-  if (explicit.length) atSetup(() => tracker.addRoutes(explicit))
+  const { overrides, trackQueryChanges } = routingOptions(tracker, options, 'route id or path')
 
   /** template → itself once the tracker took it, null if it refused it: each is offered once */
   const adopted = new Map<string, string | null>()
@@ -151,14 +133,11 @@ const createRecorder = (tracker: Tracker, table: readonly RouteObjectLike[], opt
  * ```
  */
 export const trackRouter = (tracker: Tracker, router: RouterLike, options?: RouterTrackingOptions): (() => void) => {
-  if (DEV) {
-    checkTracking(tracker, options)
-    check(() => typeof router.subscribe === 'function' && Array.isArray(router.routes) && router.state, 'router', router, 'a data router from createBrowserRouter()')
-  }
-  let stop: () => void = () => {}
   let routes: readonly RouteObjectLike[] = []
   safely(() => (routes = router.routes))
   const record = createRecorder(tracker, routes, options)
+  if (DEV) check(() => typeof router.subscribe === 'function' && Array.isArray(router.routes) && router.state, 'router', router, 'a data router from createBrowserRouter()')
+  let stop: () => void = () => {}
   // after the initial loaders (and their redirects), a completed navigation is where location changes
   const update = (state: RouterStateLike): void => safely(() => state.initialized && record(state.matches, state.location))
   safely(() => update(router.state))
@@ -189,13 +168,10 @@ export const trackRouter = (tracker: Tracker, router: RouterLike, options?: Rout
  * ```
  */
 export const useTrackRoutes = (tracker: Tracker, routes: readonly RouteObjectLike[], options?: RouterTrackingOptions): void => {
-  if (DEV) {
-    checkTracking(tracker, options)
-    check(Array.isArray(routes), 'routes', routes, 'the route objects the app passes to useRoutes()')
-  }
   const location = useLocation()
-  // the table once, with the recorder of this component
+  // the table once, with the recorder of this component (in development: bad arguments fail here)
   const [record] = useState(() => createRecorder(tracker, Array.isArray(routes) ? routes : [], options))
+  if (DEV) check(Array.isArray(routes), 'routes', routes, 'the route objects the app passes to useRoutes()')
   // a layout effect runs before any passive effect of the new page (which may dispatch actions);
   // on the server neither runs, and React 18 warns about the layout one there
   ;(typeof document === 'object' ? useLayoutEffect : useEffect)(

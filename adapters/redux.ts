@@ -4,7 +4,7 @@
  */
 import type { Tracker } from 'spa-telemetry'
 
-import { DEV, check, isTracker } from './guards.js'
+import { DEV, check, isTracker, readOptions } from './guards.js'
 
 /** An `include` or `exclude` rule: an exact type, a pattern, or a test of the type. */
 export type TypeMatcher = string | RegExp | ((type: string) => boolean)
@@ -74,23 +74,17 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  * ```
  */
 export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryMiddlewareOptions): TelemetryMiddleware => {
-  let include: TelemetryMiddlewareOptions['include']
-  let exclude: TelemetryMiddlewareOptions['exclude']
-  let rename: TelemetryMiddlewareOptions['rename']
-  let throttleMs: unknown = 1000
-  // read once: a getter that throws leaves the defaults (and fails the checks below in development)
-  let readable = true
-  try {
-    ;({ include, exclude, rename, throttleMs = 1000 } = options || {})
-  } catch {
-    readable = false
-  }
+  const { fields, ok } = readOptions(options)
+  const { include, exclude, rename } = fields
+  const throttleMs: unknown = fields.throttleMs === undefined ? 1000 : fields.throttleMs
   // setup checks: development builds only
   if (DEV) {
     check(() => isTracker(tracker, 'action'), 'tracker', tracker, 'a tracker from createTracker()')
-    check(readable && (options == null || (typeof options === 'object' && !Array.isArray(options))), 'options', options, 'an object like { include: [/^tables\\//] }')
+    check(ok, 'options', options, 'an object like { include: [/^tables\\//] }')
     for (const [name, rules] of Object.entries({ include, exclude })) {
-      for (const rule of ([] as unknown[]).concat(rules === undefined ? [] : rules)) check(isRule(rule), name, rule, 'a type, a RegExp or a function')
+      let list: unknown[] = []
+      check(() => (list = ([] as unknown[]).concat(rules === undefined ? [] : rules)), name, rules, 'a type, a RegExp or a function')
+      for (const rule of list) check(() => isRule(rule), name, rule, 'a type, a RegExp or a function')
     }
     check(rename === undefined || typeof rename === 'function', 'rename', rename, 'a function')
     check(typeof throttleMs === 'number' && throttleMs >= 0 && throttleMs < Infinity, 'throttleMs', throttleMs, 'milliseconds, 0 or more')

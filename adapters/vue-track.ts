@@ -5,7 +5,8 @@
  */
 import type { RouterTrackingOptions, RouteTelemetry, Tracker } from 'spa-telemetry'
 
-import { DEV, atSetup, check, isTracker, safely } from './guards.js'
+import { DEV, check, safely } from './guards.js'
+import { routingOptions } from './routing.js'
 import { toNarrowTemplate, toTemplate } from './vue-routes.js'
 
 /** The parts of a vue-router route record the adapter reads. */
@@ -31,36 +32,9 @@ export interface RouterLike {
 /** A lone wildcard at the root: the not-found page, whose template says nothing. */
 const CATCH_ALL = /^\{?\/\*[^/{}]+\}?$/
 
-/** Development builds: the setup checks `trackRouter` and the plugin share. */
-export const checkTracking = (tracker: Tracker, router: RouterLike, options: RouterTrackingOptions | undefined): void => {
-  check(() => isTracker(tracker, 'page', 'addRoutes'), 'tracker', tracker, 'a tracker from createTracker()')
+/** Development builds: the router is one. */
+export const checkRouter = (router: RouterLike): void =>
   check(() => typeof router.getRoutes === 'function' && typeof router.afterEach === 'function', 'router', router, 'a vue-router Router')
-  check(() => options === undefined || (typeof options === 'object' && !Array.isArray(options)), 'options', options, 'an object like { trackQueryChanges: true }')
-  const { routes, trackQueryChanges } = options || {}
-  check(trackQueryChanges === undefined || typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
-  check(
-    () => routes === undefined || (typeof routes === 'object' && Object.values(routes!).every(template => typeof template === 'string')),
-    'routes', routes, 'a list of templates, or { [route name or path]: template }',
-  )
-}
-
-/**
- * The options as `trackRouter` uses them (a getter that throws leaves them
- * at their defaults); the templates they list join the tracker's table
- * now, so that a bad one fails at setup.
- */
-export const readOptions = (tracker: Tracker, options: RouterTrackingOptions | undefined) => {
-  let routes: RouterTrackingOptions['routes'] = []
-  let trackQueryChanges = false
-  safely(() => ({ routes = [], trackQueryChanges = false } = options || {}))
-  const list = Array.isArray(routes)
-  /** route name or path → the template to report instead */
-  const overrides = new Map<string, string>()
-  safely(() => !list && Object.entries(routes!).forEach(([key, template]) => overrides.set(key, template)))
-  const explicit = list ? (routes as readonly string[]) : [...new Set(overrides.values())]
-  if (explicit.length) atSetup(() => tracker.addRoutes(explicit))
-  return { overrides, trackQueryChanges }
-}
 
 /**
  * Records one page view per successful vue-router navigation, as the
@@ -87,8 +61,8 @@ export const readOptions = (tracker: Tracker, options: RouterTrackingOptions | u
  * ```
  */
 export const trackRouter = (tracker: Tracker, router: RouterLike, options?: RouterTrackingOptions): (() => void) => {
-  if (DEV) checkTracking(tracker, router, options)
-  const { overrides, trackQueryChanges } = readOptions(tracker, options)
+  const { overrides, trackQueryChanges } = routingOptions(tracker, options, 'route name or path')
+  if (DEV) checkRouter(router)
 
   /** The template a route is reported as (added to the tracker's table), or null: none the tracker takes. */
   const adopt = (path: string, override: string | undefined): string | null => {

@@ -7,9 +7,10 @@ import { inject } from 'vue'
 import { createTracker } from 'spa-telemetry'
 import type { RouterTrackingOptions, Tracker, TrackerOptions } from 'spa-telemetry'
 
-import { DEV, atSetup, check, deprecated, fail, isTracker, safely } from './guards.js'
+import { DEV, atSetup, check, deprecated, fail, isTracker, readOptions, safely } from './guards.js'
 import { createTrackDirective } from './vue-directive.js'
-import { checkTracking, readOptions, trackRouter } from './vue-track.js'
+import { checkRouter, trackRouter } from './vue-track.js'
+import { routingOptions } from './routing.js'
 import type { RouterLike } from './vue-track.js'
 import { toTemplate } from './vue-routes.js'
 
@@ -66,14 +67,13 @@ export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
 
 /** The plugin; `owned`: a tracker it created (the 0.1 form), destroyed when the app unmounts. */
 const plugin = (tracker: Tracker, router: RouterLike, options: TelemetryPluginOptions | undefined, owned: boolean): TelemetryPlugin => {
+  // checked, and the templates options list join the table, now: a bad one fails here
+  routingOptions(tracker, options, 'route name or path')
+  const { captureErrors = false } = readOptions(options).fields
   if (DEV) {
-    checkTracking(tracker, router, options)
-    check(() => options?.captureErrors === undefined || typeof options.captureErrors === 'boolean', 'captureErrors', options?.captureErrors, 'true or false')
+    checkRouter(router)
+    check(typeof captureErrors === 'boolean', 'captureErrors', captureErrors, 'true or false')
   }
-  // the templates options list join the table now: a bad one fails here
-  readOptions(tracker, options)
-  let captureErrors: unknown = false
-  safely(() => (captureErrors = options?.captureErrors))
   return {
     tracker,
     install: app => {
@@ -106,13 +106,11 @@ const plugin = (tracker: Tracker, router: RouterLike, options: TelemetryPluginOp
 const legacyPlugin = (options: LegacyTelemetryPluginOptions): TelemetryPlugin => {
   deprecated('createTelemetryPlugin({ router, … })', 'create the tracker with createTracker() and call createTelemetryPlugin(tracker, router, options)')
   // read once: a getter that throws leaves the options empty
-  let fields = {} as LegacyTelemetryPluginOptions
-  safely(() => (fields = { ...options }))
-  const { router, tracker: given, routes, trackQueryChanges, captureErrors, ...trackerOptions } = fields
+  const { router, tracker: given, routes, trackQueryChanges, captureErrors, ...trackerOptions } = readOptions(options).fields
   if (DEV) check(() => given === undefined || isTracker(given, 'page', 'addRoutes'), 'tracker', given, 'a tracker from createTracker()')
   // a tracker the plugin creates records uncaught errors too when asked for errors
   const tracker = given ?? atSetup(() => createTracker({ ...trackerOptions, captureErrors } as TrackerOptions), inert())
-  return plugin(tracker, router, { routes, trackQueryChanges, captureErrors }, !given)
+  return plugin(tracker, router as RouterLike, { routes, trackQueryChanges, captureErrors }, !given)
 }
 
 /**
