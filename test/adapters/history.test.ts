@@ -52,8 +52,14 @@ const track = (tracker: Tracker, options?: TrackHistoryOptions): (() => void) =>
 
 /** Waits for the browser's asynchronous history traversal (back, forward, hash navigation). */
 const settle = (): Promise<void> => new Promise(resolve => setTimeout(resolve, 20))
-const back = (): Promise<void> => (history.back(), settle())
-const forward = (): Promise<void> => (history.forward(), settle())
+/** Goes back or forward and waits for the popstate it fires (a fixed wait lost it under load), and a moment for a hashchange. */
+const traverse = (go: () => void): Promise<void> =>
+  new Promise(resolve => {
+    window.addEventListener('popstate', () => void settle().then(resolve), { once: true })
+    go()
+  })
+const back = (): Promise<void> => traverse(() => history.back())
+const forward = (): Promise<void> => traverse(() => history.forward())
 
 beforeEach(() => {
   history.replaceState(null, '', '/')
