@@ -66,6 +66,16 @@ export default defineConfig(({ mode }) => ({
       {
         extends: true,
         test: {
+          // the adapters' signatures and the Nuxt config key: type tests (test/types/*.test-d.ts),
+          // checked by tsc, with lines that must not compile; nothing runs
+          name: 'types',
+          include: [],
+          typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'test/types/tsconfig.json' },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'node',
           environment: 'node',
           testTimeout: 60_000,
