@@ -144,10 +144,17 @@ export function atSetup<T>(action: () => T, otherwise?: T): T | undefined {
   try {
     return action()
   } catch (error) {
-    let ours = false
-    safely(() => (ours = DEV && error instanceof Error && error.message.startsWith('[spa-telemetry] ')))
-    if (ours) throw error
+    if (DEV && ours(error)) throw error
     return otherwise
+  }
+}
+
+/** Whether an error is a setup error of the core's (`[spa-telemetry] …`); never throws. */
+const ours = (error: unknown): boolean => {
+  try {
+    return error instanceof Error && error.message.startsWith('[spa-telemetry] ')
+  } catch {
+    return false
   }
 }
 

@@ -69,28 +69,30 @@ export function trackHistory(tracker: Tracker, target?: WindowLike, options?: Tr
 export function trackHistory(tracker: Tracker, options: LegacyTrackHistoryOptions): () => void
 export function trackHistory(tracker: Tracker, second?: WindowLike | LegacyTrackHistoryOptions, third?: TrackHistoryOptions): () => void {
   let legacy: LegacyTrackHistoryOptions | undefined
-  // the 0.1 options: a plain object, where a window has a history
-  safely(() => (legacy = second && [Object.prototype, null].includes(Object.getPrototypeOf(second)) && !('history' in second) ? second : undefined))
+  // the 0.1 options: an object with neither the history nor the location a window (or a document) has
+  safely(() => (legacy = second && !('history' in second) && !('location' in second) ? second : undefined))
   if (legacy) deprecated('trackHistory(tracker, { hash, initial })', 'give the tracker hash: true and call trackHistory(tracker, window, { initial })')
   const target = ((legacy ? undefined : second) as WindowLike | undefined) ?? (globalThis.window as WindowLike | undefined)
-  const { fields: options, ok } = readOptions<TrackHistoryOptions>(legacy ?? third)
+  const options = legacy ?? third
   if (DEV) {
+    const { fields, ok } = readOptions<TrackHistoryOptions>(options)
     check(() => isTracker(tracker, 'page', 'anonymize'), 'tracker', tracker, 'a tracker from createTracker()')
     check(() => !second || legacy || (second as WindowLike).history, 'target', second, 'a window, like window')
     check(ok, 'options', third, 'an object like { initial: false }')
-    check(['boolean', 'undefined'].includes(typeof options.initial), 'initial', options.initial, 'true or false')
-    check(['boolean', 'undefined'].includes(typeof options.trackQueryChanges), 'trackQueryChanges', options.trackQueryChanges, 'true or false')
+    check(['boolean', 'undefined'].includes(typeof fields.initial), 'initial', fields.initial, 'true or false')
+    check(['boolean', 'undefined'].includes(typeof fields.trackQueryChanges), 'trackQueryChanges', fields.trackQueryChanges, 'true or false')
   }
   let stop: () => void = () => {}
-  safely(() => (stop = tracking.get(tracker) ?? start(tracker, target!, options, legacy?.hash)))
+  // whatever it is given (production builds check nothing), what fails here leaves the app untracked, never broken
+  safely(() => (stop = tracking.get(tracker) ?? start(tracker, target!, options || {}, legacy?.hash)))
   return stop
 }
 
 /** Starts tracking; returns what stops it. */
 const start = (tracker: Tracker, target: WindowLike, options: TrackHistoryOptions, legacyHash?: boolean): (() => void) => {
   const { history, location } = target || {}
-  // outside a browser, or (production builds) a tracker that is none: nothing to do
-  if (!history || !isTracker(tracker, 'page', 'anonymize')) return () => {}
+  // outside a browser, or a tracker that is no object (production builds check nothing): nothing to do
+  if (!history || Object(tracker) !== tracker) return () => {}
   const { initial, trackQueryChanges } = options
   const { base = '', sensitive = false, hash: own = false } = tracker.options || {}
   const hash = own === true || legacyHash === true
@@ -149,14 +151,13 @@ const start = (tracker: Tracker, target: WindowLike, options: TrackHistoryOption
     }
   }
 
-  const restorePush = patch('pushState')
-  const restoreReplace = patch('replaceState')
   // without `hash`, a hash change changes `where()` only with trackQueryChanges
   const listen = (method: 'addEventListener' | 'removeEventListener'): void => {
     for (const type of ['popstate', 'hashchange'] as const) safely(() => target[method](type, onNavigation))
   }
+  const restorePush = patch('pushState')
+  const restoreReplace = patch('replaceState')
   listen('addEventListener')
-
   const stop = (): void => {
     if (!active) return
     active = false
