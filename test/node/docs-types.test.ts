@@ -22,7 +22,8 @@ const GIVEN: [name: string, declaration: string][] = [
   ['reducer', 'declare const reducer: (state: number | undefined, action: { type: string }) => number'],
   ['tracker', "declare const tracker: import('spa-telemetry').Tracker"],
   ['defineNuxtPlugin', "import { defineNuxtPlugin } from 'nuxt/app'"],
-  ['defineNuxtConfig', "import { defineNuxtConfig } from 'nuxt/config'"],
+  // with the types Nuxt generates for an installed module (.nuxt/types/modules.d.ts): the spaTelemetry key
+  ['defineNuxtConfig', "import { defineNuxtConfig } from 'nuxt/config'; import type {} from 'spa-telemetry/nuxt/module'"],
   // the React Router section's components
   ...['Layout', 'Project', 'Table', 'Account', 'NotFound'].map((name): [string, string] => [name, `declare const ${name}: import('react').ComponentType`]),
 ]
