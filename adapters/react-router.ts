@@ -8,7 +8,7 @@ import { matchRoutes, useLocation } from 'react-router'
 import type { RouteTelemetry, RouterTrackingOptions, Tracker } from 'spa-telemetry'
 
 import { DEV, check, safely } from './guards.js'
-import { routingOptions } from './routing.js'
+import { offer, routingOptions } from './routing.js'
 import { toTemplate } from './react-router-routes.js'
 
 export type { RouteTelemetry, RouterTrackingOptions } from 'spa-telemetry'
@@ -57,26 +57,26 @@ const join = (parent: string, path: string): string => (path[0] === '/' ? path :
 const createRecorder = (tracker: Tracker, table: readonly RouteObjectLike[], options: RouterTrackingOptions | undefined) => {
   const { overrides, trackQueryChanges } = routingOptions(tracker, options, 'route id or path')
 
-  /** template → itself once the tracker took it, null if it refused it: each is offered once */
+  /** template → itself once it is in the tracker's table, null if the tracker refused it: each is offered once */
   const adopted = new Map<string, string | null>()
-  const adopt = (template: string): string | null => {
-    if (!adopted.has(template)) {
-      adopted.set(template, null)
-      safely(() => (tracker.addRoutes([template]), adopted.set(template, template)))
-    }
-    return adopted.get(template)!
+  const adoptAll = (templates: string[]): void => {
+    const fresh = templates.filter(template => !adopted.has(template))
+    const table = offer(tracker, fresh)
+    for (const template of fresh) adopted.set(template, table.has(template) ? template : null)
   }
-  /** Adds every route that can match by itself (not a pathless layout), one at a time: a refused one costs only itself. */
-  const learn = (routes: readonly RouteObjectLike[] = [], parent = ''): void => {
+  const adopt = (template: string): string | null => (adoptAll([template]), adopted.get(template)!)
+  /** The templates of every route that can match by itself (not a pathless layout). */
+  const collect = (routes: readonly RouteObjectLike[] = [], parent = '', into: string[] = []): string[] => {
     for (const route of routes) {
       safely(() => {
         const path = route.path == null ? parent : join(parent, route.path)
-        if (route.path != null || route.index) adopt(toTemplate(path))
-        learn(route.children, path)
+        if (route.path != null || route.index) into.push(toTemplate(path))
+        collect(route.children, path, into)
       })
     }
+    return into
   }
-  safely(() => learn(table))
+  safely(() => adoptAll(collect(table)))
 
   let last: string | undefined
   return (matches: Matches, { pathname, search, hash = '' }: RouterStateLike['location']): void => {

@@ -6,7 +6,7 @@
 import type { RouterTrackingOptions, RouteTelemetry, Tracker } from 'spa-telemetry'
 
 import { DEV, check, safely } from './guards.js'
-import { routingOptions } from './routing.js'
+import { offer, routingOptions } from './routing.js'
 import { toNarrowTemplate, toTemplate } from './vue-routes.js'
 
 /** The parts of a vue-router route record the adapter reads. */
@@ -64,27 +64,30 @@ export const trackRouter = (tracker: Tracker, router: RouterLike, options?: Rout
   const { overrides, trackQueryChanges } = routingOptions(tracker, options, 'route name or path')
   if (DEV) checkRouter(router)
 
-  /** The template a route is reported as (added to the tracker's table), or null: none the tracker takes. */
-  const adopt = (path: string, override: string | undefined): string | null => {
-    for (const template of override ? [override] : [toTemplate(path), toNarrowTemplate(path)]) {
-      try {
-        tracker.addRoutes([template])
-        return template
-      } catch {
-        // refused: the next one, or none (then masked, never another route's template)
-      }
-    }
-    return null
-  }
   /** route record → its template; null for a catch-all (the not-found page) or a route no template fits */
   const templates = new WeakMap<RouteRecordLike, string | null>()
+  /**
+   * Learns the records not known yet: each is reported as the template the
+   * `routes` option gives it, else as its own, else (refused) as its own kept
+   * to one segment, else masked (null), never as another route's. Each round
+   * offers the tracker all its templates at once.
+   */
   const learnRoutes = (): void => {
+    const fresh: [RouteRecordLike, string[]][] = []
     for (const record of router.getRoutes()) {
       if (templates.has(record)) continue
       const override = overrides.get(String(record.name)) ?? overrides.get(record.path)
+      const own = toTemplate(record.path)
       // a lone wildcard at the root stays out of the table, so that unknown paths keep only the table's words
-      templates.set(record, !override && CATCH_ALL.test(toTemplate(record.path)) ? null : adopt(record.path, override))
+      if (!override && CATCH_ALL.test(own)) templates.set(record, null)
+      else fresh.push([record, override ? [override] : [own, toNarrowTemplate(record.path)]])
     }
+    for (const round of [0, 1]) {
+      const open = fresh.filter(([record, candidates]) => !templates.has(record) && candidates[round])
+      const table = offer(tracker, open.map(([, candidates]) => candidates[round]))
+      for (const [record, candidates] of open) if (table.has(candidates[round])) templates.set(record, candidates[round])
+    }
+    for (const [record] of fresh) if (!templates.has(record)) templates.set(record, null)
   }
 
   const recordPage = (to: RouteLike, from?: RouteLike): void => {

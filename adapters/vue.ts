@@ -151,7 +151,7 @@ const inert = (): Tracker => {
     ...{ page: nothing, track: nothing, action: nothing, error: nothing, flush: nothing, optIn: nothing, optOut: nothing, addRoutes: nothing, destroy: nothing },
     isEnabled: () => false,
     anonymize: () => null,
-    status: () => 'inactive',
+    status: ((detail?: true) => (detail ? { status: 'inactive', stored: false } : 'inactive')) as Tracker['status'],
     routes: () => [],
     options: { endpoint: '/', app: { name: 'inactive' } },
   })
