@@ -138,20 +138,40 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
     }
   }
 
-  /** Each request's events are encoded as it arrives (while the previous group syncs), then appended in groups. */
+  /**
+   * Each request's events are encoded as it arrives (while the previous group
+   * syncs), then appended in groups. A group is all or nothing: when a day's
+   * append fails, the days appended before it are cut back too, so that the
+   * requests written again (alone, after a failed group) leave no line twice.
+   */
   const grouped = groupWrites<Chunk>(async chunks => {
     await open()
-    let day = chunks[0].day
-    let buffers: Buffer[] = []
-    for (const chunk of chunks) {
-      if (chunk.day !== day) {
-        await append(day, buffers)
-        buffers = []
-        day = chunk.day
-      }
-      buffers.push(chunk.bytes)
+    const before = new Map<string, number>() // each day's size before this group
+    const run = async (day: string, buffers: Buffer[]): Promise<void> => {
+      if (!before.has(day)) before.set(day, (await fileFor(day)).size)
+      await append(day, buffers)
     }
-    await append(day, buffers)
+    let day = chunks[0].day
+    try {
+      let buffers: Buffer[] = []
+      for (const chunk of chunks) {
+        if (chunk.day !== day) {
+          await run(day, buffers)
+          buffers = []
+          day = chunk.day
+        }
+        buffers.push(chunk.bytes)
+      }
+      await run(day, buffers)
+    } catch (error) {
+      for (const [day, size] of before) {
+        if (file?.day === day) {
+          await file.handle.truncate(size).catch(() => {})
+          file.size = size
+        } else await fs.truncate(join(dir, `events-${day}.ndjson`), size).catch(() => {})
+      }
+      throw new Error(`[spa-telemetry] ndjson store: could not append to ${join(dir, `events-${day}.ndjson`)} (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+    }
   })
 
   /** A request's events as UTF-8 lines, split by day (nearly always one). */
