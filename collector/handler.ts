@@ -2,12 +2,15 @@
  * The collector as a Web-standard handler: `(request: Request) => Promise<Response>`.
  * It mounts in Node (see `listen`), Hono, Nitro/h3, Deno, Bun and workers.
  */
+import { readBody } from './body.js'
 import { checkNumber, setupError } from './check.js'
 import { createDedupe } from './dedupe.js'
 import { groupWrites } from './group.js'
 import { fanoutStore } from './stores/fanout.js'
 import { createLimiter } from './limits.js'
 import type { Limits } from './limits.js'
+import { contentFree, Refusal } from './refusal.js'
+import { loneSurrogate } from './text.js'
 import type { Payload, Store, StoredEvent, StoreFunction } from './types.js'
 import { validatePayload } from './validate.js'
 
@@ -25,14 +28,28 @@ export interface CollectorOptions {
   maxBodyBytes?: number
   /** A body not received within this time gets 408. Default 10000 ms. */
   bodyTimeoutMs?: number
+  /** Events not stored within this time get 503: the write goes on, and a retry meanwhile is not stored twice. Default 10000 ms (the tracker gives up on a request after 30 s). */
+  storeTimeoutMs?: number
   /** Token-bucket rate limits per `anonymousId` and overall, in events; `false` for none. */
   limits?: Limits | false
   /** Event ids remembered to drop retried events. Default 100000. */
   dedupeWindow?: number
   /** Called with the events of each request once they are stored (duplicates left out): a live view, a metric. Errors are reported to `onError`, never to the client. */
   onStored?: (events: StoredEvent[]) => void
+  /** Called for each refused request (every answer but 204) with a reason that holds nothing of the request: safe to log. Errors are reported to `onError`. */
+  onRefused?: (refused: Refused) => void
   /** Store failures and `onStored` errors. Default: `console.error` of the message. */
   onError?: (error: unknown) => void
+}
+
+/** What {@link CollectorOptions.onRefused} is called with. */
+export interface Refused {
+  /** The answer's status: 400, 403, 404, 405, 408, 413, 415, 429, 500 or 503. */
+  status: number
+  /** Why, with nothing of the request in it: `origin not allowed`, `body does not match schema/v1.json: /events/0/props/* must be string`… */
+  reason: string
+  /** For a 403: the refused origin, when it is a plain `http(s)://host[:port]` origin (to name in a hint). */
+  origin?: string
 }
 
 /** The collector: a Web-standard request handler. */
@@ -40,87 +57,8 @@ export type Collector = (request: Request) => Promise<Response>
 
 const TYPES = new Set(['text/plain', 'application/json'])
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
-
-class Refusal {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
-
-const utf8 = new TextDecoder()
-
-const tooSlow = (timeoutMs: number): Refusal => new Refusal(408, `body not received within ${timeoutMs} ms`, { connection: 'close' })
-const tooLarge = (max: number): Refusal => new Refusal(413, `body over ${max} bytes`, { connection: 'close' })
-
-/**
- * Reads the body as UTF-8 text (invalid bytes become U+FFFD, as `Request#text`
- * does), never keeping more than `max` bytes; a body that does not finish
- * within `timeoutMs` is a 408. A declared `Content-Length` over `max` is refused
- * before reading; within it, the server's HTTP framing stops the body at that
- * length, so it is read in one call (`text()`, the fast path of Node adapters).
- * Without one (chunked), bytes are counted as they stream.
- */
-const readBody = async (request: Request, max: number, timeoutMs: number): Promise<string> => {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && !(Number(declared) <= max)) throw tooLarge(max)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  // (request.body is not touched on this path: adapters such as srvx then read the socket directly)
-  if (declared !== null) {
-    const body = request.text()
-    body.catch(() => {}) // after a 408, the connection closes under it
-    try {
-      const text = await Promise.race([body, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(tooSlow(timeoutMs)), timeoutMs)))])
-      // a Request made in code can declare less than its stream holds: refused, as the network cannot do it
-      if (text.length > max) throw tooLarge(max)
-      return text
-    } catch (error) {
-      throw error instanceof Refusal ? error : new Refusal(400, 'body could not be read')
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-  if (!request.body) return ''
-  const reader = request.body.getReader()
-  let timedOut = false
-  timer = setTimeout(() => {
-    timedOut = true
-    reader.cancel().catch(() => {})
-  }, timeoutMs)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (timedOut) throw tooSlow(timeoutMs)
-      if (done) break
-      size += value.byteLength
-      if (size > max) {
-        reader.cancel().catch(() => {})
-        throw tooLarge(max)
-      }
-      chunks.push(value)
-    }
-  } catch (error) {
-    if (error instanceof Refusal) throw error
-    if (timedOut) throw tooSlow(timeoutMs)
-    throw new Refusal(400, 'body could not be read')
-  } finally {
-    clearTimeout(timer)
-  }
-  return utf8.decode(chunks.length === 1 ? chunks[0] : concat(chunks, size))
-}
-
-const concat = (chunks: Uint8Array[], size: number): Uint8Array => {
-  const bytes = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return bytes
-}
+const PLAIN_ORIGIN = /^https?:\/\/(?:[a-z0-9-]+\.)*[a-z0-9-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](?::\d{1,5})?$/
+const unavailable = (reason = 'store unavailable'): Refusal => new Refusal(503, reason, { 'retry-after': '5' })
 
 /** The events of a payload as stored: context added, `ts` corrected by the clock skew, nothing of the request. */
 const toStored = (payload: Payload, fresh: boolean[], receivedAt: number): StoredEvent[] => {
@@ -188,12 +126,14 @@ const checkOrigins = (origins: CollectorOptions['origins']): Set<string> | '*' =
 /**
  * Creates the collector: a `(request: Request) => Promise<Response>` handler
  * that validates payloads against schema/v1.json, refuses what is too large,
- * too slow or too fast, drops duplicates, stores the rest without anything of
- * the request (IP, headers), and answers 2xx only once the events are durable.
+ * too slow or too fast, or what a store could not keep (lone surrogates),
+ * drops duplicates, stores the rest without anything of the request (IP,
+ * headers), and answers 2xx only once the events are durable.
  *
  * Statuses: 204 stored (or preflight answered), 400 invalid,
  * 403 origin not allowed, 404 other path, 405 other method, 408 body too slow,
- * 413 body too large, 415 content type, 429 rate limit (`Retry-After`), 503 store failed.
+ * 413 body too large, 415 content type, 429 rate limit (`Retry-After`),
+ * 503 store failed or too slow (`Retry-After`).
  *
  * @example
  * ```ts
@@ -207,17 +147,19 @@ export const createCollector = (options: CollectorOptions): Collector => {
   if (typeof options !== 'object' || options === null) throw setupError('createCollector options', options, '{ store, … }')
   if (options.stores !== undefined && options.store !== undefined) throw setupError('store', options.store, 'store or stores, not both')
   const store = options.stores !== undefined ? fanoutStore(options.stores) : options.store
-  const { path, onStored } = options
+  const { path, onStored, onRefused } = options
   const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] collector: ${error instanceof Error ? error.message : String(error)}`))
   let write: (events: StoredEvent[]) => Promise<void>
-  if (typeof store === 'function') write = groupWrites<StoredEvent>(async events => void (await store(events))).write
+  if (typeof store === 'function') write = groupWrites<StoredEvent>(async events => void (await store(events)), { splitForMs: options.storeTimeoutMs ?? 10_000 }).write
   else if (store && typeof store === 'object' && typeof store.write === 'function') write = events => store.write(events)
   else throw setupError('store', store, 'a store (ndjsonStore(…), clickhouseStore(…), { write(events) }) or a function')
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw setupError('path', path, 'a path such as "/telemetry"')
   if (onStored !== undefined && typeof onStored !== 'function') throw setupError('onStored', onStored, 'a function')
+  if (onRefused !== undefined && typeof onRefused !== 'function') throw setupError('onRefused', onRefused, 'a function')
   const origins = checkOrigins(options.origins)
   const maxBodyBytes = checkNumber('maxBodyBytes', options.maxBodyBytes ?? 65_536, 1, 16 * 1024 * 1024, true)
   const bodyTimeoutMs = checkNumber('bodyTimeoutMs', options.bodyTimeoutMs ?? 10_000, 1, 600_000, false)
+  const storeTimeoutMs = checkNumber('storeTimeoutMs', options.storeTimeoutMs ?? 10_000, 1, 600_000, false)
   const dedupe = createDedupe(checkNumber('dedupeWindow', options.dedupeWindow ?? 100_000, 0, 10_000_000, true))
   const limiter = createLimiter(options.limits)
 
@@ -230,6 +172,12 @@ export const createCollector = (options: CollectorOptions): Collector => {
       seeding = undefined
       throw error
     }))
+
+  /** `work`'s outcome, or `timedOut` if it takes over storeTimeoutMs (it goes on: only the answer stops waiting). */
+  const inTime = <T,>(work: Promise<T>, timedOut: T): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    return Promise.race([work, new Promise<T>(resolve => (timer = setTimeout(resolve, storeTimeoutMs, timedOut)))]).finally(() => clearTimeout(timer))
+  }
 
   const answer = (status: number, body: unknown, headers: Record<string, string>): Response =>
     body === undefined ? new Response(null, { status, headers }) : new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
@@ -251,7 +199,7 @@ export const createCollector = (options: CollectorOptions): Collector => {
 
   const receive = async (request: Request, headers: Record<string, string>): Promise<Response> => {
     const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-    if (!TYPES.has(type)) throw new Refusal(415, `content type ${JSON.stringify(type.slice(0, 64))} is not text/plain or application/json`)
+    if (!TYPES.has(type)) throw new Refusal(415, 'content type is not text/plain or application/json', {}, `content type ${JSON.stringify(type.slice(0, 64))} is not text/plain or application/json`)
     const text = await readBody(request, maxBodyBytes, bodyTimeoutMs)
     let value: unknown
     try {
@@ -260,31 +208,40 @@ export const createCollector = (options: CollectorOptions): Collector => {
       throw new Refusal(400, 'body is not JSON')
     }
     const result = validatePayload(value)
-    if (!result.ok) throw new Refusal(400, result.reason)
+    if (!result.ok) throw new Refusal(400, contentFree(result.reason), {}, result.reason)
     const { payload } = result
+    // decoded UTF-8 holds no lone surrogate: only a \u escape can make one
+    const lone = text.includes('\\u') ? loneSurrogate(payload) : undefined
+    if (lone !== undefined) {
+      const sentence = `body refused: ${lone} holds a lone surrogate (half of a UTF-16 pair), which a store cannot keep`
+      throw new Refusal(400, contentFree(sentence), {}, sentence)
+    }
     const wait = limiter.take(payload.anonymousId ?? payload.sessionId, payload.events.length)
     if (wait) throw new Refusal(429, `rate limit: retry in ${wait} s`, { 'retry-after': String(wait) })
     const receivedAt = Date.now()
-    try {
-      await seed()
-    } catch (error) {
-      report(error)
-      throw new Refusal(503, 'store unavailable', { 'retry-after': '5' })
-    }
+    const seeded = await inTime(
+      seed().then(
+        () => true,
+        error => (report(error), false),
+      ),
+      undefined,
+    )
+    if (seeded === undefined) throw unavailable(`store did not answer within ${storeTimeoutMs} ms`)
+    if (!seeded) throw unavailable()
     const claim = dedupe.claim(payload.events.map(event => event.id))
     const events = toStored(payload, claim.fresh, receivedAt)
-    let stored = false
-    try {
-      if (events.length) await write(events)
-      stored = true
-    } catch (error) {
-      report(error)
-    } finally {
-      claim.settle(stored)
-    }
+    const writing = events.length
+      ? write(events).then(
+          () => true,
+          error => (report(error), false),
+        )
+      : Promise.resolve(true)
+    // the ids stay claimed until the write ends, even after a timeout: a retry waits for it instead of writing them twice
+    void writing.then(claim.settle)
     // events another request is writing count only once that write succeeded
-    const others = claim.waitFor.length ? await Promise.all(claim.waitFor) : []
-    if (!stored || others.includes(false)) throw new Refusal(503, 'store unavailable', { 'retry-after': '5' })
+    const outcome = await inTime(Promise.all([writing, ...claim.waitFor]), undefined)
+    if (outcome === undefined) throw unavailable(`store did not answer within ${storeTimeoutMs} ms`)
+    if (outcome.includes(false)) throw unavailable()
     if (events.length && onStored) {
       try {
         onStored(events)
@@ -295,22 +252,40 @@ export const createCollector = (options: CollectorOptions): Collector => {
     return answer(204, undefined, headers)
   }
 
+  /** Tells onRefused (never the client's content: the reason is content-free). */
+  const refused = (status: number, reason: string, request: Request): void => {
+    if (!onRefused) return
+    const origin = status === 403 ? (request.headers.get('origin') ?? '') : ''
+    try {
+      onRefused(PLAIN_ORIGIN.test(origin) ? { status, reason, origin } : { status, reason })
+    } catch (error) {
+      report(error)
+    }
+  }
+
   return async request => {
     let headers: Record<string, string> = {}
     try {
       if (path !== undefined && pathOf(request.url) !== path) throw new Refusal(404, 'not found')
       const allowed = cors(request)
-      if (!allowed) throw new Refusal(403, `origin ${JSON.stringify((request.headers.get('origin') ?? '').slice(0, 200))} is not allowed`)
+      if (!allowed) {
+        const origin = (request.headers.get('origin') ?? '').slice(0, 200)
+        throw new Refusal(403, 'origin not allowed', {}, `origin ${JSON.stringify(origin)} is not allowed: the collector accepts it once it is among its origins (the command's --origin)`)
+      }
       headers = allowed
       if (request.method === 'OPTIONS') {
         const preflight: Record<string, string> = allowed['access-control-allow-origin'] ? { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '86400' } : {}
         return answer(204, undefined, { ...headers, ...preflight, allow: 'POST, OPTIONS' })
       }
-      if (request.method !== 'POST') throw new Refusal(405, `method ${request.method} is not allowed: POST`, { allow: 'POST, OPTIONS' })
+      if (request.method !== 'POST') throw new Refusal(405, 'method not allowed: POST', { allow: 'POST, OPTIONS' }, `method ${JSON.stringify(request.method.slice(0, 32))} is not allowed: POST`)
       return await receive(request, headers)
     } catch (error) {
-      if (error instanceof Refusal) return answer(error.status, { error: error.reason }, { ...headers, ...error.headers })
+      if (error instanceof Refusal) {
+        refused(error.status, error.reason, request)
+        return answer(error.status, { error: error.detail ?? error.reason }, { ...headers, ...error.headers })
+      }
       report(error)
+      refused(500, 'internal error', request)
       return answer(500, { error: 'internal error' }, headers)
     }
   }

@@ -1,6 +1,6 @@
 // spa-telemetry/collector: the server side (never part of a browser bundle).
 export { createCollector } from './handler.js'
-export type { Collector, CollectorOptions } from './handler.js'
+export type { Collector, CollectorOptions, Refused } from './handler.js'
 export { listen, toNodeListener } from './node.js'
 export type { Listener, ListenOptions } from './node.js'
 export { ndjsonStore } from './stores/ndjson.js'

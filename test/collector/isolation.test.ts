@@ -2,7 +2,8 @@
  * One bad request never fails another: a group write that fails is split and
  * written again in halves, so that only the requests whose events the store
  * refuses get 503 (function stores, the ndjson store; the real ClickHouse in
- * clickhouse.test.ts).
+ * clickhouse.test.ts). A store that hangs gets a 503 in time, and a retry is
+ * never stored twice.
  */
 import fs from 'node:fs'
 import { symlinkSync } from 'node:fs'
@@ -181,5 +182,63 @@ describe('a request whose events the store refuses fails alone', () => {
     expect(String(errors[0])).toContain(`could not append to ${join(dir, `events-${day}.ndjson`)} (ENOSPC`)
     expect((await collector(post(URL_, { nope: 1 }))).status).toBe(400)
     await store.close?.()
+  })
+})
+
+describe('a store that hangs', () => {
+  it('503 once storeTimeoutMs is over; a retry meanwhile waits for the same write instead of writing again; stored once', async () => {
+    let release!: () => void
+    const hanging = new Promise<void>(resolve => (release = resolve))
+    const writes: string[][] = []
+    const collector = createCollector({
+      store: async events => {
+        writes.push(events.map(event => event.id))
+        await hanging
+      },
+      storeTimeoutMs: 100,
+      onError: () => {},
+    })
+    const body = payload(2)
+    const started = Date.now()
+    const first = await collector(post(URL_, body))
+    expect(first.status).toBe(503)
+    expect(first.headers.get('retry-after')).toBe('5')
+    expect(JSON.parse(await first.text())).toEqual({ error: 'store did not answer within 100 ms' })
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect((await collector(post(URL_, body))).status).toBe(503) // the retry: its events are still being written
+    release()
+    await new Promise(resolve => setTimeout(resolve, 10))
+    expect((await collector(post(URL_, body))).status).toBe(204) // stored by the first write: acknowledged, not written again
+    expect(writes).toEqual([body.events.map(e => e.id)])
+  })
+
+  it('a recentIds that hangs (seeding after a restart) gets 503 in time too', async () => {
+    const collector = createCollector({ store: { write: async () => {}, recentIds: () => new Promise<string[]>(() => {}) }, storeTimeoutMs: 50 })
+    expect((await collector(post(URL_, payload(1)))).status).toBe(503)
+  })
+
+  it('slow clients while group writes fail: bodies still time out (408), every request is answered, the next write succeeds', async () => {
+    let failing = true
+    const collector = createCollector({
+      store: async () => {
+        await new Promise(resolve => setTimeout(resolve, 30))
+        if (failing) throw new Error('down')
+      },
+      bodyTimeoutMs: 200,
+      storeTimeoutMs: 300,
+      limits: false,
+      onError: () => {},
+    })
+    const slow = () =>
+      new Request(URL_, {
+        method: 'POST',
+        body: new ReadableStream<Uint8Array>({ start: c => c.enqueue(new TextEncoder().encode('{"schema":1,')), pull: () => new Promise(() => {}) }),
+        headers: { 'content-type': 'text/plain' },
+        duplex: 'half',
+      } as RequestInit)
+    const answers = await Promise.all([...Array.from({ length: 5 }, slow), ...Array.from({ length: 20 }, () => post(URL_, payload(2)))].map(request => collector(request)))
+    expect(answers.map(r => r.status)).toEqual([...Array(5).fill(408), ...Array(20).fill(503)])
+    failing = false
+    expect((await collector(post(URL_, payload(2)))).status).toBe(204)
   })
 })

@@ -112,6 +112,18 @@ describe('listen (srvx on node:http)', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 413/)
   })
 
+  it('a body with a UTF-8 byte order mark gets the same answer with Content-Length and chunked (204: leading BOMs are ignored)', async () => {
+    const answers: string[] = []
+    for (const boms of ['\ufeff', '\ufeff\ufeff', '']) {
+      const body = Buffer.from(boms + JSON.stringify(payload(1)))
+      const head = 'POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nConnection: close\r\n'
+      const declared = await raw([`${head}Content-Length: ${body.length}\r\n\r\n`, body])
+      const chunked = await raw([`${head}Transfer-Encoding: chunked\r\n\r\n`, `${body.length.toString(16)}\r\n`, body, '\r\n0\r\n\r\n'])
+      answers.push(declared.slice(0, 12), chunked.slice(0, 12))
+    }
+    expect(answers).toEqual(Array(6).fill('HTTP/1.1 204'))
+  })
+
   it('keeps serving after a burst of malformed requests, storing none of them', async () => {
     const before = storedText(dir)
     const bad: [unknown, Record<string, string>][] = [
