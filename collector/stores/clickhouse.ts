@@ -6,17 +6,17 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 
-import { checkNumber, checkString, setupError } from '../check.js'
+import { checkNumber, setupError } from '../check.js'
 import { groupWrites } from '../group.js'
 import type { Store, StoredEvent } from '../types.js'
 
 /** Options of {@link clickhouseStore}. */
 export interface ClickHouseStoreOptions {
-  /** The server's HTTP interface, with credentials and database if needed: `http://user:password@localhost:8123/analytics`. */
+  /** The server's HTTP interface, with credentials and database if needed: `http://user:password@localhost:8123/analytics` (a missing database is created). */
   url: string
   /** The table (`name` or `database.name`). Default `spa_telemetry_events`. */
   table?: string
-  /** Run {@link clickhouseDDL} (`CREATE TABLE IF NOT EXISTS`) when the store opens. Default `true`. */
+  /** Create what is missing when the store opens: the database, and the table with {@link clickhouseDDL} (`CREATE TABLE IF NOT EXISTS`). Default `true`; `false` only checks that the table can be read. */
   createTable?: boolean
   /** Attempts after a failed insert, with exponential backoff from `retryDelayMs`. Default 3. */
   retries?: number
@@ -95,10 +95,46 @@ const toRow = (event: StoredEvent): Record<string, string | number> => ({
 })
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/**
+ * Server error codes that say nothing about the rows: the server is busy or
+ * short of resources (retried with backoff) or set up otherwise (no such
+ * table or database, a user without the right). Any other exception the
+ * server answers an insert with may come from a row (a value it cannot parse,
+ * a constraint, a `throwIf`): that group is split so that only its requests fail.
+ */
+const NOT_THE_ROWS = new Set([
+  3, 60, 81, 159, 160, 164, 192, 193, 194, 197, 198, 201, 202, 203, 209, 210, 236, 241, 242, 252, 291, 319, 394, 425, 497, 516,
+])
+
+/** A server exception's code (`Code: 81, e.displayText() = …` on 18.16, `ClickHouseError#code` on newer servers), else undefined (a network error). */
+const serverCode = (error: unknown): number | undefined => {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code)
+  const match = /^Code: (\d+)/.exec(error instanceof Error ? error.message : '')
+  return match ? Number(match[1]) : undefined
+}
+
+/** An error of this store: the step that failed, in a sentence without credentials; `byRows` when some rows may be the cause. */
+class ClickHouseStoreError extends Error {
+  constructor(
+    message: string,
+    readonly byRows: boolean,
+    cause: unknown,
+  ) {
+    super(message, { cause })
+    this.name = 'ClickHouseStoreError'
+  }
+}
+
+/** The URL as it may be shown: no user, password or query (which may hold settings or headers). */
+const showUrl = (url: URL): string => `${url.origin}${url.pathname === '/' ? '' : url.pathname}`
 
 /**
  * The ClickHouse store. Needs `@clickhouse/client` installed (`npm install @clickhouse/client`);
- * users of the ndjson store never load it.
+ * users of the ndjson store never load it. When it opens, it creates the
+ * URL's database (and the table's, for `db.table`) if missing, then the table.
  *
  * @example
  * ```ts
@@ -109,20 +145,56 @@ const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
  */
 export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
   if (typeof options !== 'object' || options === null) throw setupError('clickhouseStore options', options, '{ url }')
-  const url = checkString('url', options.url, 'the URL of a ClickHouse HTTP interface, such as "http://localhost:8123"')
+  const expected = 'the URL of a ClickHouse HTTP interface, such as "http://user:password@localhost:8123/analytics"'
+  // a URL that does not parse is shown without what could be its credentials
+  if (typeof options.url !== 'string' || !options.url) throw setupError('url', options.url, expected)
+  let parsed: URL
   try {
-    new URL(url)
+    parsed = new URL(options.url)
   } catch {
-    throw setupError('url', url, 'the URL of a ClickHouse HTTP interface, such as "http://localhost:8123"')
+    throw setupError('url', options.url.replace(/\/\/[^/]*@/, '//…@'), expected)
   }
+  const shown = showUrl(parsed)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw setupError('url', shown, expected)
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text)
+    } catch {
+      throw setupError('url', shown, `${expected}, percent-encoded`)
+    }
+  }
+  const database = decode(parsed.pathname.slice(1))
+  if (database && !NAME.test(database)) throw setupError('url', shown, `${expected}: its path, the database, a name of letters, digits and _`)
   const table = options.table ?? 'spa_telemetry_events'
-  const ddl = clickhouseDDL(table)
+  clickhouseDDL(table) // checks the name
+  const tableDatabase = table.includes('.') ? table.split('.')[0] : database
+  const qualified = table.includes('.') || !database ? table : `${database}.${table}`
   const createTable = options.createTable ?? true
   const retries = checkNumber('retries', options.retries ?? 3, 0, 10, true)
   const retryDelayMs = checkNumber('retryDelayMs', options.retryDelayMs ?? 200, 0, 60_000, false)
   const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? 10_000, 1, 600_000, false)
+  const password = decode(parsed.password)
   let client: ClickHouseClient | undefined
   let opening: Promise<ClickHouseClient> | undefined
+
+  /** The raw error's first line, without the password, nor the bytes of a row a parse error quotes (`before: …`). */
+  const raw = (error: unknown): string => {
+    let text = (error instanceof Error ? error.message : String(error)).split('\n')[0].split(/\bbefore: /)[0].trim().slice(0, 300)
+    if (password.length >= 3) text = text.split(password).join('…').split(parsed.password).join('…')
+    return text.replace(/\/\/[^/\s]*@/g, '//…@')
+  }
+  /** The error of a failed step: `[spa-telemetry] ClickHouse at <url>: could not <step> (<raw>): <what to do>`. */
+  const failure = (step: string, error: unknown, todo: string, byRows = false): ClickHouseStoreError => {
+    if (error instanceof ClickHouseStoreError) return error
+    return new ClickHouseStoreError(`[spa-telemetry] ClickHouse at ${shown}: could not ${step} (${raw(error)})${todo ? `: ${todo}` : ''}`, byRows, error)
+  }
+  /** The error of a failed connection, by its cause. */
+  const connectFailure = (error: unknown): ClickHouseStoreError => {
+    const code = serverCode(error)
+    if (code === 192 || code === 193 || code === 194 || code === 516) return failure(`log in as ${JSON.stringify(decode(parsed.username) || 'default')}`, error, 'check the user and password in the URL (http://user:password@host:8123/database)')
+    if (code === undefined) return failure('connect', error, 'is the server running, and is this its HTTP interface (port 8123 by default)?')
+    return failure('connect', error, '')
+  }
 
   const open = (): Promise<ClickHouseClient> =>
     (opening ??= (async () => {
@@ -132,10 +204,44 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
       } catch {
         throw new Error('[spa-telemetry] the clickhouse store needs @clickhouse/client: npm install @clickhouse/client')
       }
-      const made = module.createClient({ url, request_timeout: timeoutMs, application: 'spa-telemetry', log: { level: module.ClickHouseLogLevel.OFF } })
+      // the URL's credentials and settings, without its path: the database is passed on its own (a missing one is created first)
+      const base = new URL(parsed.href)
+      base.pathname = '/'
+      const connect = (db: string | undefined): ClickHouseClient =>
+        module.createClient({ url: base, ...(db ? { database: db } : {}), request_timeout: timeoutMs, application: 'spa-telemetry', log: { level: module.ClickHouseLogLevel.OFF } })
+      const databases = async (made: ClickHouseClient): Promise<Set<string>> =>
+        new Set(((await (await made.query({ query: 'SELECT name FROM system.databases', format: 'JSONEachRow' })).json()) as { name: string }[]).map(row => row.name))
+      const made = connect(database)
       try {
-        if (createTable) await made.command({ query: ddl })
-        else await made.query({ query: `SELECT count() FROM ${table} WHERE 0`, format: 'JSONEachRow' }).then(result => result.close())
+        let known: Set<string>
+        try {
+          known = await databases(made)
+        } catch (error) {
+          if (serverCode(error) !== 81) throw connectFailure(error)
+          // the URL's database does not exist: created from the server's default database
+          const admin = connect(undefined)
+          try {
+            await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
+          } catch (cause) {
+            throw failure(`create database ${database}`, cause, `create it (CREATE DATABASE ${database}) or let this user create databases`)
+          } finally {
+            await admin.close()
+          }
+          known = await databases(made).catch((cause: unknown) => Promise.reject(connectFailure(cause)))
+        }
+        if (tableDatabase && !known.has(tableDatabase) && createTable) {
+          await made.command({ query: `CREATE DATABASE IF NOT EXISTS ${tableDatabase}` }).catch((cause: unknown) =>
+            Promise.reject(failure(`create database ${tableDatabase}`, cause, `create it (CREATE DATABASE ${tableDatabase}) or let this user create databases`)),
+          )
+        }
+        if (createTable) {
+          await made.command({ query: clickhouseDDL(qualified) }).catch((cause: unknown) => Promise.reject(failure(`create table ${qualified}`, cause, 'create it with the statement clickhouseDDL() prints, or let this user create tables')))
+        } else {
+          await made
+            .query({ query: `SELECT count() FROM ${qualified} WHERE 0`, format: 'JSONEachRow' })
+            .then(result => result.close())
+            .catch((cause: unknown) => Promise.reject(failure(`read table ${qualified}`, cause, 'create it with the statement clickhouseDDL() prints, or leave createTable on')))
+        }
       } catch (error) {
         await made.close()
         throw error
@@ -146,19 +252,26 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
       throw error
     }))
 
-  const grouped = groupWrites<StoredEvent>(async (events: StoredEvent[]) => {
+  /** One insert, retried with backoff unless the server refused the rows themselves (then the group is split instead). */
+  const insert = async (events: StoredEvent[]): Promise<void> => {
     const values = events.map(toRow)
     for (let attempt = 0; ; attempt++) {
+      let error: ClickHouseStoreError
       try {
         const ready = await open()
-        await ready.insert({ table, values, format: 'JSONEachRow' })
+        await ready.insert({ table: qualified, values, format: 'JSONEachRow' })
         return
-      } catch (error) {
-        if (attempt >= retries) throw error
-        await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2))
+      } catch (cause) {
+        const code = serverCode(cause)
+        const byRows = code !== undefined && !NOT_THE_ROWS.has(code)
+        error = failure(`insert into ${qualified}`, cause, byRows ? 'the server refused rows of this write' : '', byRows)
       }
+      if (error.byRows || attempt >= retries) throw error
+      await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2))
     }
-  })
+  }
+
+  const grouped = groupWrites<StoredEvent>(insert, { isolate: error => error instanceof ClickHouseStoreError && error.byRows })
 
   return {
     open: async () => void (await open()),

@@ -85,3 +85,64 @@ export const startClickHouse = async (ms = 20_000): Promise<ClickHouseServer> =>
     await new Promise(resolve => setTimeout(resolve, 100))
   }
 }
+
+/** A TCP proxy in front of a server, to take it away and back mid-run: `down()` refuses connections, `hang()` accepts them and never answers. */
+export interface Proxy {
+  url: string
+  down(): Promise<void>
+  hang(): Promise<void>
+  up(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Starts a proxy to `target` (`http://host:port`) on a free port. */
+export const startProxy = async (target: string): Promise<Proxy> => {
+  const { connect, createServer: createTcpServer } = await import('node:net')
+  const { hostname, port: targetPort } = new URL(target)
+  const port = await freePort()
+  const sockets = new Set<import('node:net').Socket>()
+  let mode: 'up' | 'hang' = 'up'
+  let server: import('node:net').Server | undefined
+  const track = (socket: import('node:net').Socket): void => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => socket.destroy())
+  }
+  const listen = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server = createTcpServer(client => {
+        track(client)
+        if (mode === 'hang') return // accepted, never answered
+        const upstream = connect(Number(targetPort), hostname)
+        track(upstream)
+        client.pipe(upstream).pipe(client)
+        client.on('close', () => upstream.destroy())
+        upstream.on('close', () => client.destroy())
+      })
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => resolve())
+    })
+  const stop = (): Promise<void> =>
+    new Promise(resolve => {
+      for (const socket of sockets) socket.destroy()
+      if (!server) return resolve()
+      server.close(() => resolve())
+      server = undefined
+    })
+  await listen()
+  return {
+    url: `http://127.0.0.1:${port}`,
+    down: stop,
+    hang: async () => {
+      await stop()
+      mode = 'hang'
+      await listen()
+    },
+    up: async () => {
+      await stop()
+      mode = 'up'
+      await listen()
+    },
+    close: stop,
+  }
+}
