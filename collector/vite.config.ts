@@ -1,5 +1,6 @@
 // Builds spa-telemetry/collector into dist/collector/ (after the main build,
-// which empties dist/): the entry, the command, and the browser stub.
+// which empties dist/): the entry, the commands (spa-telemetry and its alias
+// spa-telemetry-collector), and the browser stub.
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
@@ -12,7 +13,7 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     target: 'node20',
-    lib: { entry: { index: here('index.ts'), bin: here('bin.ts'), browser: here('browser.ts') }, formats: ['es'] },
+    lib: { entry: { index: here('index.ts'), bin: here('bin.ts'), 'spa-telemetry': here('spa-telemetry.ts'), browser: here('browser.ts') }, formats: ['es'] },
     rollupOptions: {
       // the runtime's own modules, srvx and the ClickHouse client stay imports (the last two loaded only when used)
       external: [/^node:/, /^srvx(\/.*)?$/, /^@clickhouse\/client(\/.*)?$/],

@@ -1,35 +1,58 @@
 /**
- * The command (`spa-telemetry-collector`), run in this process, and the
- * package's collector entry: a bin, export conditions that keep it out of
+ * The command (`spa-telemetry collect`, alias `spa-telemetry-collector`), run
+ * in this process (npx.test.ts runs it from the packed package), and the
+ * package's collector entry: bins, export conditions that keep it out of
  * browser bundles, and a browser stub that fails loudly.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-import { FLAGS, run, usage } from '../../collector/cli.js'
+import { COMMANDS, FLAGS, main, run, usage } from '../../collector/cli.js'
 import * as collector from '../../collector/index.js'
 import { payload, stored, tempDir } from './helpers.js'
 
 const start = async (args: string[]) => {
   const lines: string[] = []
   const stop = await run(args, line => lines.push(line))
-  return { lines, stop: stop!, endpoint: lines[0]?.replace('spa-telemetry collector: ', '') ?? '' }
+  return { lines, stop: stop!, endpoint: lines[0]?.split(' ')[3] ?? '' }
 }
 
-describe('spa-telemetry-collector', () => {
+const send = (endpoint: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(endpoint, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'text/plain', ...headers } })
+
+describe('spa-telemetry collect (and spa-telemetry-collector)', () => {
   it('--help documents every flag', async () => {
     const lines: string[] = []
     expect(await run(['--help'], line => lines.push(line))).toBeUndefined()
     for (const flag of Object.keys(FLAGS)) expect(lines.join('\n')).toContain(`--${flag} `)
-    expect(usage()).toMatch(/--origin .*'\*' for any/)
+    expect(lines.join('\n')).toBe(usage('collect'))
+    expect(usage('collect')).toMatch(/--origin .*'\*' for any/)
+    expect(usage('collect')).toMatch(/^spa-telemetry collect: .*\n\nUsage: npx spa-telemetry collect \[flags\] {3}\(or: npx spa-telemetry-collector \[flags\]\)\n/)
   })
 
-  it('prints its URL and stores in --dir', async () => {
+  it('spa-telemetry: --help (or nothing) lists the commands; collect --help its flags; another word is an error', async () => {
+    for (const args of [[], ['--help'], ['-h'], ['help']]) {
+      const lines: string[] = []
+      expect(await main(args, line => lines.push(line))).toBeUndefined()
+      expect(lines).toEqual([usage()])
+    }
+    expect(usage()).toContain(`  collect    ${COMMANDS.collect.summary}`)
+    for (const args of [['collect', '--help'], ['help', 'collect']]) {
+      const lines: string[] = []
+      await main(args, line => lines.push(line))
+      expect(lines).toEqual([usage('collect')])
+    }
+    await expect(main(['serve'])).rejects.toThrow(/^\[spa-telemetry\] "serve" is not a command: expected collect$/)
+    await expect(main(['constructor'])).rejects.toThrow(/is not a command/)
+    expect(usage('constructor')).toBe(usage())
+  })
+
+  it('prints one line at start (URL, store, origins) and stores in --dir', async () => {
     const dir = tempDir()
     const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir])
     try {
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telemetry$/)
-      expect(lines[1]).toBe(`storing in ${dir}/events-YYYY-MM-DD.ndjson`)
+      expect(lines).toEqual([`spa-telemetry collector on ${endpoint} storing in ${dir}/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others)`])
       const body = payload(2)
       const response = await fetch(endpoint, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } })
       expect(response.status).toBe(204)
@@ -42,8 +65,9 @@ describe('spa-telemetry-collector', () => {
 
   it('--origin (repeated) allows those origins; rate flags set the limits; 0 turns one off', async () => {
     const dir = tempDir()
-    const { stop, endpoint } = await start(['--port', '0', '--dir', dir, '--origin', 'https://a.example', '--origin', 'https://b.example', '--client-rate', '1', '--client-burst', '2', '--rate', '0', '--path', '/t', '--no-fsync'])
+    const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir, '--origin', 'https://a.example', '--origin', 'https://b.example', '--client-rate', '1', '--client-burst', '2', '--rate', '0', '--path', '/t', '--no-fsync'])
     try {
+      expect(lines[0]).toMatch(/ for pages on https:\/\/a\.example, https:\/\/b\.example and the same origin$/)
       const preflight = await fetch(endpoint, { method: 'OPTIONS', headers: { origin: 'https://b.example', 'access-control-request-method': 'POST' } })
       expect(preflight.status).toBe(204)
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://b.example')
@@ -57,8 +81,62 @@ describe('spa-telemetry-collector', () => {
     }
   })
 
+  it('without --verbose: silent, but for one hint the first time a page on another origin is refused', async () => {
+    const dir = tempDir()
+    const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir])
+    try {
+      for (const origin of ['http://localhost:5173', 'http://localhost:5173', 'https://other.example']) expect((await send(endpoint, payload(1), { origin })).status).toBe(403)
+      expect((await send(endpoint, '{')).status).toBe(400)
+      expect(lines.slice(1)).toEqual(['[spa-telemetry] refused a page on http://localhost:5173 (403): to accept it, start the collector with --origin http://localhost:5173'])
+    } finally {
+      await stop()
+    }
+  })
+
+  it('--verbose: a line per refused request, its status and reason, never its content', async () => {
+    const dir = tempDir()
+    const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir, '--verbose', '--origin', 'https://app.example'])
+    try {
+      const secret = 'alice-at-example-com'
+      const answers = [
+        await send(endpoint, payload(1), { origin: `https://${secret}.example` }),
+        await send(endpoint, payload(1), { 'content-type': `text/${secret}` }),
+        await send(endpoint, { ...payload(1), [secret]: 'x' }),
+        await send(endpoint, payload([{ type: 'track', name: 'x', path: undefined, props: { [secret]: { a: 1 } as never } }])),
+        await send(endpoint, JSON.stringify(payload([{ path: '/x__' }])).replace('/x__', `/${secret}\\udc00`)),
+        await send(endpoint, payload(1), { authorization: `Bearer ${secret}`, cookie: `s=${secret}`, origin: 'https://app.example' }),
+      ]
+      expect(answers.map(r => r.status)).toEqual([403, 415, 400, 400, 400, 204])
+      expect(lines.slice(1)).toEqual([
+        `[spa-telemetry] refused a page on https://${secret}.example (403): to accept it, start the collector with --origin https://${secret}.example`,
+        '[spa-telemetry] refused 403: origin not allowed',
+        '[spa-telemetry] refused 415: content type is not text/plain or application/json',
+        '[spa-telemetry] refused 400: body does not match schema/v1.json: / must NOT have additional properties',
+        '[spa-telemetry] refused 400: body does not match schema/v1.json: /events/0/props/* must be string',
+        '[spa-telemetry] refused 400: body refused: /events/0/path holds a lone surrogate',
+      ])
+      expect(lines.slice(2).join('\n')).not.toContain(secret)
+    } finally {
+      await stop()
+    }
+  })
+
+  it('--verbose under a flood: at most 20 lines a second, the rest counted', async () => {
+    const dir = tempDir()
+    const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir, '--verbose'])
+    try {
+      await Promise.all(Array.from({ length: 60 }, () => send(endpoint, '{')))
+    } finally {
+      await stop()
+    }
+    const refused = lines.filter(line => line === '[spa-telemetry] refused 400: body is not JSON').length
+    const hidden = lines.filter(line => / more refused requests? not shown$/.test(line)).reduce((sum, line) => sum + Number(/… (\d+) more/.exec(line)![1]), 0)
+    expect(refused + hidden).toBe(60)
+    expect(refused).toBeLessThanOrEqual(40) // the flood may straddle two seconds
+  })
+
   it('refuses a bad flag or value with a message', async () => {
-    await expect(run(['--bogus'])).rejects.toThrow(/Unknown option '--bogus'/)
+    await expect(run(['--bogus'])).rejects.toThrow(/^\[spa-telemetry\] Unknown option '--bogus'/)
     await expect(run(['--port', 'eighty'])).rejects.toThrow(/^\[spa-telemetry\] --port is "eighty": expected a number$/)
     await expect(run(['--port', '70000', '--dir', tempDir()])).rejects.toThrow(/^\[spa-telemetry\] port is 70000: expected a whole number from 0 to 65535$/)
     await expect(run(['--origin', 'https://a.example/', '--dir', tempDir()])).rejects.toThrow(/^\[spa-telemetry\] origins\[0\] is "https:\/\/a.example\/": expected an origin/)
@@ -68,8 +146,8 @@ describe('spa-telemetry-collector', () => {
 describe('the spa-telemetry/collector entry', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
 
-  it('has a bin and export conditions that never give a browser bundle the collector', () => {
-    expect(pkg.bin['spa-telemetry-collector']).toBe('./dist/collector/bin.js')
+  it('has bins (spa-telemetry, and its alias) and export conditions that never give a browser bundle the collector', () => {
+    expect(pkg.bin).toEqual({ 'spa-telemetry': './dist/collector/spa-telemetry.js', 'spa-telemetry-collector': './dist/collector/bin.js' })
     const entry = pkg.exports['./collector']
     const conditions = Object.keys(entry)
     expect(conditions[0]).toBe('types')
@@ -87,7 +165,7 @@ describe('the spa-telemetry/collector entry', () => {
   })
 
   it('imports nothing of Node at load time (it runs in workers): node modules, srvx and the ClickHouse client load lazily', () => {
-    for (const file of ['handler', 'validate', 'limits', 'dedupe', 'group', 'check', 'node', 'stores/ndjson', 'stores/clickhouse']) {
+    for (const file of ['handler', 'body', 'refusal', 'text', 'validate', 'limits', 'dedupe', 'group', 'check', 'node', 'stores/ndjson', 'stores/clickhouse']) {
       const source = readFileSync(`collector/${file}.ts`, 'utf8')
       const imports = [...source.matchAll(/^import (?!type)[^\n]* from '([^']+)'/gm)].map(([, from]) => from)
       expect(imports.filter(from => !from.startsWith('.')), file).toEqual([])

@@ -114,15 +114,17 @@ describe('clickhouseStore', () => {
     )
   })
 
-  it('the command sends to ClickHouse with --clickhouse', async () => {
+  it('the command sends to ClickHouse with --clickhouse, creating the URL\'s database; its start line shows no credentials', async () => {
     const lines: string[] = []
-    const stop = await run(['--port', '0', '--clickhouse', server.url, '--table', 'events_cli'], line => lines.push(line))
+    const database = fresh()
+    const url = server.url.replace('//', '//default:@') + `/${database}`
+    const stop = await run(['--port', '0', '--clickhouse', url, '--table', 'events_cli'], line => lines.push(line))
     try {
-      const endpoint = lines[0].replace('spa-telemetry collector: ', '')
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^spa-telemetry collector on http://127\\.0\\.0\\.1:\\d+/telemetry storing in ClickHouse at ${server.url}/${database}, table events_cli, for pages on the same origin only \\(--origin allows others\\)$`))])
+      const endpoint = lines[0].split(' ')[3]
       const response = await fetch(endpoint, { method: 'POST', body: JSON.stringify(payload(3)), headers: { 'content-type': 'text/plain' } })
       expect(response.status).toBe(204)
-      expect(await rows('SELECT count() AS n FROM events_cli FINAL')).toEqual([{ n: '3' }])
-      expect(lines[1]).toBe('storing in ClickHouse, table events_cli')
+      expect(await rows(`SELECT count() AS n FROM ${database}.events_cli FINAL`)).toEqual([{ n: '3' }])
     } finally {
       await stop?.()
     }

@@ -28,7 +28,7 @@ const start = async (args: string[]) => {
   vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')))
   const stop = (await run(['--port', '0', ...args], line => lines.push(line)))!
   stops.push(stop)
-  return { lines, endpoint: lines[0].replace('spa-telemetry collector: ', '') }
+  return { lines, endpoint: lines[0].split(' ')[3] }
 }
 const send = (endpoint: string, body: unknown) => fetch(endpoint, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain', cookie: 'a=COOKIE' } })
 
@@ -40,7 +40,10 @@ describe('spa-telemetry-collector, forwarding', () => {
     vi.stubEnv('SPA_TELEMETRY_SEGMENT_URL', 'http://127.0.0.1:9/v1/batch') // the flag wins
     const dir = tempDir()
     const { lines, endpoint } = await start(['--dir', dir, '--segment-url', `${fake.url}/v1/batch`])
-    expect(lines.slice(1)).toEqual([`storing in ${dir}/events-YYYY-MM-DD.ndjson`, `forwarding to Segment at ${fake.url}/v1/batch (key from SPA_TELEMETRY_SEGMENT_WRITE_KEY)`])
+    expect(lines).toEqual([
+      `spa-telemetry collector on ${endpoint} storing in ${dir}/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others)`,
+      `forwarding to Segment at ${fake.url}/v1/batch (key from SPA_TELEMETRY_SEGMENT_WRITE_KEY)`,
+    ])
     const body = payload(3)
     expect((await send(endpoint, body)).status).toBe(204)
     expect(stored(dir).map(e => e.id)).toEqual(body.events.map(e => e.id))
@@ -57,7 +60,7 @@ describe('spa-telemetry-collector, forwarding', () => {
     const fake = await fakePostHog(POSTHOG_KEY)
     fakes.push(fake)
     const { lines, endpoint } = await start(['--dir', tempDir(), '--no-fsync', '--posthog-key', POSTHOG_KEY, '--posthog-host', fake.url])
-    expect(lines.slice(2)).toEqual([
+    expect(lines.slice(1)).toEqual([
       `forwarding to PostHog at ${fake.url}/ (key from --posthog-key)`,
       'note: --posthog-key shows in ps to every user of this machine; prefer SPA_TELEMETRY_POSTHOG_KEY',
     ])
@@ -75,7 +78,7 @@ describe('spa-telemetry-collector, forwarding', () => {
     const error = await run(['--dir', tempDir(), '--segment-url', `https://${SEGMENT_KEY}:@hosted.rudderlabs.com`]).catch((e: Error) => e)
     expect(String(error)).toMatch(/url is "https:\/\/…@hosted.rudderlabs.com\/": expected a URL without credentials/)
     expect(String(error)).not.toContain(SEGMENT_KEY)
-    expect(usage()).toMatch(/--segment-write-key .*SPA_TELEMETRY_SEGMENT_WRITE_KEY; flags show in ps/)
-    expect(usage()).toMatch(/--posthog-key .*SPA_TELEMETRY_POSTHOG_KEY; flags show in ps/)
+    expect(usage('collect')).toMatch(/--segment-write-key .*SPA_TELEMETRY_SEGMENT_WRITE_KEY; flags show in ps/)
+    expect(usage('collect')).toMatch(/--posthog-key .*SPA_TELEMETRY_POSTHOG_KEY; flags show in ps/)
   })
 })
