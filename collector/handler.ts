@@ -257,7 +257,7 @@ export const createCollector = (options: CollectorOptions): Collector => {
     if (!onRefused) return
     const origin = status === 403 ? (request.headers.get('origin') ?? '') : ''
     try {
-      onRefused(PLAIN_ORIGIN.test(origin) ? { status, reason, origin } : { status, reason })
+      onRefused(origin.length <= 200 && PLAIN_ORIGIN.test(origin) ? { status, reason, origin } : { status, reason })
     } catch (error) {
       report(error)
     }

@@ -265,6 +265,13 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
         const code = serverCode(cause)
         const byRows = code !== undefined && !NOT_THE_ROWS.has(code)
         error = failure(`insert into ${qualified}`, cause, byRows ? 'the server refused rows of this write' : '', byRows)
+        // the table or database went away (dropped, a server reinstalled): the next attempt sets them up again
+        if ((code === 60 || code === 81) && createTable && client) {
+          const gone = client
+          client = undefined
+          opening = undefined
+          await gone.close().catch(() => {})
+        }
       }
       if (error.byRows || attempt >= retries) throw error
       await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2))

@@ -222,6 +222,17 @@ describe('clickhouseStore', () => {
     }
   })
 
+  it('a table dropped mid-run is created again by the retry of the next insert', async () => {
+    const database = fresh()
+    const made = clickhouseStore({ url: `${server.url}/${database}`, table: 'events_dropped', retryDelayMs: 10 })
+    stores.push(made)
+    const collector = createCollector({ store: made })
+    expect((await collector(post(URL_, payload(1)))).status).toBe(204)
+    await client.command({ query: `DROP TABLE ${database}.events_dropped` })
+    expect((await collector(post(URL_, payload(2)))).status).toBe(204)
+    expect(await rows(`SELECT count() AS n FROM ${database}.events_dropped`)).toEqual([{ n: '2' }])
+  })
+
   it('ClickHouse hanging mid-run (accepts, never answers): 503 once storeTimeoutMs is over, not when the insert gives up', async () => {
     const proxy = await startProxy(server.url)
     try {

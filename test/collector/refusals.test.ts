@@ -101,12 +101,13 @@ describe('a byte order mark', () => {
 })
 
 describe('onRefused', () => {
-  it('is called for every refusal with its status and a content-free reason; a 403 names a plain origin', async () => {
+  it('is called for every refusal with its status and a content-free reason; a 403 names a plain origin (not one of 250 characters)', async () => {
     const { collector, refusals } = setup({ origins: ['https://app.example.com'], limits: { client: { rate: 1, burst: 1 }, overall: false } })
     const sent = [
       new Request('http://collector.test/other', { method: 'POST' }),
       post(URL_, payload(1), { origin: 'https://evil.example:8443' }),
       post(URL_, payload(1), { origin: 'null' }),
+      post(URL_, payload(1), { origin: `https://${'a'.repeat(250)}.example` }),
       new Request(URL_, { method: 'PUT' }),
       post(URL_, payload(1), { 'content-type': 'text/html' }),
       post(URL_, '{'),
@@ -118,6 +119,7 @@ describe('onRefused', () => {
     expect(refusals).toEqual([
       { status: 404, reason: 'not found' },
       { status: 403, reason: 'origin not allowed', origin: 'https://evil.example:8443' },
+      { status: 403, reason: 'origin not allowed' },
       { status: 403, reason: 'origin not allowed' },
       { status: 405, reason: 'method not allowed: POST' },
       { status: 415, reason: 'content type is not text/plain or application/json' },
