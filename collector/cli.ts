@@ -236,28 +236,3 @@ export const main = async (args: string[], print: (line: string) => void = conso
   if (!command) throw new FlagError(`[spa-telemetry] ${JSON.stringify(name.slice(0, 40))} is not a command: expected ${list(Object.keys(COMMANDS))}`)
   return command.run(rest, print)
 }
-
-/**
- * Runs a command as a process: `spa-telemetry` (subcommands) or its alias
- * `spa-telemetry-collector` (the flags of `collect`). Stops cleanly on SIGINT
- * and SIGTERM; a failure prints one sentence and exits 1.
- *
- * @example command('spa-telemetry', process.argv.slice(2))
- */
-export const command = (name: 'spa-telemetry' | 'spa-telemetry-collector', args: string[]): void => {
-  const started = name === 'spa-telemetry' ? main(args) : run(args)
-  started.then(
-    stop => {
-      if (!stop) return
-      const shutdown = (): void => void stop().then(() => process.exit(0), () => process.exit(1))
-      process.once('SIGINT', shutdown)
-      process.once('SIGTERM', shutdown)
-    },
-    (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error)
-      const help = name === 'spa-telemetry' ? `spa-telemetry ${commandOf(args[0]) ? `${args[0]} ` : ''}--help` : 'spa-telemetry-collector --help'
-      console.error(error instanceof FlagError || /^\[spa-telemetry\] [\w.[\]-]+ is /.test(message) ? `${message}\n(${help} lists the flags)` : message)
-      process.exit(1)
-    },
-  )
-}

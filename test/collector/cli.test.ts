@@ -5,9 +5,13 @@
  * browser bundles, and a browser stub that fails loudly.
  */
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { open } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
 
 import { COMMANDS, FLAGS, main, run, usage } from '../../collector/cli.js'
+import { stopOnSignal } from '../../collector/process.js'
+import type { ProcessHooks } from '../../collector/process.js'
 import * as collector from '../../collector/index.js'
 import { payload, stored, tempDir } from './helpers.js'
 
@@ -133,6 +137,48 @@ describe('spa-telemetry collect (and spa-telemetry-collector)', () => {
     const hidden = lines.filter(line => / more refused requests? not shown$/.test(line)).reduce((sum, line) => sum + Number(/… (\d+) more/.exec(line)![1]), 0)
     expect(refused + hidden).toBe(60)
     expect(refused).toBeLessThanOrEqual(40) // the flood may straddle two seconds
+  })
+
+  it('stops on SIGTERM once its writes are done; a store that hangs cannot keep it alive (grace), nor can it after a second signal', async () => {
+    const hooks = () => {
+      const listeners: Record<string, () => void> = {}
+      const exits: number[] = []
+      const errors: string[] = []
+      const process: ProcessHooks = { on: (signal, listener) => (listeners[signal] = listener), exit: code => void exits.push(code), error: line => void errors.push(line) }
+      return { process, listeners, exits, errors }
+    }
+    const until = async (done: () => boolean) => {
+      for (const end = Date.now() + 5000; !done() && Date.now() < end; ) await new Promise(resolve => setTimeout(resolve, 10))
+    }
+    // a clean stop
+    const clean = hooks()
+    stopOnSignal((await start(['--port', '0', '--dir', tempDir()])).stop, 2000, clean.process)
+    clean.listeners.SIGTERM()
+    await until(() => clean.exits.length > 0)
+    expect(clean.exits).toEqual([0])
+    // an fsync that never returns
+    const dir = tempDir()
+    const probe = await open(join(dir, 'probe'), 'w')
+    await probe.close()
+    const hang = vi.spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, 'datasync').mockImplementation(() => new Promise(() => {}))
+    try {
+      const { stop, endpoint } = await start(['--port', '0', '--dir', dir, '--store-timeout', '50'])
+      expect((await send(endpoint, payload(1))).status).toBe(503)
+      const hung = hooks()
+      stopOnSignal(stop, 100, hung.process)
+      hung.listeners.SIGINT()
+      await until(() => hung.exits.length > 0)
+      expect(hung.exits).toEqual([1])
+      expect(hung.errors).toEqual(['[spa-telemetry] the store did not finish its writes within 0.1 s: stopped without them (their requests got no 2xx)'])
+      const twice = hooks()
+      stopOnSignal(stop, 1000, twice.process)
+      twice.listeners.SIGTERM()
+      twice.listeners.SIGTERM()
+      expect(twice.exits).toEqual([1])
+      expect(twice.errors).toEqual(['[spa-telemetry] stopped without waiting for the store'])
+    } finally {
+      hang.mockRestore()
+    }
   })
 
   it('refuses a bad flag or value with a message', async () => {
