@@ -114,8 +114,14 @@ const list = (items: string[]): string => (items.length < 2 ? items.join('') : `
  * What the command prints about refusals: with `verbose`, a line each (at
  * most 20 a second; the rest counted); in any case, the first time a page on
  * an origin that is not allowed is refused, how to allow it.
+ *
+ * @example
+ * ```ts
+ * const log = refusalLog(console.log, true)
+ * createCollector({ store, onRefused: log.refused })
+ * ```
  */
-const refusalLog = (print: (line: string) => void, verbose: boolean) => {
+export const refusalLog = (print: (line: string) => void, verbose: boolean, clock: () => number = Date.now) => {
   let hinted = false
   let second = 0
   let shown = 0
@@ -132,7 +138,7 @@ const refusalLog = (print: (line: string) => void, verbose: boolean) => {
         print(`[spa-telemetry] refused a page on ${who} (403): to accept it, start the collector with --origin ${origin ?? '<that origin>'}`)
       }
       if (!verbose) return
-      const now = Math.floor(Date.now() / 1000)
+      const now = Math.floor(clock() / 1000)
       if (now !== second) {
         flush()
         second = now

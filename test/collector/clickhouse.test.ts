@@ -241,11 +241,9 @@ describe('clickhouseStore', () => {
       expect((await createCollector({ store: made })(post(URL_, payload(1)))).status).toBe(204)
       const collector = createCollector({ store: made, storeTimeoutMs: 300, onError: () => {} })
       await proxy.hang()
-      const started = Date.now()
       const response = await collector(post(URL_, payload(1)))
       expect(response.status).toBe(503)
-      expect(await response.json()).toEqual({ error: 'store did not answer within 300 ms' })
-      expect(Date.now() - started).toBeLessThan(4000)
+      expect(await response.json()).toEqual({ error: 'store did not answer within 300 ms' }) // not the insert's 5 s
       await proxy.up()
     } finally {
       await proxy.close()
