@@ -107,7 +107,7 @@ describe('spa-telemetry collect (and spa-telemetry-collector)', () => {
         await send(endpoint, payload(1), { 'content-type': `text/${secret}` }),
         await send(endpoint, { ...payload(1), [secret]: 'x' }),
         await send(endpoint, payload([{ type: 'track', name: 'x', path: undefined, props: { [secret]: { a: 1 } as never } }])),
-        await send(endpoint, JSON.stringify(payload([{ path: '/x__' }])).replace('/x__', `/${secret}\\udc00`)),
+        await send(endpoint, JSON.stringify(payload([{ type: 'track', name: 'x', path: undefined, props: { label: 'x__' } }])).replace('x__', `${secret}\\udc00`)),
         await send(endpoint, payload(1), { authorization: `Bearer ${secret}`, cookie: `s=${secret}`, origin: 'https://app.example' }),
       ]
       expect(answers.map(r => r.status)).toEqual([403, 415, 400, 400, 400, 204])
@@ -117,7 +117,7 @@ describe('spa-telemetry collect (and spa-telemetry-collector)', () => {
         '[spa-telemetry] refused 415: content type is not text/plain or application/json',
         '[spa-telemetry] refused 400: body does not match schema/v1.json: / must NOT have additional properties',
         '[spa-telemetry] refused 400: body does not match schema/v1.json: /events/0/props/* must be string',
-        '[spa-telemetry] refused 400: body refused: /events/0/path holds a lone surrogate',
+        '[spa-telemetry] refused 400: body refused: /events/0/props/* holds a lone surrogate',
       ])
       expect(lines.slice(2).join('\n')).not.toContain(secret)
     } finally {
