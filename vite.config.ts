@@ -30,6 +30,7 @@ export default defineConfig(({ mode }) => ({
       { find: /^spa-telemetry$/, replacement: here('src/index.ts') },
       { find: /^spa-telemetry\/collector$/, replacement: here('collector/index.ts') },
       { find: /^spa-telemetry\/vite$/, replacement: here('vite/index.ts') },
+      { find: /^spa-telemetry\/dashboard$/, replacement: here('dashboard/index.ts') },
       { find: /^spa-telemetry\/(vue|nuxt|nuxt\/module|redux|history|react-router)$/, replacement: here('adapters') + '/$1.ts' },
     ],
   },
@@ -60,7 +61,7 @@ export default defineConfig(({ mode }) => ({
           testTimeout: 60_000,
           setupFiles: ['test/setup.ts'],
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**', 'test/collector/**'],
+          exclude: ['test/browser/**', 'test/node/**', 'test/e2e/**', 'test/collector/**', 'test/dashboard/**'],
         },
       },
       {
@@ -79,7 +80,7 @@ export default defineConfig(({ mode }) => ({
           name: 'node',
           environment: 'node',
           testTimeout: 60_000,
-          include: ['test/node/**/*.test.ts', 'test/collector/**/*.test.ts'],
+          include: ['test/node/**/*.test.ts', 'test/collector/**/*.test.ts', 'test/dashboard/**/*.test.ts'],
         },
       },
       {
