@@ -29,17 +29,17 @@ export interface Question {
   expected: (reference: ReturnType<typeof naive>) => unknown
 }
 
-/** Every view over several periods, versions, screens and funnels. */
-export const questions = (): Question[] => {
+/** Every view over several periods, versions, screens and funnels (`short`: two periods and two versions). */
+export const questions = (short = false): Question[] => {
   const periods = [
     { from: FIRST, to: END + DAY }, // the whole set
     { from: FIRST + 4 * DAY, to: FIRST + 5 * DAY }, // one day: by the hour
     { from: FIRST + 3 * DAY, to: FIRST + 5 * DAY }, // two days: by the hour
     { from: FIRST + 2 * DAY, to: FIRST + 8 * DAY },
-  ]
+  ].slice(0, short ? 2 : 4)
   const out: Question[] = []
   for (const period of periods) {
-    for (const version of [undefined, '2.1.0', '2.0.0']) {
+    for (const version of [undefined, '2.1.0', '2.0.0'].slice(0, short ? 2 : 3)) {
       const q = { ...period, app: 'console', env: 'production', ...(version ? { version } : {}) }
       const params = `app=console&env=production&from=${date(period.from)}&to=${date(period.to - DAY)}${version ? `&version=${version}` : ''}`
       out.push({ path: `screens?${params}`, expected: r => r.screens(q) })

@@ -1,0 +1,60 @@
+/**
+ * The ClickHouse engine against a real server (Debian's 18.16 here), loaded
+ * through the ClickHouse store with the same data set as the ndjson test:
+ * every view answers as the naive count does, so both engines answer alike.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { clickhouseStore } from '../../collector/index.js'
+import { clickhouseEngine, createDashboard } from '../../dashboard/index.js'
+import type { Engine } from '../../dashboard/index.js'
+import { literal } from '../../dashboard/engines/clickhouse.js'
+import { startClickHouse } from '../collector/clickhouse-server.js'
+import type { ClickHouseServer } from '../collector/clickhouse-server.js'
+import { ask, questions, reference } from './answers.js'
+import { dataset } from './data.js'
+
+const events = dataset()
+let server: ClickHouseServer
+let engine: Engine
+
+beforeAll(async () => {
+  server = await startClickHouse()
+  const store = clickhouseStore({ url: server.url, table: 'events' })
+  for (let at = 0; at < events.length; at += 5000) await store.write(events.slice(at, at + 5000))
+  await store.close?.()
+  engine = clickhouseEngine({ url: server.url, table: 'events' })
+  await engine.open()
+}, 60_000)
+afterAll(async () => {
+  await engine?.close()
+  await server?.stop()
+})
+
+describe.each([5, 0])('ClickHouse engine, threshold %i', k => {
+  // fewer questions than the ndjson test (two periods, two versions): each is a few queries to a server
+  it('answers every question as the naive count does', { timeout: 180_000 }, async () => {
+    const dashboard = createDashboard({ store: engine, threshold: k, clientAddress: () => '127.0.0.1' })
+    const expected = reference(events, k)
+    for (const question of questions(true)) {
+      const { status, json } = await ask(dashboard, question.path)
+      expect(status, question.path).toBe(200)
+      expect(json, question.path).toEqual(question.expected(expected))
+    }
+  })
+})
+
+describe('ClickHouse literals', () => {
+  it('escape quotes, backslashes and control characters, so that a value is always one string', async () => {
+    const hostile = ["'; DROP TABLE events; --", 'back\\slash', 'new\nline\u0000nul\u007f', "\\'", 'ünïcødé 🙂']
+    const client = (await import('@clickhouse/client')).createClient({ url: server.url })
+    try {
+      for (const value of hostile) {
+        const [row] = await (await client.query({ query: `SELECT ${literal(value)} AS v`, format: 'JSONEachRow' })).json<{ v: string }>()
+        expect(row.v).toBe(value)
+      }
+    } finally {
+      await client.close()
+    }
+  })
+})
