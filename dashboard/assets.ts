@@ -19,7 +19,7 @@ let loading: Promise<Map<string, Asset>> | undefined
 export const loadAssets = (): Promise<Map<string, Asset>> =>
   (loading ??= (async () => {
     const { readFile } = await import('node:fs/promises')
-    const places = [new URL('./assets/', import.meta.url), new URL('../dist/dashboard/assets/', import.meta.url)]
+    const places = [new URL(/* @vite-ignore */ './assets/', import.meta.url), new URL(/* @vite-ignore */ '../dist/dashboard/assets/', import.meta.url)]
     for (const place of places) {
       try {
         const assets = new Map<string, Asset>()

@@ -37,7 +37,7 @@ export const page = (): string =>
   shell(
     'spa-telemetry dashboard',
     `<a class="skip" href="#main">Skip to the answers</a>
-<header class="bar">
+<header class="top">
   <h1>spa-telemetry</h1>
   <nav id="views" aria-label="Views"></nav>
 </header>
