@@ -55,6 +55,8 @@ const edges = (): StoredEvent[] => {
       out.push(event({ type: 'page', ts: at + i * 1000 + 50, path: '/', from: FOUR.screen }, install, session, FOUR.version))
     }
   })
+  // a sixth install on the FIVE screen in another hour: the day has 6 installs, that hour 1 (its hours are then not drawn)
+  out.push(event({ type: 'page', ts: at - 5 * 3_600_000, path: FIVE.screen, from: '/' }, CANARY_INSTALLS[5], 'CANARYSESSION5'.padEnd(21, '_')))
   // one event twice (a retry that got past the collector's window); the store keeps both lines
   const twice = event({ type: 'page', ts: at + 99_000, path: '/' }, CANARY_INSTALLS[8], 'CANARYSESSION8'.padEnd(21, '_'))
   out.push(twice, { ...twice })
