@@ -53,6 +53,8 @@ const idOf = (prefix, n) => {
 export const screenNames = n => Array.from({ length: n }, (_, i) => (i === 0 ? '/' : i % 3 === 0 ? `/projects/:project_id/section-${i}` : i % 3 === 1 ? `/section-${i}` : `/section-${i}/:item_id/edit`))
 /** The actions: Redux action types and track names. */
 export const actionNames = n => Array.from({ length: n }, (_, i) => (i % 10 < 7 ? { type: 'action', name: `feature${i}/run/fulfilled` } : { type: 'track', name: `feature${i}_used` }))
+/** Screens where most errors happen (indices into the screens). */
+const BUGGY = [1, 3, 4]
 const ERRORS = ['TypeError', 'ChunkLoadError', 'RangeError', 'NetworkError', 'SyntaxError', 'AbortError']
 
 /**
@@ -129,10 +131,12 @@ export function* generate({ events = 1_000_000, days = 30, installs = 10_000, sc
           out.push(action.type === 'track'
             ? { id, type: 'track', ts, clientTs: ts, receivedAt, sentAt: receivedAt, name: action.name, props: { kind: 'grid' }, app, library, anonymousId: person.id, sessionId }
             : { id, type: 'action', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path: screenList[screen], name: action.name, app, library, anonymousId: person.id, sessionId })
-        } else if (r < 0.995) {
+        } else if (r < 0.985) {
           out.push({ id, type: 'heartbeat', ts, clientTs: ts, receivedAt, sentAt: receivedAt, app, library, anonymousId: person.id, sessionId })
         } else {
-          out.push({ id, type: 'error', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path: screenList[screen], name: ERRORS[pickFrom(errorWeights, rand())], app, library, anonymousId: person.id, sessionId })
+          // errors cluster on a few screens with bugs
+          const where = rand() < 0.7 ? screenList[BUGGY[Math.floor(rand() * BUGGY.length) % screens]] : screenList[screen]
+          out.push({ id, type: 'error', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path: where, name: ERRORS[pickFrom(errorWeights, rand())], app, library, anonymousId: person.id, sessionId })
         }
         ts += 2000 + Math.floor(rand() * 60_000)
       }
