@@ -22,12 +22,12 @@ export const bucketLabel = (at: number, unit: Header['unit']): string => (unit =
 
 const KEY_COLUMNS: Record<string, string[]> = { screens: ['screen'], actions: ['type', 'name'], errors: ['error', 'screen'], flows: ['next screen'] }
 
-/** A ranked answer: key columns, events, installs, sessions, then events per bucket; "other" last. */
+/** A ranked answer: key columns, events, installs, then events per bucket; "other" last. */
 const rankedCsv = (answer: RankedAnswer): string => {
   const keys = KEY_COLUMNS[answer.view] ?? ['key']
-  const head = [...keys, 'events', 'installs', 'sessions', ...answer.buckets.map(at => bucketLabel(at, answer.unit))]
-  const rows: Cell[][] = answer.rows.map(row => [...row.key, row.events, row.installs, row.sessions, ...row.trend])
-  if (answer.other) rows.push([`other (${answer.other.rows} rows)`, ...keys.slice(1).map(() => ''), answer.other.events, null, null, ...answer.buckets.map(() => null)])
+  const head = [...keys, 'events', 'installs', ...answer.buckets.map(at => bucketLabel(at, answer.unit))]
+  const rows: Cell[][] = answer.rows.map(row => [...row.key, row.events, row.installs, ...row.trend])
+  if (answer.other) rows.push([`other (${answer.other.rows} rows)`, ...keys.slice(1).map(() => ''), answer.other.events, null, ...answer.buckets.map(() => null)])
   return lines([head, ...rows])
 }
 

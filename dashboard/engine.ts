@@ -104,10 +104,13 @@ export interface Scope {
 export interface Engine {
   /** Loads or connects; called before the first question. */
   open(): Promise<void>
-  /** Every atom of the selection, keyed by these columns, in buckets of this unit. */
-  atoms(selection: Selection, key: readonly KeyColumn[], unit: Unit): Promise<Atom[]>
-  /** Distinct installs and sessions per key (and version) over the day atoms with at least `k` installs. */
-  unions(selection: Selection, key: readonly KeyColumn[], k: number, byVersion: boolean): Promise<Union[]>
+  /** Every atom of the selection, keyed by these columns, in buckets of this unit (sessions counted only when asked: 0 otherwise). */
+  atoms(selection: Selection, key: readonly KeyColumn[], unit: Unit, sessions?: boolean): Promise<Atom[]>
+  /**
+   * Distinct installs and sessions per key (and version) over the day atoms with at least `k` installs
+   * (sessions only when asked). `days`, the selection's day atoms when the caller has them, may spare the engine recounting them.
+   */
+  unions(selection: Selection, key: readonly KeyColumn[], k: number, byVersion: boolean, sessions?: boolean, days?: readonly Atom[]): Promise<Union[]>
   /** Per day atom: distinct installs over its hour atoms with fewer than `k` installs (only atoms that have some). */
   hourRests(selection: Selection, key: readonly KeyColumn[], k: number): Promise<HourRest[]>
   /** The funnel atoms of these ordered steps, within sessions, over the selection. */

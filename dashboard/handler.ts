@@ -70,7 +70,16 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
   const address = options.clientAddress ?? defaultAddress
   if (typeof address !== 'function') throw setupError('clientAddress', address, 'a function (request) => address')
   const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] dashboard: ${error instanceof Error ? error.message : String(error)}`))
-  const context: Context = { engine: store, k, identity, top }
+  // the apps and environments change rarely, and every question without app and env asks for them (its default): kept 10 s
+  let scopes: { at: number; value: ReturnType<Engine['scopes']> } | undefined
+  const engine: Engine = {
+    ...store,
+    scopes: () => {
+      if (!scopes || Date.now() - scopes.at > 10_000) scopes = { at: Date.now(), value: store.scopes().catch(error => ((scopes = undefined), Promise.reject(error))) }
+      return scopes.value
+    },
+  }
+  const context: Context = { engine, k, identity, top }
   let failures: number[] = []
 
   const respond = (status: number, body: string | Uint8Array | null, type: string, headers: Record<string, string> = {}): Response =>

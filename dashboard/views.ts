@@ -3,7 +3,7 @@
  * folds them (fold.ts). Nothing else reaches a response: no id, no single
  * event, no atom under the threshold.
  */
-import type { Atom, Engine, EventType, KeyColumn, Selection, Step, Unit } from './engine.js'
+import type { Atom, Engine, EventType, KeyColumn, Selection, Step, Union, Unit } from './engine.js'
 import { TYPES } from './engine.js'
 import { bucketsOf, compareKeys, funnelFolded, funnelReleased, funnelSessions, funnelSets, rank, released, releasedHours, series } from './fold.js'
 import type { Folded, Ranked } from './fold.js'
@@ -67,19 +67,25 @@ const selection = (query: Query, types: readonly EventType[], where?: Selection[
 /** Hour atoms that may be drawn (hour unit only). */
 const hoursOf = async (context: Context, query: Query, chosen: Selection, key: readonly KeyColumn[]): Promise<Atom[] | undefined> => {
   if (query.unit !== 'hour') return undefined
-  const [hours, rests] = await Promise.all([context.engine.atoms(chosen, key, 'hour'), context.engine.hourRests(chosen, key, context.k)])
+  const [hours, rests] = await Promise.all([context.engine.atoms(chosen, key, 'hour', key.length === 0), context.engine.hourRests(chosen, key, context.k)])
   return releasedHours(hours, rests, context.k)
 }
 
-/** A ranked answer: rows as `{ key, events, installs, sessions, trend }`. */
-export type RankedAnswer = Header & Omit<Ranked, 'rows'> & { rows: { key: string[]; events: number; installs: number | null; sessions: number; trend: number[] }[] }
+/** A ranked answer: rows as `{ key, events, installs, trend }`. */
+export type RankedAnswer = Header & Omit<Ranked, 'rows'> & { rows: { key: string[]; events: number; installs: number | null; trend: number[] }[] }
+
+/** Day atoms, then the unions over the released ones (the engine may use the atoms it was given), and hour atoms when by the hour. */
+const counted = async (context: Context, query: Query, chosen: Selection, key: readonly KeyColumn[], sessions: boolean, byVersion: boolean): Promise<[Atom[], Union[], Atom[] | undefined]> => {
+  const hours = hoursOf(context, query, chosen, key)
+  const days = await context.engine.atoms(chosen, key, 'day', sessions)
+  return Promise.all([days, context.engine.unions(chosen, key, context.k, byVersion, sessions, days), hours])
+}
 
 const ranked = async (view: string, context: Context, query: Query, chosen: Selection, key: readonly KeyColumn[]): Promise<RankedAnswer> => {
-  const byVersion = query.version !== undefined
-  const [days, unions, hours] = await Promise.all([context.engine.atoms(chosen, key, 'day'), context.engine.unions(chosen, key, context.k, byVersion), hoursOf(context, query, chosen, key)])
+  const [days, unions, hours] = await counted(context, query, chosen, key, false, query.version !== undefined)
   const buckets = bucketsOf(query.from, query.to, query.unit)
   const { folded, rows, other, total } = rank(days, unions, { k: context.k, version: query.version, top: context.top, buckets, hours })
-  return { ...header(view, context, query, folded), rows: rows.map(row => ({ ...row, installs: installs(context, row.installs) })), other, total }
+  return { ...header(view, context, query, folded), rows: rows.map(({ key: rowKey, events, installs: count, trend }) => ({ key: rowKey, events, installs: installs(context, count), trend })), other, total }
 }
 
 /** Screens: page views by route template. */
@@ -110,7 +116,7 @@ export interface VersionRow {
 /** Versions: the adoption of each version over time, or the use of one screen or action split by version. */
 export const versions = async (context: Context, query: Query, of?: Step): Promise<Header & { of: Step | null; rows: VersionRow[] }> => {
   const chosen = of ? selection(query, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value }) : selection(query, TYPES)
-  const [days, unions, hours] = await Promise.all([context.engine.atoms(chosen, [], 'day'), context.engine.unions(chosen, [], context.k, true), hoursOf(context, query, chosen, [])])
+  const [days, unions, hours] = await counted(context, query, chosen, [], true, true)
   const buckets = bucketsOf(query.from, query.to, query.unit)
   const names = [...new Set(days.filter(atom => released(atom, context.k)).map(atom => atom.version))].filter(version => query.version === undefined || version === query.version)
   const rows = names.map((version): VersionRow => {
@@ -138,7 +144,7 @@ export const activity = async (
 ): Promise<Header & { installs: (number | null)[]; sessions: (number | null)[]; events: number[]; totals: { installs: number | null; sessions: number | null; events: number } }> => {
   const chosen = selection(query, TYPES)
   const byVersion = query.version !== undefined
-  const [days, unions, hours] = await Promise.all([context.engine.atoms(chosen, [], 'day'), context.engine.unions(chosen, [], context.k, byVersion), hoursOf(context, query, chosen, [])])
+  const [days, unions, hours] = await counted(context, query, chosen, [], true, byVersion)
   const buckets = bucketsOf(query.from, query.to, query.unit)
   const perBucket = series(hours ?? days, hours ? 0 : context.k, buckets, query.version)
   const union = unions.find(u => (byVersion ? u.version === query.version : u.version === undefined))
@@ -182,7 +188,7 @@ export const scopes = async (context: Context, query?: Omit<Query, 'version'>): 
   const list = all.filter(scope => released(scope, context.k)).sort((a, b) => b.installs - a.installs || compareKeys([a.app, a.env], [b.app, b.env]))
   let versionList: string[] = []
   if (query && list.some(scope => scope.app === query.app && scope.env === query.env)) {
-    const days = await context.engine.atoms(selection({ ...query }, TYPES), [], 'day')
+    const days = await context.engine.atoms(selection({ ...query }, TYPES), [], 'day', false)
     versionList = [...new Set(days.filter(atom => released(atom, context.k)).map(atom => atom.version))].sort()
   }
   return { threshold: context.k, identity: context.identity, scopes: list.map(({ app, env }) => ({ app, env })), versions: versionList }

@@ -8,7 +8,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 
 import { checkNumber, checkString, setupError } from '../../collector/check.js'
-import type { Engine, FunnelAtom, KeyColumn, Selection, Step } from '../engine.js'
+import type { Atom, Engine, FunnelAtom, KeyColumn, Selection, Step } from '../engine.js'
 import { UNIT_MS } from '../engine.js'
 
 /** Options of {@link clickhouseEngine}. */
@@ -122,6 +122,22 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     return `AND (${tuple.join(', ')}) IN (SELECT ${tuple.join(', ')} FROM ${source} WHERE ${where(selection)} GROUP BY ${tuple.join(', ')} HAVING ${INSTALLS} ${test})`
   }
 
+  /**
+   * `AND` the atom of each row is released, from the day atoms already counted:
+   * the released atoms, or the others (`NOT IN`), whichever list is shorter;
+   * undefined when the list would be too long for a query (the subquery then).
+   */
+  const atomsList = (key: readonly KeyColumn[], days: readonly Atom[], k: number): string | undefined => {
+    const ids = { in: [] as string[], out: [] as string[] }
+    for (const atom of days) ids[atom.installs >= k ? 'in' : 'out'].push(literal([...atom.key, String(atom.bucket / UNIT_MS.day), atom.version].join('\u0000')))
+    if (!ids.out.length) return ' '
+    if (!ids.in.length) return 'AND 0'
+    const [list, operator] = ids.out.length <= ids.in.length ? [ids.out, 'NOT IN'] : [ids.in, 'IN']
+    if (list.reduce((sum, id) => sum + id.length + 2, 0) > 200_000) return undefined
+    const id = `concat(${[...key.map(column => COLUMN[column]), 'toString(intDiv(ts, 86400000))', 'app_version'].join(", '\\x00', ")})`
+    return `AND ${id} ${operator} (${list.join(', ')})`
+  }
+
   /** The funnel sessions with their level and day, as a subquery. */
   const sessions = (selection: Selection, steps: readonly Step[]): string => {
     const mask = steps.map((step, i) => `${1 << i} * toUInt8${matches(step)}`).join(' + ')
@@ -143,16 +159,16 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
 
   return {
     open: async () => void (await open()),
-    atoms: async (selection, key, unit) => {
+    atoms: async (selection, key, unit, sessions = true) => {
       const unitMs = UNIT_MS[unit]
-      const result = await rows(`SELECT ${[...keys(key), `intDiv(ts, ${unitMs}) * ${unitMs} AS bucket`, 'app_version AS version'].join(', ')}, count() AS events, ${INSTALLS} AS installs, ${SESSIONS} AS sessions
+      const result = await rows(`SELECT ${[...keys(key), `intDiv(ts, ${unitMs}) * ${unitMs} AS bucket`, 'app_version AS version'].join(', ')}, count() AS events, ${INSTALLS} AS installs, ${sessions ? SESSIONS : '0'} AS sessions
         FROM ${source} WHERE ${where(selection)} GROUP BY ${[...aliases(key), 'bucket', 'version'].join(', ')}`)
       return result.map(row => ({ key: keyOf(row, key), bucket: Number(row.bucket), version: row.version, events: Number(row.events), installs: Number(row.installs), sessions: Number(row.sessions) }))
     },
-    unions: async (selection, key, k, byVersion) => {
+    unions: async (selection, key, k, byVersion, sessions = true, days) => {
       const group = [...aliases(key), ...(byVersion ? ['version'] : [])]
-      const released = k > 0 ? atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : ''
-      const select = [...keys(key), ...(byVersion ? ['app_version AS version'] : []), `${INSTALLS} AS installs`, `${SESSIONS} AS sessions`, 'count() AS events']
+      const released = k > 0 ? (days && atomsList(key, days, k)) || atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : ''
+      const select = [...keys(key), ...(byVersion ? ['app_version AS version'] : []), `${INSTALLS} AS installs`, `${sessions ? SESSIONS : '0'} AS sessions`, 'count() AS events']
       const result = await rows(`SELECT ${select.join(', ')} FROM ${source} WHERE ${where(selection)} ${released} ${group.length ? `GROUP BY ${group.join(', ')}` : ''}`)
       return result
         .filter(row => Number(row.events) > 0)

@@ -18,7 +18,7 @@ export interface NdjsonEngineOptions {
   dir: string
   /** Keep the index in `dir/.dashboard-index/` (default `true`); `false` parses the files at every start. */
   index?: boolean
-  /** New lines are read at most this often, in ms (default 1000): answers lag the store by up to this much. */
+  /** New lines are read at most this often, in ms (default 1000), and no more often than 20 times the last re-sort took: answers lag the store by up to this much. */
   refreshMs?: number
 }
 
@@ -224,19 +224,29 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
       throw error
     }))
 
+  /** How long the last re-sort took: new lines are read at most every 20 such (≤ 5% of a core on re-sorting while much arrives). */
+  let sortMs = 0
   /** Opens, refreshes when due, then answers. */
   const ready = async (): Promise<Table> => {
     await open()
-    if (Date.now() - lastRefresh >= refreshMs) {
-      refreshing ??= refresh().finally(() => {
-        refreshing = undefined
-        lastRefresh = Date.now()
-      })
+    if (Date.now() - lastRefresh >= Math.max(refreshMs, 20 * sortMs)) {
+      refreshing ??= refresh()
+        .then(() => {
+          const started = performance.now()
+          table.inOrder()
+          sortMs = performance.now() - started
+        })
+        .finally(() => {
+          refreshing = undefined
+          lastRefresh = Date.now()
+        })
       await refreshing
     }
     return table
   }
 
+  // the scopes of the table as it was last asked (a full scan: asked by every question for its default)
+  let scoped: { table: Table; size: number; value: ReturnType<typeof scan.scopes> } | undefined
   // the last funnel's sessions, for the funnelUnions that follows it
   let reached: { id: string; value: ReturnType<typeof scan.reach> } | undefined
   const reach = (current: Table, selection: Selection, steps: Parameters<typeof scan.reach>[2]): ReturnType<typeof scan.reach> => {
@@ -247,12 +257,16 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
 
   return {
     open,
-    atoms: async (selection, key, unit) => scan.atoms(await ready(), selection, key, unit),
-    unions: async (selection, key, k, byVersion) => scan.unions(await ready(), selection, key, k, byVersion),
+    atoms: async (selection, key, unit, sessions) => scan.atoms(await ready(), selection, key, unit, sessions ?? true),
+    unions: async (selection, key, k, byVersion, sessions) => scan.unions(await ready(), selection, key, k, byVersion, sessions ?? true),
     hourRests: async (selection, key, k) => scan.hourRests(await ready(), selection, key, k),
     funnel: async (selection, steps) => scan.funnel(reach(await ready(), selection, steps), steps.length),
     funnelUnions: async (selection, steps, released) => scan.funnelUnions(reach(await ready(), selection, steps), steps.length, released),
-    scopes: async () => scan.scopes(await ready()),
+    scopes: async () => {
+      const current = await ready()
+      if (scoped?.table !== current || scoped.size !== current.size) scoped = { table: current, size: current.size, value: scan.scopes(current) }
+      return scoped.value
+    },
     close: async () => {
       if (saveTimer) clearTimeout(saveTimer)
       saveTimer = undefined

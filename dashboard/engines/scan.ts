@@ -112,7 +112,7 @@ interface Counts {
   atomOf: Int32Array
 }
 
-const count = (picked: Picked): Counts => {
+const count = (picked: Picked, withSessions = true): Counts => {
   const size = picked.keys.length * picked.versions.length * picked.buckets
   const events = new Int32Array(size)
   const installs = new Int32Array(size)
@@ -133,7 +133,7 @@ const count = (picked: Picked): Counts => {
       lastInstall[atom] = install
       installs[atom]++
     }
-    if (sessionOf[p] >= 0 && lastRun[atom] !== runs[p]) {
+    if (withSessions && sessionOf[p] >= 0 && lastRun[atom] !== runs[p]) {
       lastRun[atom] = runs[p]
       sessions[atom]++
     }
@@ -142,9 +142,9 @@ const count = (picked: Picked): Counts => {
 }
 
 /** The engine's `atoms`. */
-export const atoms = (table: Table, selection: Selection, columns: readonly KeyColumn[], unit: Unit): Atom[] => {
+export const atoms = (table: Table, selection: Selection, columns: readonly KeyColumn[], unit: Unit, withSessions = true): Atom[] => {
   const picked = pick(table, selection, columns, unit)
-  const counts = count(picked)
+  const counts = count(picked, withSessions)
   const out: Atom[] = []
   const V = picked.versions.length
   const B = picked.buckets
@@ -159,9 +159,9 @@ export const atoms = (table: Table, selection: Selection, columns: readonly KeyC
 }
 
 /** The engine's `unions`: distinct installs and sessions per key (and version) over day atoms with at least `k` installs. */
-export const unions = (table: Table, selection: Selection, columns: readonly KeyColumn[], k: number, byVersion: boolean): Union[] => {
+export const unions = (table: Table, selection: Selection, columns: readonly KeyColumn[], k: number, byVersion: boolean, withSessions = true): Union[] => {
   const picked = pick(table, selection, columns, 'day')
-  const counts = count(picked)
+  const counts = count(picked, false)
   const V = picked.versions.length
   const groups = picked.keys.length * (byVersion ? V : 1)
   const installs = new Int32Array(groups)
@@ -179,7 +179,7 @@ export const unions = (table: Table, selection: Selection, columns: readonly Key
       lastInstall[group] = install
       installs[group]++
     }
-    if (picked.events.session[p] >= 0 && lastRun[group] !== picked.events.runs[p]) {
+    if (withSessions && picked.events.session[p] >= 0 && lastRun[group] !== picked.events.runs[p]) {
       lastRun[group] = picked.events.runs[p]
       sessions[group]++
     }
@@ -196,7 +196,7 @@ export const unions = (table: Table, selection: Selection, columns: readonly Key
 /** The engine's `hourRests`. */
 export const hourRests = (table: Table, selection: Selection, columns: readonly KeyColumn[], k: number): HourRest[] => {
   const picked = pick(table, selection, columns, 'hour')
-  const counts = count(picked)
+  const counts = count(picked, false)
   const V = picked.versions.length
   const days = Math.ceil(picked.buckets / 24)
   const groups = picked.keys.length * V * days

@@ -10,7 +10,7 @@ import { bars, bucketLabel, chart, format, h, table } from './dom.js'
 
 type Params = Record<string, string | string[]>
 type Answer = Record<string, unknown> & { buckets: number[]; unit: string; folded: string; threshold: number; identity: string }
-type Row = { key: string[]; events: number; installs: number | null; sessions: number; trend: number[] }
+type Row = { key: string[]; events: number; installs: number | null; trend: number[] }
 
 const VIEWS = [
   ['screens', 'Screens'],
@@ -124,7 +124,7 @@ const drawRanked = (answer: Answer & { rows: Row[]; other: { rows: number; event
   return [
     chart(`${title}: events per ${answer.unit}, top ${top.length}`, answer.buckets, answer.unit, top.map(r => ({ label: keyLabel(r.key), values: r.trend }))),
     h('section', { class: 'ranked' }, h('h2', {}, `${title} by events`), rows.length ? bars(title, rows.map(r => ({ label: keyLabel(r.key), value: r.events, note: installs(r) }))) : h('p', { class: 'empty' }, 'Nothing to show for this period and filters.'), answer.other ? h('p', { class: 'other' }, `Other: ${format(answer.other.rows)} more rows, ${format(answer.other.events)} events. Total shown: ${format(answer.total)} events.`) : null),
-    h('details', {}, h('summary', {}, 'All rows as a table'), h('div', { class: 'scroll' }, table(title, ['key', 'events', 'installs', 'sessions', ...answer.buckets.map(at => bucketLabel(at, answer.unit))], rows.map(r => [keyLabel(r.key), r.events, r.installs, r.sessions, ...r.trend])))),
+    h('details', {}, h('summary', {}, 'All rows as a table'), h('div', { class: 'scroll' }, table(title, ['key', 'events', 'installs', ...answer.buckets.map(at => bucketLabel(at, answer.unit))], rows.map(r => [keyLabel(r.key), r.events, r.installs, ...r.trend])))),
   ]
 }
 
@@ -147,8 +147,10 @@ const render = async (): Promise<void> => {
   const { view, params } = read()
   main.setAttribute('aria-busy', 'true')
   nav.replaceChildren(...VIEWS.map(([name, label]) => h('a', { href: `#${name}?${withoutViewParams(params)}`, 'aria-current': name === view ? 'page' : undefined }, label)))
-  const scopes = await get<Parameters<typeof drawFilters>[0]>('scopes', params)
-  drawFilters(scopes, view, params)
+  // the filters' choices and the view are asked at once
+  const asking = get<Parameters<typeof drawFilters>[0]>('scopes', params)
+  asking.catch(() => {})
+  const drawn = asking.then(scopes => mine === generation && drawFilters(scopes, view, params))
   const base = withoutViewParams(params)
   const set = (name: string, values: string[]): void => {
     const next = new URLSearchParams(params)
@@ -216,6 +218,7 @@ const render = async (): Promise<void> => {
     const titles: Record<string, string> = { screens: 'Screens', actions: 'Actions', errors: 'Errors' }
     content = drawRanked(answer as never, titles[view])
   }
+  await drawn
   if (mine !== generation) return // a newer view was asked for meanwhile
   drawNotice(answer)
   main.replaceChildren(...content)

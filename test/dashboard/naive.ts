@@ -161,7 +161,7 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
     const rest = sorted.slice(top)
     return {
       ...header(view, q, bandOf(days.reduce((s, a) => s + a.events, 0), total)),
-      rows: sorted.slice(0, top).map(r => ({ key: r.key, events: r.g.events, installs: installsOrNull(r.g.installs.size), sessions: r.g.sessions.size, trend: r.trend })),
+      rows: sorted.slice(0, top).map(r => ({ key: r.key, events: r.g.events, installs: installsOrNull(r.g.installs.size), trend: r.trend })),
       other: rest.length ? { rows: rest.length, events: rest.reduce((s, r) => s + r.g.events, 0) } : null,
       total,
     }
