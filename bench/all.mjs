@@ -10,6 +10,7 @@ const BENCHES = [
   ['bench/tracker-browser.mjs'],
   ['bench/size.mjs'],
   ['bench/collector.mjs'],
+  ['bench/dashboard.mjs'],
 ]
 const missed = []
 for (const args of BENCHES) {
