@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util'
 
+import { clickhouseEngine, createDashboard, ndjsonEngine } from 'spa-telemetry/dashboard'
+import type { Identity } from 'spa-telemetry/dashboard'
 import { createCollector } from './handler.js'
 import type { Refused } from './handler.js'
 import type { Limits, RateLimit } from './limits.js'
@@ -44,6 +46,9 @@ export const FLAGS = {
   'posthog-key': { type: 'string', default: '', help: 'also forward to PostHog with this project API key (better: SPA_TELEMETRY_POSTHOG_KEY; flags show in ps)' },
   'posthog-host': { type: 'string', default: '', help: 'the PostHog host (or SPA_TELEMETRY_POSTHOG_HOST; default https://us.i.posthog.com; EU: https://eu.i.posthog.com)' },
   verbose: { type: 'boolean', default: false, help: 'print a line per refused request: its status and reason, never its content' },
+  'no-dashboard': { type: 'boolean', default: false, help: 'do not serve the dashboard at /dashboard (it answers this machine only, or SPA_TELEMETRY_DASHBOARD_TOKEN holders)' },
+  threshold: { type: 'string', default: '5', help: 'dashboard: fold groups of fewer distinct installs (0: off, for development)' },
+  identity: { type: 'string', default: 'persistent', help: "dashboard: the tracker's identity option (persistent, session or none)" },
   help: { type: 'boolean', default: false, help: 'print this help' },
 } satisfies Record<string, Flag>
 
@@ -199,8 +204,17 @@ export const run = async (args: string[], print: (line: string) => void = consol
   const port = number('port', flag('port'))
   const host = flag('host')
   const closeAll = async (): Promise<void> => void (await Promise.all(stores.map(each => each.close?.())))
+  // the dashboard, beside the collector on the same port, reading the same store
+  const token = process.env.SPA_TELEMETRY_DASHBOARD_TOKEN || undefined
+  const engine = values['no-dashboard'] ? undefined : url ? clickhouseEngine({ url, table: flag('table') }) : ndjsonEngine({ dir: flag('dir') })
+  const dashboard = engine && createDashboard({ store: engine, threshold: number('threshold', flag('threshold')), identity: flag('identity') as Identity, ...(token ? { token } : {}) })
+  const toDashboard = (request: Request): boolean => {
+    const { pathname } = new URL(request.url)
+    return pathname === '/dashboard' || pathname.startsWith('/dashboard/')
+  }
+  const handler = dashboard ? (request: Request) => (toDashboard(request) ? dashboard(request) : collector(request)) : collector
   await store.open?.()
-  const server = await listen(collector, { port, hostname: host }).catch(async (error: unknown) => {
+  const server = await listen(handler, { port, hostname: host }).catch(async (error: unknown) => {
     await closeAll()
     if ((error as { code?: unknown }).code === 'EADDRINUSE') throw new Error(`[spa-telemetry] port ${port} on ${host} is in use: pick another with --port (0: any free port)`)
     throw error
@@ -210,9 +224,11 @@ export const run = async (args: string[], print: (line: string) => void = consol
   const who = origins.includes('*') ? 'pages on any origin' : origins.length ? `pages on ${list([...origins, 'the same origin'])}` : 'pages on the same origin only (--origin allows others)'
   print(`spa-telemetry collector on ${endpoint} storing in ${where}, for ${who}`)
   for (const line of forwarding.lines) print(line)
+  if (dashboard) print(`dashboard: ${new URL('/dashboard/', server.url).href} (${token ? 'token required' : 'this machine only'})`)
   return async () => {
     log.flush()
     await server.close()
+    await engine?.close()
     await closeAll()
   }
 }
