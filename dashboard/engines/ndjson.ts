@@ -18,7 +18,7 @@ export interface NdjsonEngineOptions {
   dir: string
   /** Keep the index in `dir/.dashboard-index/` (default `true`); `false` parses the files at every start. */
   index?: boolean
-  /** New lines are read at most this often, in ms (default 1000), and no more often than 20 times the last re-sort took: answers lag the store by up to this much. */
+  /** New lines are read at most this often, in ms (default 1000), and no more often than 20 times the last re-sort took: answers lag the store by up to this much. 0: before every question. */
   refreshMs?: number
 }
 
@@ -229,7 +229,7 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
   /** Opens, refreshes when due, then answers. */
   const ready = async (): Promise<Table> => {
     await open()
-    if (Date.now() - lastRefresh >= Math.max(refreshMs, 20 * sortMs)) {
+    if (refreshMs === 0 || Date.now() - lastRefresh >= Math.max(refreshMs, 20 * sortMs)) {
       refreshing ??= refresh()
         .then(() => {
           const started = performance.now()
