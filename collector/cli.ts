@@ -222,9 +222,9 @@ export const run = async (args: string[], print: (line: string) => void = consol
   const endpoint = new URL(flag('path'), server.url).href
   const where = url ? `ClickHouse at ${showUrl(url)}, table ${flag('table')}` : `${flag('dir')}/events-YYYY-MM-DD.ndjson`
   const who = origins.includes('*') ? 'pages on any origin' : origins.length ? `pages on ${list([...origins, 'the same origin'])}` : 'pages on the same origin only (--origin allows others)'
-  print(`spa-telemetry collector on ${endpoint} storing in ${where}, for ${who}`)
+  const board = dashboard ? `; dashboard on ${new URL('/dashboard/', server.url).href} (${token ? 'token required' : 'this machine only'})` : ''
+  print(`spa-telemetry collector on ${endpoint} storing in ${where}, for ${who}${board}`)
   for (const line of forwarding.lines) print(line)
-  if (dashboard) print(`dashboard: ${new URL('/dashboard/', server.url).href} (${token ? 'token required' : 'this machine only'})`)
   return async () => {
     log.flush()
     await server.close()

@@ -56,7 +56,7 @@ describe('spa-telemetry collect (and spa-telemetry-collector)', () => {
     const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir])
     try {
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telemetry$/)
-      expect(lines).toEqual([`spa-telemetry collector on ${endpoint} storing in ${dir}/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others)`])
+      expect(lines).toEqual([`spa-telemetry collector on ${endpoint} storing in ${dir}/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others); dashboard on ${new URL(endpoint).origin}/dashboard/ (this machine only)`])
       const body = payload(2)
       const response = await fetch(endpoint, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } })
       expect(response.status).toBe(204)
@@ -71,7 +71,7 @@ describe('spa-telemetry collect (and spa-telemetry-collector)', () => {
     const dir = tempDir()
     const { lines, stop, endpoint } = await start(['--port', '0', '--dir', dir, '--origin', 'https://a.example', '--origin', 'https://b.example', '--client-rate', '1', '--client-burst', '2', '--rate', '0', '--path', '/t', '--no-fsync'])
     try {
-      expect(lines[0]).toMatch(/ for pages on https:\/\/a\.example, https:\/\/b\.example and the same origin$/)
+      expect(lines[0]).toMatch(/ for pages on https:\/\/a\.example, https:\/\/b\.example and the same origin; dashboard on http:\/\/127\.0\.0\.1:\d+\/dashboard\/ \(this machine only\)$/)
       const preflight = await fetch(endpoint, { method: 'OPTIONS', headers: { origin: 'https://b.example', 'access-control-request-method': 'POST' } })
       expect(preflight.status).toBe(204)
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://b.example')

@@ -120,7 +120,7 @@ describe('clickhouseStore', () => {
     const url = server.url.replace('//', '//default:@') + `/${database}`
     const stop = await run(['--port', '0', '--clickhouse', url, '--table', 'events_cli'], line => lines.push(line))
     try {
-      expect(lines).toEqual([expect.stringMatching(new RegExp(`^spa-telemetry collector on http://127\\.0\\.0\\.1:\\d+/telemetry storing in ClickHouse at ${server.url}/${database}, table events_cli, for pages on the same origin only \\(--origin allows others\\)$`))])
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^spa-telemetry collector on http://127\\.0\\.0\\.1:\\d+/telemetry storing in ClickHouse at ${server.url}/${database}, table events_cli, for pages on the same origin only \\(--origin allows others\\); dashboard on http://127\\.0\\.0\\.1:\\d+/dashboard/ \\(this machine only\\)$`))])
       const endpoint = lines[0].split(' ')[3]
       const response = await fetch(endpoint, { method: 'POST', body: JSON.stringify(payload(3)), headers: { 'content-type': 'text/plain' } })
       expect(response.status).toBe(204)

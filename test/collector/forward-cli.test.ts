@@ -41,9 +41,8 @@ describe('spa-telemetry-collector, forwarding', () => {
     const dir = tempDir()
     const { lines, endpoint } = await start(['--dir', dir, '--segment-url', `${fake.url}/v1/batch`])
     expect(lines).toEqual([
-      `spa-telemetry collector on ${endpoint} storing in ${dir}/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others)`,
+      `spa-telemetry collector on ${endpoint} storing in ${dir}/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others); dashboard on ${new URL(endpoint).origin}/dashboard/ (this machine only)`,
       `forwarding to Segment at ${fake.url}/v1/batch (key from SPA_TELEMETRY_SEGMENT_WRITE_KEY)`,
-      `dashboard: ${new URL(endpoint).origin}/dashboard/ (this machine only)`,
     ])
     const body = payload(3)
     expect((await send(endpoint, body)).status).toBe(204)
@@ -64,7 +63,6 @@ describe('spa-telemetry-collector, forwarding', () => {
     expect(lines.slice(1)).toEqual([
       `forwarding to PostHog at ${fake.url}/ (key from --posthog-key)`,
       'note: --posthog-key shows in ps to every user of this machine; prefer SPA_TELEMETRY_POSTHOG_KEY',
-      `dashboard: ${new URL(endpoint).origin}/dashboard/ (this machine only)`,
     ])
     const body = payload(2)
     expect((await send(endpoint, body)).status).toBe(204)

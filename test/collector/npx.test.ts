@@ -130,7 +130,7 @@ describe('npx in an empty directory, from the packed package', () => {
   it('spa-telemetry collect --dir ./events: one line at start, events stored in ./events, --verbose refusals, stops on SIGTERM', async () => {
     const { child, lines, first } = await start(['spa-telemetry', 'collect', '--port', '0', '--dir', './events', '--verbose'])
     const endpoint = first.split(' ')[3]
-    expect(first).toBe(`spa-telemetry collector on ${endpoint} storing in ./events/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others)`)
+    expect(first).toBe(`spa-telemetry collector on ${endpoint} storing in ./events/events-YYYY-MM-DD.ndjson, for pages on the same origin only (--origin allows others); dashboard on ${new URL(endpoint).origin}/dashboard/ (this machine only)`)
     const body = payload(2)
     const send = (headers: Record<string, string> = {}) => fetch(endpoint, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain', ...headers } })
     expect((await send()).status).toBe(204)
@@ -144,7 +144,7 @@ describe('npx in an empty directory, from the packed package', () => {
 
   it('spa-telemetry-collector (the alias) takes the same flags', async () => {
     const { child, first } = await start(['spa-telemetry-collector', '--port', '0', '--dir', './alias-events', '--origin', 'https://app.example'])
-    expect(first).toMatch(/^spa-telemetry collector on http:\/\/127\.0\.0\.1:\d+\/telemetry storing in \.\/alias-events\/events-YYYY-MM-DD\.ndjson, for pages on https:\/\/app\.example and the same origin$/)
+    expect(first).toMatch(/^spa-telemetry collector on http:\/\/127\.0\.0\.1:\d+\/telemetry storing in \.\/alias-events\/events-YYYY-MM-DD\.ndjson, for pages on https:\/\/app\.example and the same origin; dashboard on http:\/\/127\.0\.0\.1:\d+\/dashboard\/ \(this machine only\)$/)
     const response = await fetch(first.split(' ')[3], { method: 'POST', body: JSON.stringify(payload(1)), headers: { 'content-type': 'text/plain', origin: 'https://app.example' } })
     expect(response.status).toBe(204)
     expect(stored(join(app, 'alias-events'))).toHaveLength(1)
