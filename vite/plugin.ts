@@ -12,6 +12,8 @@ import type { Plugin, PreviewServer, ViteDevServer } from 'vite'
 import { checkString, setupError } from '../collector/check.js'
 import { createCollector, ndjsonStore, toNodeListener } from '../collector/index.js'
 import type { CollectorOptions, Store } from '../collector/index.js'
+import { createDashboard, ndjsonEngine } from '../dashboard/index.js'
+import type { DashboardOptions } from '../dashboard/index.js'
 import { isGitIgnored } from './gitignore.js'
 
 /** Options of {@link telemetry}: where to listen and store, and the collector's own options. */
@@ -20,6 +22,14 @@ export interface VitePluginOptions extends Pick<CollectorOptions, 'origins' | 'l
   path?: string
   /** The directory of the ndjson files (`events-YYYY-MM-DD.ndjson`), relative to the project's root. Default `.spa-telemetry`. */
   dir?: string
+  /**
+   * The dashboard over the stored events, at `/dashboard/` (this machine only,
+   * unless a `token` is set). Default `true`, with `threshold: 0`: in
+   * development every group shows, since every install is yours. `false`
+   * serves none; an object sets the dashboard's `threshold`, `identity`,
+   * `token` and `top`.
+   */
+  dashboard?: boolean | Pick<DashboardOptions, 'threshold' | 'identity' | 'token' | 'top'>
 }
 
 /** A Web handler served by the dev and preview servers: at `path`, or under it with `prefix`. */
@@ -31,7 +41,10 @@ interface Mount {
 
 type Server = ViteDevServer | PreviewServer
 
-const OWN = new Set(['path', 'dir', 'origins', 'limits', 'maxBodyBytes', 'bodyTimeoutMs', 'dedupeWindow', 'onStored', 'onError'])
+/** Where the dashboard is served. */
+const DASHBOARD = '/dashboard'
+
+const OWN = new Set(['path', 'dir', 'dashboard', 'origins', 'limits', 'maxBodyBytes', 'bodyTimeoutMs', 'dedupeWindow', 'onStored', 'onError'])
 
 /** What a misnamed option is called here. */
 const INSTEAD: Record<string, string> = { endpoint: "path, the plugin's name for the tracker's endpoint", directory: 'dir', origin: 'origins' }
@@ -85,8 +98,9 @@ const middleware = (mounts: Mount[], report: (error: unknown) => void) => {
 /**
  * A Vite plugin that serves the collector (spa-telemetry/collector) at the
  * tracker's endpoint in `vite dev` and `vite preview`, storing events as ndjson
- * under the project (`.spa-telemetry/` by default). It prints where, beside the
- * server's URLs, and says so when `.gitignore` does not list the directory.
+ * under the project (`.spa-telemetry/` by default), and the dashboard
+ * (spa-telemetry/dashboard) over them at `/dashboard/`. It prints where, beside
+ * the server's URLs, and says so when `.gitignore` does not list the directory.
  * In production the app sends to a collector of its own: the plugin serves
  * nothing after `vite build`.
  *
@@ -105,13 +119,20 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
   for (const key of Object.keys(options)) {
     if (!OWN.has(key)) throw setupError(key, (options as Record<string, unknown>)[key], Object.hasOwn(INSTEAD, key) ? INSTEAD[key] : `one of the plugin's options: ${[...OWN].join(', ')}`)
   }
-  const { path = '/telemetry', dir = '.spa-telemetry', ...rest } = options
+  const { path = '/telemetry', dir = '.spa-telemetry', dashboard = true, ...rest } = options
   if (typeof path !== 'string' || !/^\/[^?#]*[^/?#]$/.test(path)) throw setupError('path', path, 'a path such as "/telemetry": the tracker\'s endpoint, without a query or a trailing slash')
   checkString('dir', dir, 'a directory such as ".spa-telemetry"')
   const collectorOptions: Omit<CollectorOptions, 'store'> = { ...rest, path }
   // the collector's own checks, at once: a collector on no store, without the de-duplication window
   // (3 MB; each server's collector checks dedupeWindow when it starts)
   createCollector({ ...collectorOptions, dedupeWindow: 0, store: () => {} })
+  if (typeof dashboard !== 'boolean' && (typeof dashboard !== 'object' || dashboard === null || Array.isArray(dashboard))) {
+    throw setupError('dashboard', dashboard, 'true, false or { threshold, identity, token, top }')
+  }
+  if (path === DASHBOARD || path.startsWith(DASHBOARD + '/')) throw setupError('path', path, `a path outside ${DASHBOARD}, where the dashboard is`)
+  const dashboardOptions: Omit<DashboardOptions, 'store'> | undefined = dashboard ? { threshold: 0, ...(dashboard === true ? {} : dashboard), base: DASHBOARD } : undefined
+  // the dashboard's own checks, at once too (on an engine that is never asked)
+  if (dashboardOptions) createDashboard({ ...dashboardOptions, store: { atoms: () => Promise.reject(new Error('unused')) } as never })
   const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] vite: ${error instanceof Error ? error.message : String(error)}`))
 
   /** The store, the mounts and the message of one server (dev or preview). */
@@ -120,6 +141,8 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     const directory = resolve(root, dir)
     const store: Store = ndjsonStore({ dir: directory })
     const mounts: Mount[] = [{ path, handler: createCollector({ ...collectorOptions, store }) }]
+    const engine = dashboardOptions && ndjsonEngine({ dir: directory })
+    if (engine) mounts.push({ path: DASHBOARD, prefix: true, handler: createDashboard({ ...dashboardOptions!, store: engine }) })
     // the stored events are not files of the site: Vite would serve them (and its CORS lets localhost pages read them)
     server.middlewares.use((request, response, next) => {
       if (!reaches(request.url ?? '/', root, server.config.base, directory)) return next()
@@ -132,14 +155,15 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
       const close = server.close.bind(server)
       server.close = async () => {
         await close()
-        await store.close?.()
+        await Promise.all([store.close?.(), engine?.close()])
       }
-    } else server.httpServer?.once('close', () => void store.close?.())
+    } else server.httpServer?.once('close', () => void Promise.all([store.close?.(), engine?.close()]))
 
     const inRoot = within(root, directory)
     const shown = `${inRoot ?? directory}/`
-    const lines = (url: string): string[] => [
+    const lines = (url: string, origin = ''): string[] => [
       `  ➜  spa-telemetry: collector at ${url}, events stored in ${shown}`,
+      ...(dashboardOptions ? [`  ➜  spa-telemetry: dashboard at ${origin}${DASHBOARD}/ (${dashboardOptions.token ? 'token required' : 'this machine only'}${dashboardOptions.threshold ? '' : ', every group shown: development'})`] : []),
       ...(inRoot === undefined || isGitIgnored(root, directory) ? [] : [`  ➜  spa-telemetry: ${shown} is not in .gitignore: add it to keep the events out of git`]),
     ]
     if (!server.httpServer) {
@@ -152,7 +176,7 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     server.printUrls = () => {
       printUrls()
       const local = server.resolvedUrls?.local[0]
-      for (const line of lines(local ? new URL(path, local).href : path)) logger.info(line)
+      for (const line of lines(local ? new URL(path, local).href : path, local ? new URL(local).origin : '')) logger.info(line)
     }
   }
 

@@ -9,10 +9,10 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export default defineConfig({
   plugins: [
     {
-      // the collector is imported by its public name: one copy of it, the package's own entry
+      // the collector and the dashboard are imported by their public names: one copy of each, the package's own entries
       name: 'collector-by-its-public-name',
       enforce: 'pre',
-      resolveId: source => (source === '../collector/index.js' ? { id: 'spa-telemetry/collector', external: true } : null),
+      resolveId: source => (source === '../collector/index.js' ? { id: 'spa-telemetry/collector', external: true } : source === '../dashboard/index.js' ? { id: 'spa-telemetry/dashboard', external: true } : null),
     },
   ],
   build: {

@@ -103,7 +103,7 @@ describe('telemetry(): setup checks', () => {
     [{ dir: '' }, '[spa-telemetry] dir is "": expected a directory such as ".spa-telemetry"'],
     [{ endpoint: '/telemetry' }, `[spa-telemetry] endpoint is "/telemetry": expected path, the plugin's name for the tracker's endpoint`],
     [{ directory: './events' }, '[spa-telemetry] directory is "./events": expected dir'],
-    [{ port: 8787 }, "[spa-telemetry] port is 8787: expected one of the plugin's options: path, dir, origins, limits, maxBodyBytes, bodyTimeoutMs, dedupeWindow, onStored, onError"],
+    [{ port: 8787 }, "[spa-telemetry] port is 8787: expected one of the plugin's options: path, dir, dashboard, origins, limits, maxBodyBytes, bodyTimeoutMs, dedupeWindow, onStored, onError"],
     [{ toString: 1 }, "[spa-telemetry] toString is 1: expected one of the plugin's options: path, dir"],
     // the collector's own checks, at once
     [{ origins: ['https://app.example.com/'] }, '[spa-telemetry] origins[0] is "https://app.example.com/": expected an origin such as "https://app.example.com"'],
@@ -180,6 +180,7 @@ describe('in vite dev', () => {
       const url = origin(server)
       expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([
         `  ➜  spa-telemetry: collector at ${url}/telemetry, events stored in .spa-telemetry/`,
+        `  ➜  spa-telemetry: dashboard at ${url}/dashboard/ (this machine only, every group shown: development)`,
         '  ➜  spa-telemetry: .spa-telemetry/ is not in .gitignore: add it to keep the events out of git',
       ])
       expect(logger.lines.findIndex(line => line.includes('Local'))).toBeLessThan(logger.lines.findIndex(line => line.includes('spa-telemetry')))
@@ -200,7 +201,10 @@ describe('in vite dev', () => {
       try {
         await server.listen()
         server.printUrls()
-        expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([`  ➜  spa-telemetry: collector at ${origin(server)}/telemetry, events stored in .spa-telemetry/`])
+        expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([
+          `  ➜  spa-telemetry: collector at ${origin(server)}/telemetry, events stored in .spa-telemetry/`,
+          `  ➜  spa-telemetry: dashboard at ${origin(server)}/dashboard/ (this machine only, every group shown: development)`,
+        ])
       } finally {
         await server.close()
       }
@@ -210,7 +214,7 @@ describe('in vite dev', () => {
   it('another path and directory; a directory outside the root is shown whole, with no word on .gitignore', async () => {
     const dir = fresh('events')
     const logger = recorder()
-    const server = await createServer(config({ path: '/api/events', dir }, { customLogger: logger, logLevel: 'info' }))
+    const server = await createServer(config({ path: '/api/events', dir, dashboard: false }, { customLogger: logger, logLevel: 'info' }))
     try {
       await server.listen()
       server.printUrls()
@@ -324,11 +328,55 @@ describe('in vite dev', () => {
     try {
       expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([
         '  ➜  spa-telemetry: collector at /telemetry, events stored in .spa-telemetry/',
+        '  ➜  spa-telemetry: dashboard at /dashboard/ (this machine only, every group shown: development)',
         '  ➜  spa-telemetry: .spa-telemetry/ is not in .gitignore: add it to keep the events out of git',
       ])
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('the dashboard in vite dev', () => {
+  it('answers at /dashboard/ over the stored events, every group shown (threshold 0: development), from this machine only', async () => {
+    const dir = fresh('dashboard')
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title>')
+    const server = await createServer(config({}, { root: dir }))
+    try {
+      await server.listen()
+      const url = origin(server)
+      expect((await post(`${url}/telemetry`, payload({ type: 'page', path: '/nc/:project_id' }, { type: 'track', name: 'table_created' }))).status).toBe(204)
+      const page = await fetch(`${url}/dashboard/`)
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+      expect(await page.text()).not.toMatch(/<title>app<\/title>/)
+      const screens = (await (await fetch(`${url}/dashboard/api/screens?app=console&env=`)).json()) as { rows: { key: string[] }[] }
+      expect(screens.rows.map(row => row.key[0])).toEqual(['/nc/:project_id'])
+      // a request forwarded from another machine (a proxy in front) gets nothing
+      const remote = await new Promise<number>((done, fail) =>
+        request(`${url}/dashboard/api/screens?app=console&env=`, { headers: { 'x-forwarded-for': '203.0.113.7' } }, response => done(response.statusCode!)).on('error', fail).end(),
+      )
+      expect(remote).toBe(403)
+      // its index and files are not served as files either
+      expect((await fetch(`${url}/.spa-telemetry/.dashboard-index/`)).status).toBe(403)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('dashboard: false serves none (Vite answers /dashboard/ as any path); its options are checked at setup', async () => {
+    const dir = fresh('no-dashboard')
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title>')
+    const server = await createServer(config({ dashboard: false }, { root: dir }))
+    try {
+      await server.listen()
+      expect(await (await fetch(`${origin(server)}/dashboard/`)).text()).toMatch(/<title>app<\/title>/)
+    } finally {
+      await server.close()
+    }
+    expect(() => telemetry({ dashboard: { threshold: -1 } })).toThrow('[spa-telemetry] threshold is -1: expected a whole number from 0 to 1000000')
+    expect(() => telemetry({ dashboard: 'yes' as never })).toThrow('[spa-telemetry] dashboard is "yes": expected true, false or { threshold, identity, token, top }')
+    expect(() => telemetry({ path: '/dashboard/events' })).toThrow('[spa-telemetry] path is "/dashboard/events": expected a path outside /dashboard, where the dashboard is')
   })
 })
 
@@ -372,7 +420,11 @@ describe('in vite preview, after vite build', () => {
       expect(stored(dir).map(e => e.path)).toEqual(['/nc/:project_id'])
       expect((await fetch(`${url}/nc/p_8f2k`)).headers.get('content-type')).toMatch(/^text\/html/)
       server.printUrls()
-      expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([`  ➜  spa-telemetry: collector at ${url}/telemetry, events stored in ${dir}/`])
+      expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([
+        `  ➜  spa-telemetry: collector at ${url}/telemetry, events stored in ${dir}/`,
+        `  ➜  spa-telemetry: dashboard at ${url}/dashboard/ (this machine only, every group shown: development)`,
+      ])
+      expect((await fetch(`${url}/dashboard/`)).status).toBe(200)
     } finally {
       await server.close()
     }
@@ -395,10 +447,12 @@ const sources = (dir: string): string[] => readdirSync(dir, { recursive: true, e
 describe('the client bundle', () => {
   // the server's strings, less those the browser code has too ("application/json", "[spa-telemetry] ")
   const client = literals([...sources('src'), ...sources('adapters')])
-  const server = [...literals([...sources('vite'), ...sources('collector')])].filter(text => ![...client].some(other => other.includes(text)))
+  // (the dashboard's page is browser code of its own, served by the dashboard: not the app's)
+  const dashboard = sources('dashboard').filter(file => !file.startsWith(join('dashboard', 'page')))
+  const server = [...literals([...sources('vite'), ...sources('collector'), ...dashboard])].filter(text => ![...client].some(other => other.includes(text)))
   const found = (code: string): string[] => server.filter(text => code.includes(text))
 
-  it('has nothing of the plugin or the collector: none of their strings (built with the plugin, as an app is)', async () => {
+  it('has nothing of the plugin, the collector or the dashboard: none of their strings (built with the plugin, as an app is)', async () => {
     expect(server.length).toBeGreaterThan(100)
     const outDir = join(temp, 'scan')
     await build(config({ dir: join(temp, 'scan-events') }, { build: { outDir, emptyOutDir: true } }))
@@ -408,7 +462,7 @@ describe('the client bundle', () => {
     expect(code).toContain('table_created')
     expect(code).toContain('/nc/:project_id')
     expect(found(code)).toEqual([])
-    expect(code).not.toMatch(/node:|srvx|ndjson|createCollector|toNodeListener/)
+    expect(code).not.toMatch(/node:|srvx|ndjson|createCollector|createDashboard|toNodeListener|uPlot/)
   })
 
   it('the scan finds the collector where a bundle has it', async () => {
