@@ -38,6 +38,12 @@ export const table = (caption: string, head: string[], rows: (string | number | 
     h('tbody', {}, ...rows.map(row => h('tr', {}, ...row.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, cell === null ? '—' : String(cell)) : h('td', { class: typeof cell === 'number' || cell === null ? 'number' : '' }, typeof cell === 'number' ? format(cell) : (cell ?? '—'))))))),
   )
 
+/**
+ * A label that wraps only before a path's `/` or after a name's `/` or `:`
+ * (a `<wbr>` there), so a long template is shown whole, never cut.
+ */
+export const breakable = (label: string): Child[] => label.split(/(?<=[^/])(?=\/)|(?<=[^/]:)/).flatMap((piece, i) => (i ? [h('wbr'), piece] : [piece]))
+
 /** A ranked list as HTML bars: label, bar (share of the largest), value. */
 export const bars = (label: string, rows: { label: string; value: number; note?: string }[]): HTMLElement => {
   const max = Math.max(1, ...rows.map(row => row.value))
@@ -47,7 +53,7 @@ export const bars = (label: string, rows: { label: string; value: number; note?:
     ...rows.map(row => {
       const bar = h('span', { class: 'bar' })
       bar.style.width = `${(row.value / max) * 100}%`
-      return h('li', {}, h('span', { class: 'label', title: row.label }, row.label), h('span', { class: 'track' }, bar), h('span', { class: 'value' }, format(row.value), row.note ? h('small', {}, ` ${row.note}`) : null))
+      return h('li', {}, h('span', { class: 'label', title: row.label }, ...breakable(row.label)), h('span', { class: 'track' }, bar), h('span', { class: 'value' }, format(row.value), row.note ? h('small', {}, ` ${row.note}`) : null))
     }),
   )
 }
