@@ -1,9 +1,8 @@
 /**
- * What the demo's panel reads, beside the collector that spa-telemetry/vite
- * serves at /telemetry: a live stream of the events as they are stored (fed by
- * the plugin's `onStored`) and a summary of the stored files for the
- * "collected" view. Connect middleware, used by Vite's dev server and by
- * `vite preview`.
+ * What the demo's panel reads, beside the collector and the dashboard that
+ * spa-telemetry/vite serves at /telemetry and /dashboard/: a live stream of
+ * the events as they are stored (fed by the plugin's `onStored`). Connect
+ * middleware, used by Vite's dev server and by `vite preview`.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -11,21 +10,13 @@ import { join } from 'node:path'
 
 import type { StoredEvent } from '../collector/index.js'
 
-/** Top screens and top actions over the stored events. */
-export interface Summary {
-  total: number
-  screens: { name: string; count: number }[]
-  actions: { name: string; count: number }[]
-}
-
 export interface LiveView {
   /** The plugin's `onStored`: each stored event goes to the open streams. */
   onStored(events: StoredEvent[]): void
   /**
    * Connect-style middleware: `GET /telemetry/stream?since=<ms>` (server-sent events:
    * the recently stored events created since then, then each new one as it is stored,
-   * as sent: no install or session id)
-   * and `GET /telemetry/summary` (top screens and actions, read from the files).
+   * as sent: no install or session id).
    */
   handle(request: IncomingMessage, response: ServerResponse, next: () => void): void
   /** Ends the open streams. */
@@ -50,25 +41,6 @@ export const readStored = (dir: string): StoredEvent[] => {
     .map(line => JSON.parse(line) as StoredEvent)
 }
 
-const top = (names: string[], count = 8): Summary['screens'] => {
-  const counts = new Map<string, number>()
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1)
-  return [...counts]
-    .map(([name, n]) => ({ name, count: n }))
-    .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
-    .slice(0, count)
-}
-
-/**
- * Top screens (page views by template) and top actions (Redux actions and tracked events by name).
- * @example summarize(readStored(dir)).screens[0] // { name: '/nc/:project_id', count: 12 }
- */
-export const summarize = (events: StoredEvent[]): Summary => ({
-  total: events.length,
-  screens: top(events.filter(e => e.type === 'page' && e.path).map(e => e.path!)),
-  actions: top(events.filter(e => (e.type === 'action' || e.type === 'track') && e.name).map(e => e.name!)),
-})
-
 /**
  * What the panel shows of a stored event: the event as sent, without the ids of
  * the install and the session (the stream is open to any page Vite's CORS allows).
@@ -79,15 +51,15 @@ const asSent = ({ id, type, clientTs, path, from, referrer, name, props }: Store
 const RECENT = 200
 
 /**
- * Creates the panel's server side over the store's directory `dir`.
+ * Creates the panel's server side.
  *
  * @example
  * ```ts
- * const live = createLiveView(dir)
+ * const live = createLiveView()
  * plugins: [telemetry({ dir, onStored: live.onStored }), { name: 'live', configureServer: server => void server.middlewares.use(live.handle) }]
  * ```
  */
-export const createLiveView = (dir: string): LiveView => {
+export const createLiveView = (): LiveView => {
   const recent: StoredEvent[] = []
   /** each open stream, and the time (the page's clock) its page opened: older events are another visit's */
   const streams = new Map<ServerResponse, number>()
@@ -99,10 +71,6 @@ export const createLiveView = (dir: string): LiveView => {
   const handle: LiveView['handle'] = (request, response, next) => {
     const url = new URL(request.url || '/', 'http://demo')
     if (request.method !== 'GET') return next()
-    if (url.pathname === '/telemetry/summary') {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-      return void response.end(JSON.stringify(summarize(readStored(dir))))
-    }
     if (url.pathname === '/telemetry/stream') {
       const since = Number(url.searchParams.get('since')) || 0
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })

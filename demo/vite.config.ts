@@ -1,10 +1,10 @@
 // The demo console: `npm run demo` (dev server) or `npm run demo:build` (vite
 // build + vite preview) with this config. Both serve the real collector at
-// /telemetry through spa-telemetry/vite (ndjson files in demo/.spa-telemetry/,
-// or SPA_TELEMETRY_DEMO_DIR), and the panel's live stream beside it; the
-// preview server also sends a strict Content-Security-Policy.
+// /telemetry and the dashboard at /dashboard/ through spa-telemetry/vite
+// (ndjson files in demo/.spa-telemetry/, or SPA_TELEMETRY_DEMO_DIR), and the
+// panel's live stream beside them; the preview server also sends a strict
+// Content-Security-Policy.
 import vue from '@vitejs/plugin-vue'
-import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import type { Plugin } from 'vite'
@@ -18,7 +18,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 /** No inline scripts or styles, no eval: what a careful admin console ships with. */
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
-/** The panel's stream and the collected view's summary; the preview adds the CSP header. */
+/** The panel's stream; the preview adds the CSP header. */
 const panel = (live: LiveView): Plugin => ({
   name: 'spa-telemetry-demo-panel',
   configureServer: server => {
@@ -36,7 +36,7 @@ const panel = (live: LiveView): Plugin => ({
 })
 
 const dir = process.env.SPA_TELEMETRY_DEMO_DIR || '.spa-telemetry'
-const live = createLiveView(resolve(here('.'), dir))
+const live = createLiveView()
 
 export default defineConfig({
   root: here('.'),

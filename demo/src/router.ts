@@ -1,6 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
 
-import CollectedView from './views/CollectedView.vue'
 import ModifyView from './views/ModifyView.vue'
 import NotFoundView from './views/NotFoundView.vue'
 import ProjectsView from './views/ProjectsView.vue'
@@ -16,7 +15,6 @@ export const router = createRouter({
     { path: '/nc/:project_id/table/:table_id', component: TableView, meta: { telemetry: { name: 'table' } } },
     { path: '/data/schema/:SCHEMA_NAME/tables/:TABLE_NAME/modify', component: ModifyView },
     { path: '/settings', component: SettingsView },
-    { path: '/collected', component: CollectedView },
     { path: '/:pathMatch(.*)*', component: NotFoundView },
   ],
 })

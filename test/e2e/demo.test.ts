@@ -4,7 +4,7 @@
  * and a strict CSP, driven in Debian's Chromium: demo app → tracker →
  * collector → store. Everything is asserted at the store, from the files.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -199,39 +199,47 @@ describe('the demo console', () => {
     await context.close()
   })
 
-  it('the collected view draws top screens and top actions from the store, as bars, under the CSP', async () => {
+  it('the dashboard (served by spa-telemetry/vite) ranks the screens and actions the demo stored, under its own CSP', async () => {
     const { page, context, problems } = await open('/')
     await page.click('#open-p_8f2k')
     await page.click('#export')
-    await page.click('#nav-collected')
     await page.click('#flush')
-    await page.waitForSelector('#top-actions li[data-name="export_clicked"]')
-    const bars = await page.$$eval('#top-screens li[data-name]', items => items.map(li => [li.getAttribute('data-name'), Number(li.getAttribute('data-count')), (li.querySelector('meter') as HTMLMeterElement).value]))
-    // one bar per screen template, as long as its count, the screens of this visit among them
-    expect(bars.map(([name]) => name)).toEqual(expect.arrayContaining(['/', '/nc/:project_id']))
-    expect(bars.every(([, count, value]) => (count as number) >= 1 && value === count)).toBe(true)
-    expect(readStored(store).filter(e => e.type === 'page' && e.path === '/nc/:project_id').length).toBe(bars.find(([name]) => name === '/nc/:project_id')![1])
-    // widest bar first: the counts go down
-    const counts = bars.map(([, count]) => count as number)
+    await waitForEvents(3)
+    // a page of its own: leaving the console sends what is left, as any unload does
+    await page.click('#nav-dashboard')
+    await page.waitForSelector('main[data-view="screens"]:not([aria-busy])')
+    const bars = async (): Promise<[string, number][]> =>
+      page.$$eval('main ol.bars li', items => items.map(li => [li.querySelector('.label')!.textContent!, parseInt(li.querySelector('.value')!.textContent!.replace(/,/g, ''), 10)] as [string, number]))
+    const screens = await bars()
+    // one bar per screen template, as many as the store holds (every group shows in development: threshold 0)
+    const pages = readStored(store).filter(e => e.type === 'page')
+    expect(screens.find(([name]) => name === '/nc/:project_id')?.[1]).toBe(pages.filter(e => e.path === '/nc/:project_id').length)
+    expect(screens.find(([name]) => name === '/')?.[1]).toBe(pages.filter(e => e.path === '/').length)
+    const counts = screens.map(([, count]) => count)
     expect(counts).toEqual([...counts].sort((a, b) => b - a))
-    const box = await page.locator('#top-screens meter').first().boundingBox()
-    expect(box!.width).toBeGreaterThan(100)
+    await page.goto(`${origin}/dashboard/#actions`)
+    await page.waitForSelector('main[data-view="actions"]:not([aria-busy])')
+    expect((await bars()).map(([name]) => name)).toContain('track export_clicked')
+    // the dashboard's CSP is its own, as strict: nothing was refused, no request left the origin
     expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([])
     expect(problems).toEqual([])
     await context.close()
   })
 
-  it('the collected view shows a long template whole, wrapped before its segments', async () => {
+  it('the dashboard shows a long template whole, wrapped before its segments', async () => {
     const template = '/data/schema/:SCHEMA_NAME/tables/:TABLE_NAME/modify'
     const { page, context, problems } = await open('/data/schema/public/tables/customers/modify')
-    await page.click('#nav-collected')
     await page.click('#flush')
-    const name = page.locator(`#top-screens li[data-name="${template}"] .bar-name`)
-    await name.waitFor()
-    expect(await name.textContent()).toBe(template)
+    await waitForEvents(1)
+    await page.setViewportSize({ width: 700, height: 900 })
+    await page.goto(`${origin}/dashboard/#screens`)
+    await page.waitForSelector('main[data-view="screens"]:not([aria-busy])')
+    const label = page.locator(`main ol.bars .label[title="${template}"]`)
+    await label.waitFor()
+    expect(await label.textContent()).toBe(template)
     // nothing hidden: the label is as wide as its text, and its lines break before a slash
-    expect(await name.evaluate(element => element.scrollWidth <= element.clientWidth && element.scrollHeight <= element.clientHeight)).toBe(true)
-    const breaks = await lineBreaks(page, `#top-screens li[data-name="${template}"] .bar-name`)
+    expect(await label.evaluate(element => element.scrollWidth <= element.clientWidth)).toBe(true)
+    const breaks = await lineBreaks(page, `main ol.bars .label[title="${template}"]`)
     expect(breaks.length).toBeGreaterThan(0)
     expect(breaks.filter(at => !/^.\|\/$/.test(at))).toEqual([])
     expect(problems).toEqual([])
@@ -279,7 +287,7 @@ describe('the demo console', () => {
   it('events are delivered when the user navigates to another site', async () => {
     const { page, context } = await open('/settings')
     await page.click('#nav-projects')
-    await page.goto(`${otherOrigin}/telemetry/summary`)
+    await page.goto(`${otherOrigin}/telemetry`)
     const events = await waitForEvents(2)
     expect(shape(events)).toEqual([
       ['page', '/settings', null],
@@ -387,7 +395,11 @@ describe('the demo console', () => {
     await page.click('#flush')
     await page.close()
     expect((await waitForEvents(8)).length).toBeGreaterThanOrEqual(8)
-    const files = readdirSync(store).map(name => readFileSync(join(store, name), 'utf8')).join('\n')
+    // every file under the store: the day files, and the dashboard's index beside them
+    const files = readdirSync(store, { recursive: true, encoding: 'utf8' })
+      .filter(name => statSync(join(store, name)).isFile())
+      .map(name => readFileSync(join(store, name), 'utf8'))
+      .join('\n')
     expect(files).toContain('tables/rowAdded')
     expect((files + storage).toLowerCase()).not.toContain(canary)
     await context.close()
