@@ -17,6 +17,15 @@ const slug = (heading: string): string =>
     .replace(/ /g, '-')
 
 describe('README', () => {
+  it('is read in five minutes: under 200 lines, the two repository commands on its first screen (60 lines)', () => {
+    const lines = readme.split('\n')
+    expect(lines.length).toBeLessThan(200)
+    const first = lines.slice(0, 60).join('\n')
+    expect(first).toContain('npm install && npm run demo')
+    expect(first).toMatch(/^npm test\b/m)
+    expect(first).toContain('npm install spa-telemetry')
+  })
+
   it('every link works on the registry page too: an absolute URL, or an anchor of a heading here', () => {
     const anchors = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map(([, heading]) => slug(heading)))
     const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map(([, link]) => link)
