@@ -2,7 +2,7 @@ import type { Identity } from './identity.js'
 import type { TelemetryEvent } from './types.js'
 
 /** This library, as it names itself in every payload. */
-export const LIBRARY = { name: 'spa-telemetry', version: '0.1.0' } as const
+export const LIBRARY = { name: 'spa-telemetry', version: '0.2.0' } as const
 
 /** One request's body in schema 1 (`schema/v1.json`): closed, nothing but these keys. */
 export interface Payload {
