@@ -28,9 +28,24 @@ export const isLoopbackHost = (host: string | null): boolean => {
 /** Headers a proxy adds: a request that went through one is not from this machine, whatever its peer. */
 const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'via']
 
-/** The request came from this machine, to a name of this machine, not through a proxy. */
+/**
+ * The HTTP version of a request that srvx serves on Node (the command, `listen`,
+ * the Vite plugin): `'1.0'`, `'1.1'` or `'2.0'`; undefined where it is not known.
+ */
+const httpVersion = (request: Request): string | undefined => {
+  const version = (request as Request & { runtime?: { node?: { req?: { httpVersion?: unknown } } } }).runtime?.node?.req?.httpVersion
+  return typeof version === 'string' ? version : undefined
+}
+
+/**
+ * The request came from this machine, to a name of this machine, not through a
+ * proxy. HTTP/1.0 counts as a proxy: it is what nginx's `proxy_pass` speaks by
+ * default, adding no forwarding header and naming the upstream (`127.0.0.1:8787`)
+ * as the `Host`, and no browser speaks it.
+ */
 export const fromLoopback = (request: Request, address: ClientAddress): boolean => {
   if (FORWARDED.some(name => request.headers.has(name))) return false
+  if (httpVersion(request) === '1.0') return false
   if (!isLoopbackHost(request.headers.get('host') ?? hostOf(request.url))) return false
   return isLoopbackAddress(address(request))
 }
@@ -76,6 +91,9 @@ export const sessionCookie = async (token: string, path: string, secure: boolean
   const value = clear ? '' : `${expires}.${await sign(token, expires)}`
   return `${COOKIE}=${value}; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=${clear ? 0 : SESSION_SECONDS}${secure ? '; Secure' : ''}`
 }
+
+/** Does the request present a token in an `Authorization: Bearer` header (right or wrong)? */
+export const presentsBearer = (request: Request): boolean => request.headers.get('authorization')?.startsWith('Bearer ') === true
 
 /** Does the request carry the token (Bearer) or a valid session cookie? */
 export const authorized = async (request: Request, token: string, now: number): Promise<boolean> => {

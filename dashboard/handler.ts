@@ -5,7 +5,7 @@
  * page, its assets and the API; POST only to sign in and out.
  */
 import { checkNumber, setupError } from '../collector/check.js'
-import { authorized, defaultAddress, fromLoopback, isLoopbackHost, same, sessionCookie, tokenInUrl } from './access.js'
+import { authorized, defaultAddress, fromLoopback, presentsBearer, same, sessionCookie, tokenInUrl } from './access.js'
 import type { ClientAddress } from './access.js'
 import { loadAssets } from './assets.js'
 import { toCsv } from './csv.js'
@@ -117,13 +117,18 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
     }
   }
 
+  /** Too many wrong tokens in the last minute (sign-in form and Bearer headers alike): no token is checked until then. */
+  const lockedOut = (now: number): boolean => {
+    failures = failures.filter(at => now - at < 60_000)
+    return failures.length >= LOGIN_ATTEMPTS_PER_MINUTE
+  }
+
   /** Sign-in: the token as a form field, from this site only, at most 10 failures a minute. */
   const signIn = async (request: Request, secure: boolean): Promise<Response> => {
     const origin = request.headers.get('origin')
     if (origin !== null && origin !== new URL(request.url).origin) return respond(403, refusal('Refused', 'Sign in from the dashboard page itself.'), 'text/html; charset=utf-8')
     const now = Date.now()
-    failures = failures.filter(at => now - at < 60_000)
-    if (failures.length >= LOGIN_ATTEMPTS_PER_MINUTE) return respond(429, login('Too many wrong tokens: wait a minute.'), 'text/html; charset=utf-8', { 'retry-after': '60' })
+    if (lockedOut(now)) return respond(429, login('Too many wrong tokens: wait a minute.'), 'text/html; charset=utf-8', { 'retry-after': '60' })
     const form = new URLSearchParams((await request.text()).slice(0, 4096))
     if (!token || !same(form.get('token') ?? '', token)) {
       failures.push(now)
@@ -139,7 +144,8 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
       if (tokenInUrl(request.url, token)) return json(400, { error: 'a token must never be in a URL: send it in an Authorization header or through the sign-in form' })
       const path = url.pathname.slice(base.length)
       const loopback = fromLoopback(request, address)
-      const secure = !isLoopbackHost(request.headers.get('host') ?? url.host)
+      // the cookie is Secure unless this machine asks directly (a proxy in front may name 127.0.0.1 as the Host while its clients use HTTPS)
+      const secure = !loopback
       const method = request.method
       if (path === '/login' || path === '/logout') {
         if (method !== 'POST') return respond(405, 'method not allowed', 'text/plain; charset=utf-8', { allow: 'POST' })
@@ -150,7 +156,11 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
       if (method !== 'GET' && method !== 'HEAD') return respond(405, 'method not allowed: the dashboard is read-only', 'text/plain; charset=utf-8', { allow: 'GET, HEAD' })
       const asset = path === '/app.js' || path === '/app.css' ? (await loadAssets()).get(path.slice(1)) : undefined
       if (asset) return respond(200, method === 'HEAD' ? null : asset.body, asset.type, { 'cache-control': 'no-cache' })
+      // a Bearer header is checked like the sign-in form: 10 wrong tokens a minute, then none is checked until the minute is over
+      const bearer = token !== undefined && presentsBearer(request)
+      if (bearer && lockedOut(Date.now())) return json(429, { error: 'too many wrong tokens: wait a minute' }, { 'retry-after': '60' })
       const allowed = token ? await authorized(request, token, Date.now()) : loopback
+      if (bearer && !allowed) failures.push(Date.now())
       if (!allowed) {
         if (path.startsWith('/api/')) return json(token ? 401 : 403, { error: token ? 'sign in first (Authorization: Bearer, or the sign-in form)' : 'the dashboard answers on this machine only unless a token is set' })
         if (token) return respond(401, login(''), 'text/html; charset=utf-8')
