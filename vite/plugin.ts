@@ -5,6 +5,7 @@
  * modules, so nothing of it (or of the collector) reaches the client bundle,
  * and `vite build` ignores it.
  */
+import { realpathSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Plugin, PreviewServer, ViteDevServer } from 'vite'
@@ -58,11 +59,22 @@ const within = (root: string, dir: string): string | undefined => {
   return path && !path.startsWith('..') && !isAbsolute(path) ? path.split(sep).join('/') : undefined
 }
 
+/** A path with its symbolic links resolved, or undefined when nothing is there. */
+const real = (path: string): string | undefined => {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Whether a request's URL can name a file in `dir`, the way Vite's servers map
  * URLs to files: from the root (under `base` or not), `/@fs/` and `/@id/`
- * absolute paths, percent-decoded, with any query; compared without case, as
- * the file systems of macOS and Windows do.
+ * absolute paths, percent-decoded, with any query; through symbolic links (a
+ * link to the directory, or `dir` given through one: Vite serves a file at its
+ * real path too); compared without case, as the file systems of macOS and
+ * Windows do.
  */
 const reaches = (url: string, root: string, base: string, dir: string): boolean => {
   let path = pathOf(url)
@@ -72,9 +84,10 @@ const reaches = (url: string, root: string, base: string, dir: string): boolean 
     // not decodable: Vite refuses it too
   }
   const paths = base !== '/' && path.startsWith(base) ? [path, path.slice(base.length - 1)] : [path]
-  const files = paths.flatMap(at => [resolve(root, `.${at}`), ...(/^\/@(fs|id)\//.test(at) ? [resolve(at.slice(4))] : [])])
-  const target = dir.toLowerCase()
-  return files.some(file => file.toLowerCase() === target || file.toLowerCase().startsWith(target + sep))
+  const named = paths.flatMap(at => [resolve(root, `.${at}`), ...(/^\/@(fs|id)\//.test(at) ? [resolve(at.slice(4))] : [])])
+  const files = [...named, ...named.flatMap(file => real(file) ?? [])].map(file => file.toLowerCase())
+  const targets = [dir, real(dir)].flatMap(target => (target ? [target.toLowerCase()] : []))
+  return files.some(file => targets.some(target => file === target || file.startsWith(target + sep)))
 }
 
 /**
