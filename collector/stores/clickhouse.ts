@@ -7,6 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 
 import { checkNumber, setupError } from '../check.js'
+import { parsedWhole, withoutCredentials } from './shown-url.js'
 import { groupWrites } from '../group.js'
 import type { Store, StoredEvent } from '../types.js'
 
@@ -152,8 +153,10 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
   try {
     parsed = new URL(options.url)
   } catch {
-    throw setupError('url', options.url.replace(/\/\/[^/]*@/, '//…@'), expected)
+    throw setupError('url', withoutCredentials(options.url), expected)
   }
+  // read otherwise than meant (no scheme, or a "/", "?" or "#" of the password ending the host): its host or path would hold the password
+  if (!parsedWhole(options.url, parsed)) throw setupError('url', withoutCredentials(options.url), `${expected}, with "/", "?", "#" and "@" in the user or password percent-encoded (%2F, %3F, %23, %40)`)
   const shown = showUrl(parsed)
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw setupError('url', shown, expected)
   const decode = (text: string): string => {

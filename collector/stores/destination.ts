@@ -4,6 +4,7 @@
  * checked without printing a key, props copied safely, bytes counted.
  */
 import { setupError } from '../check.js'
+import { parsedWhole, withoutCredentials } from './shown-url.js'
 import type { StoredEvent } from '../types.js'
 
 /** How a destination takes events: the forwarding store's only knowledge of it. */
@@ -75,6 +76,8 @@ export const checkUrl = (option: string, value: unknown, example: string): URL =
   const expected = `an http or https URL such as "${example}"`
   if (typeof value !== 'string') throw setupError(option, value, expected)
   if (!url) throw new Error(`[spa-telemetry] ${option} is not a URL (a string of ${value.length} characters): expected ${expected}`)
+  // read otherwise than meant ("key:@host" without a scheme, a "/", "?" or "#" ending the host early): its host or path would hold what precedes the "@"
+  if (!parsedWhole(value, url)) throw setupError(option, withoutCredentials(value), 'a URL without credentials: the key goes in its own option')
   const shown = `${url.protocol}//${url.username || url.password ? '…@' : ''}${url.host}${url.pathname}`
   if (url.username || url.password) throw setupError(option, shown, 'a URL without credentials: the key goes in its own option')
   if (!/^https?:$/.test(url.protocol) || url.hash) throw setupError(option, shown, expected)

@@ -7,6 +7,7 @@
 import type { Store } from '../types.js'
 import { posthogStore } from './posthog.js'
 import { segmentStore } from './segment.js'
+import { withoutCredentials } from './shown-url.js'
 
 /**
  * The forwarding stores the flags and the environment ask for (a flag wins),
@@ -34,7 +35,7 @@ export const forwardingStores = (values: Record<string, unknown>, env: NodeJS.Pr
     const key = pick(keyFlag, keyVariable)
     const at = pick(atFlag, atVariable)
     if (!key.value) {
-      if (at.value) throw new Error(`[spa-telemetry] --${atFlag} is ${JSON.stringify(at.value)}: expected a key too (${keyVariable} or --${keyFlag})`)
+      if (at.value) throw new Error(`[spa-telemetry] --${atFlag} is ${JSON.stringify(withoutCredentials(at.value))}: expected a key too (${keyVariable} or --${keyFlag})`)
       continue
     }
     stores.push(make(key.value, at.value || fallback))
