@@ -19,7 +19,7 @@ import { DEV, atSetup, check, safely } from './guards.js'
  */
 export interface NuxtTelemetryConfig {
   endpoint?: string
-  /** `true` (or `"true"`, `1`) turns tracking off, like NocoDB's `NC_DISABLE_TELE`. */
+  /** `true` (or `"true"`, `1`, `"yes"`, `"on"`: anything but `false`, `0`, `""`, `"no"`, `"off"`) turns tracking off, like NocoDB's `NC_DISABLE_TELE`. */
   disabled?: boolean | string | number
 }
 
@@ -87,14 +87,14 @@ export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
     const { routes, trackQueryChanges, captureErrors, ...trackerOptions } = fields
     let config: NuxtTelemetryConfig = {}
     safely(() => (config = nuxtApp.$config?.public?.telemetry || {}))
-    const disabled = /^(true|1)$/.test(String(config.disabled))
     // bad options fail here in development builds, as createTracker's do
     const tracker = atSetup(
       () =>
         createTracker({
           ...trackerOptions,
           endpoint: config.endpoint || trackerOptions.endpoint,
-          enabled: disabled ? false : trackerOptions.enabled,
+          // `disabled` fails closed: anything but false, 0, '', or the words false, 0, no, off (any case, nothing around them) turns tracking off ('yes', 'on' included)
+          enabled: /^(false|0|no|off)$/i.test(String(config.disabled || 0)) && trackerOptions.enabled,
           captureErrors,
         } as TrackerOptions),
       undefined,
