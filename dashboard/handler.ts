@@ -123,10 +123,22 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
     return failures.length >= LOGIN_ATTEMPTS_PER_MINUTE
   }
 
+  /**
+   * A form posted by a page of another origin. Browsers say so in
+   * `Sec-Fetch-Site`; under the dashboard's `Referrer-Policy: no-referrer` their
+   * `Origin` is `null`, even from the dashboard's own page. Without
+   * `Sec-Fetch-Site` (older browsers, curl), by `Origin`.
+   */
+  const crossSite = (request: Request): boolean => {
+    const site = request.headers.get('sec-fetch-site')
+    if (site !== null) return site !== 'same-origin'
+    const origin = request.headers.get('origin')
+    return origin !== null && origin !== new URL(request.url).origin
+  }
+
   /** Sign-in: the token as a form field, from this site only, at most 10 failures a minute. */
   const signIn = async (request: Request, secure: boolean): Promise<Response> => {
-    const origin = request.headers.get('origin')
-    if (origin !== null && origin !== new URL(request.url).origin) return respond(403, refusal('Refused', 'Sign in from the dashboard page itself.'), 'text/html; charset=utf-8')
+    if (crossSite(request)) return respond(403, refusal('Refused', 'Sign in from the dashboard page itself.'), 'text/html; charset=utf-8')
     const now = Date.now()
     if (lockedOut(now)) return respond(429, login('Too many wrong tokens: wait a minute.'), 'text/html; charset=utf-8', { 'retry-after': '60' })
     const form = new URLSearchParams((await request.text()).slice(0, 4096))
