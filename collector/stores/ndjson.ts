@@ -91,7 +91,8 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
       fs = await import('node:fs/promises')
       fsSync = await import('node:fs')
       join = (await import('node:path')).join
-      await fs.mkdir(dir, { recursive: true })
+      // the events hold install and session ids: for their owner only (a directory that exists keeps its mode)
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 })
       for (const name of (await files()).slice(-2)) await repair(name)
     })().catch(error => {
       opening = undefined
@@ -103,7 +104,7 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
     const previous = file
     file = undefined
     await previous?.handle.close()
-    const handle = await fs.open(join(dir, `events-${day}.ndjson`), 'a')
+    const handle = await fs.open(join(dir, `events-${day}.ndjson`), 'a', 0o600)
     const { size } = await handle.stat()
     if (size === 0 && sync) {
       // a new file: make its directory entry durable too
