@@ -54,9 +54,9 @@ const serve = async (dashboard: Dashboard, run: (server: Listener, port: string)
 }
 
 describe('behind a reverse proxy on this machine', () => {
-  // what nginx 1.22 sent for `location / { proxy_pass http://127.0.0.1:PORT; }` (captured): HTTP/1.0, the upstream as Host, no X-Forwarded-*
+  // what nginx 1.22 sent for `location / { proxy_pass http://127.0.0.1:PORT; }` (captured): HTTP/1.0, the upstream as Host, no X-Forwarded-*; the browser's own headers passed on (a sign-in form posts same-origin)
   const nginx = (port: string, path: string, method = 'GET', extra = ''): string =>
-    `${method} ${path} HTTP/1.0\nHost: 127.0.0.1:${port}\nConnection: close\n${extra}Accept: */*\nUser-Agent: Mozilla/5.0\nSec-Fetch-Site: none\n`
+    `${method} ${path} HTTP/1.0\nHost: 127.0.0.1:${port}\nConnection: close\n${extra}Accept: */*\nUser-Agent: Mozilla/5.0\nSec-Fetch-Site: ${method === 'POST' ? 'same-origin' : 'none'}\n`
 
   it("without a token, a request through nginx's default proxy_pass is refused; this machine's browser is answered", async () => {
     await serve(createDashboard({ store: engine }), async (server, port) => {
