@@ -11,7 +11,9 @@
 /**
  * `true` in the development build (dist/dev/, and the sources under test),
  * `false` in the production build: the build replaces `process.env.NODE_ENV`,
- * and every `if (DEV)` branch is left out of dist/.
+ * and every `if (DEV)` branch is left out of dist/. The core's flag,
+ * src/dev.ts, is this same line: the adapters reach the core only by its
+ * public name, so they keep their own.
  */
 export const DEV = process.env.NODE_ENV !== 'production'
 

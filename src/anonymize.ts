@@ -1,5 +1,6 @@
 import { compile, syntaxError, tokenize } from './compile.js'
 import type { Compiled, Token } from './compile.js'
+import { DEV } from './dev.js'
 import { check, fail, show } from './errors.js'
 import { isHost, isQueryWord } from './grammar.js'
 import { createNode, find, insert, staticChild } from './match.js'
@@ -135,7 +136,7 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
     referrerHosts = [],
     base = '',
   } = options
-  if (process.env.NODE_ENV !== 'production') {
+  if (DEV) {
     check(typeof placeholder === 'function' || ['colon', 'name', 'upper'].includes(placeholder), 'placeholder', placeholder, `"colon", "name", "upper" or a function`)
     check(typeof unmatched === 'function' || unmatched === 'mask' || unmatched === 'drop', 'unmatched', unmatched, `"mask", "drop" or a function`)
     check(typeof hash === 'boolean', 'hash', hash, 'true or false')
@@ -149,7 +150,7 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
   const rules = new Map<string, readonly string[] | RegExp | undefined>(
     Array.isArray(keepQuery) ? keepQuery.map(key => [key, undefined]) : Object.entries(keepQuery || 0),
   )
-  if (process.env.NODE_ENV !== 'production') {
+  if (DEV) {
     check(
       keepQuery && typeof keepQuery === 'object' &&
         [...rules].every(([key, rule]) => key && typeof key === 'string' &&
@@ -167,7 +168,7 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
           : typeof placeholder === 'function'
             ? placeholder(name, kind)
             : (kind === 'param' ? ':' : '*') + name
-    if (process.env.NODE_ENV !== 'production') check(out && typeof out === 'string', `placeholder("${name}")`, out, 'a non-empty string')
+    if (DEV) check(out && typeof out === 'string', `placeholder("${name}")`, out, 'a non-empty string')
     return out
   }
   const write = (tokens: readonly Token[]): string =>
@@ -215,7 +216,7 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
       const folded = fold(template)
       return folded === template ? [compile(template)] : [compile(folded), compile(template)]
     } catch {
-      if (process.env.NODE_ENV !== 'production') {
+      if (DEV) {
         let reason = ''
         try {
           compile(template)
@@ -249,13 +250,12 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
   }
 
   const addRoutes = (routes: readonly string[], skip?: (why: string) => void): void => {
-    const dev = process.env.NODE_ENV !== 'production'
-    if (dev) check(Array.isArray(routes) && routes.length, 'routes', routes, 'a non-empty array of path templates like "/nc/:project_id"')
+    if (DEV) check(Array.isArray(routes) && routes.length, 'routes', routes, 'a non-empty array of path templates like "/nc/:project_id"')
     const seen = new Set<string>()
     // all or nothing: every template is checked before the table changes (but for those skipped)
     const compiled = routes.map((template, index) => {
       try {
-        if (dev) {
+        if (DEV) {
           const name = `routes[${index}] ${show(template)}`
           if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
           if (seen.has(template) && !skip) fail(`${name} is listed twice`)

@@ -9,6 +9,7 @@
  * `{/:d}` last) and are read straight from their text, which a page pays
  * at start-up: about 1,000 templates in a few ms.
  */
+import { DEV } from './dev.js'
 
 /** A token, as path-to-regexp's `parse` returns them. */
 export type Token =
@@ -126,7 +127,7 @@ const expand = (tokens: readonly Token[], optional: boolean): [Token, boolean][]
       const inner = expand(token.tokens, true)
       alternatives = alternatives.flatMap(a => [...inner.map(i => a.concat(i)), a])
       if (alternatives.length > 256) {
-        throw Error(process.env.NODE_ENV !== 'production' ? 'more than 256 combinations of optional groups' : '')
+        throw Error(DEV ? 'more than 256 combinations of optional groups' : '')
       }
     } else for (const a of alternatives) a.push([token, optional])
   }
@@ -143,7 +144,7 @@ const toSegments = (flat: readonly [Token, boolean][], scores?: number[][]): Seg
   let text = true
   const add = (part: Part, score: number): void => {
     const parts = segments[segments.length - 1]
-    if (!parts) throw Error(process.env.NODE_ENV !== 'production' ? 'it must start with "/"' : '')
+    if (!parts) throw Error(DEV ? 'it must start with "/"' : '')
     const last = parts.length - 1
     if (typeof part === 'string' && typeof parts[last] === 'string') parts[last] += part
     else {
@@ -162,7 +163,7 @@ const toSegments = (flat: readonly [Token, boolean][], scores?: number[][]): Seg
       })
       text = true
     } else if (token.type !== 'group') {
-      if (!text) throw Error(process.env.NODE_ENV !== 'production' ? `missing text before "${token.name}"` : '')
+      if (!text) throw Error(DEV ? `missing text before "${token.name}"` : '')
       add(token.type === 'param' ? 0 : 1, token.type === 'param' ? (optional ? 52 : 60) : optional ? 20 : 40)
       text = false
     }
@@ -172,7 +173,7 @@ const toSegments = (flat: readonly [Token, boolean][], scores?: number[][]): Seg
     .map(parts => {
       // a wildcard's span is found from the text around it: no parameter, no second wildcard
       if (parts.includes(1) && parts.filter(p => typeof p !== 'string').length > 1) {
-        throw Error(process.env.NODE_ENV !== 'production' ? 'a wildcard can only share its segment with text' : '')
+        throw Error(DEV ? 'a wildcard can only share its segment with text' : '')
       }
       return parts.length > 1 ? parts : parts[0]
     })
@@ -229,7 +230,7 @@ export const compileTokens = (template: string): Compiled => {
 export const compile = (template: string): Compiled => {
   const plain = template && PLAIN.exec(template)
   if (!plain) {
-    if (!/^\{?\//.test(template)) throw Error(process.env.NODE_ENV !== 'production' ? 'it must start with "/"' : '')
+    if (!/^\{?\//.test(template)) throw Error(DEV ? 'it must start with "/"' : '')
     return compileTokens(template)
   }
   const [, group, optional] = plain

@@ -1,3 +1,4 @@
+import { DEV } from './dev.js'
 import type { SafeStorage } from './storage.js'
 import type { TrackerStatus } from './types.js'
 
@@ -67,7 +68,7 @@ export const createConsent = (options: ConsentOptions): Consent => {
     const held = storage.set(key, choice!) && storage.get(key) === choice
     // a refused opt-out must not leave an earlier "in" behind for the next load
     if (!held && choice === 'out') storage.remove(key)
-    if (process.env.NODE_ENV !== 'production' && refused === held) {
+    if (DEV && refused === held) {
       report(
         held
           ? `the choice "${choice}" is stored now`
@@ -105,7 +106,7 @@ export const createConsent = (options: ConsentOptions): Consent => {
       try {
         on = enabled()
       } catch {
-        if (process.env.NODE_ENV !== 'production') report('enabled() threw: tracking stays off')
+        if (DEV) report('enabled() threw: tracking stays off')
         on = false
       }
     }

@@ -1,11 +1,9 @@
 import { MAX_EVENTS } from './queue.js'
 import type { StoredQueue } from './queue.js'
+import { DEV } from './dev.js'
 import { beacon, hasKeepalive, post } from './transport.js'
 import type { Answer, Transport } from './transport.js'
 import type { TelemetryEvent } from './types.js'
-
-/** Development builds explain in debug output why events wait, are retried or dropped; production builds leave the words out. */
-const DEV = process.env.NODE_ENV !== 'production'
 
 /** Each body stays well under the 64 KiB keepalive budget that every keepalive request in flight shares. */
 const MAX_BODY = 16 * 1024

@@ -1,10 +1,8 @@
 import type { Anonymizer } from './anonymize.js'
+import { DEV } from './dev.js'
 import { MAX_PATH, isActionType, isName, isPath, isReferrer } from './grammar.js'
 import { cleanProps, errorName } from './names.js'
 import type { TelemetryEvent, Tracker } from './types.js'
-
-/** Development builds say in debug output why an event was dropped; production builds only count it. */
-const DEV = process.env.NODE_ENV !== 'production'
 
 export interface EventsOptions {
   anonymizer: Anonymizer

@@ -1,11 +1,9 @@
+import { DEV } from './dev.js'
 import { isName, isPropKey } from './grammar.js'
 import type { PropValue } from './types.js'
 
 /** The name grammar lives in grammar.ts, shared with the collector. */
 export { fitsSchema, isName } from './grammar.js'
-
-/** Development builds say why props are refused; production builds only that they are (`''`). */
-const DEV = process.env.NODE_ENV !== 'production'
 
 export const MAX_PROPS = 20
 export const MAX_STRING = 200

@@ -1,3 +1,5 @@
+import { DEV } from './dev.js'
+
 /** Web Storage that never throws: missing, blocked (private mode) and full storage all degrade. */
 export interface SafeStorage {
   get(key: string): string | null
@@ -24,7 +26,7 @@ export const openStorage = (
     try {
       return action(window[kind])
     } catch {
-      if (process.env.NODE_ENV !== 'production') report(`${kind} failed (blocked, full or missing)`)
+      if (DEV) report(`${kind} failed (blocked, full or missing)`)
       return fallback
     }
   }

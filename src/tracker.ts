@@ -4,6 +4,7 @@ import { createAnonymizer } from './anonymize.js'
 import type { LocationLike } from './anonymize.js'
 import { createConsent } from './consent.js'
 import { createDelivery } from './delivery.js'
+import { DEV } from './dev.js'
 import { createEvents } from './events.js'
 import { isPath } from './grammar.js'
 import { createHeartbeat } from './heartbeat.js'
@@ -19,9 +20,6 @@ import type { TelemetryEvent, Tracker, TrackerOptions, TrackerStatus } from './t
 
 /** Two arguments at most (every public method's), passed on as given: a rest parameter would allocate an array per call. */
 type Method = (a?: unknown, b?: unknown) => unknown
-
-/** Development builds check options and explain drops in debug output; production builds leave both out. */
-const DEV = process.env.NODE_ENV !== 'production'
 
 /**
  * Creates a tracker: anonymized page views, actions and errors, after

@@ -5,7 +5,7 @@
  * production build: no setup checks, no explanations in debug output,
  * and the same behaviour at run time.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 
 import * as source from '../src/index.js'
@@ -35,6 +35,14 @@ const DEV_ONLY = [
   'Access-Control-Allow-Origin',
   'the app is not affected',
 ]
+
+/** Words of the adapters' setup checks and warnings, which only their development files may carry. */
+const ADAPTERS_DEV_ONLY = ['a tracker from createTracker()', 'an object like {', 'is deprecated and goes in the next minor version']
+
+/** The browser files of a build (dist/ or dist/dev/): the core, the adapters and their shared chunks. */
+const files = (dir: string): string[] => readdirSync(dir).filter(name => name.endsWith('.js')).map(name => `${dir}/${name}`)
+/** A built file's code, without the docs the build keeps (a doc's example may quote a message). */
+const code = (file: string): string => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
 
 describe('the two builds', () => {
   it('npm run build wrote both (run it before the tests)', () => {
@@ -66,6 +74,20 @@ describe('the two builds', () => {
     // replaced by the build (comments may still name it)
     expect(production).not.toMatch(/process\.env\.NODE_ENV\s*[!=]/)
     expect(development).not.toMatch(/process\.env\.NODE_ENV\s*[!=]/)
+  })
+
+  it('production: none of the adapters\' development words are in any file; development has each', () => {
+    for (const words of ADAPTERS_DEV_ONLY) {
+      expect(files('dist').filter(file => code(file).includes(words))).toEqual([])
+      expect(files('dist/dev').filter(file => code(file).includes(words))).not.toEqual([])
+    }
+  })
+
+  it('the development flag is folded into every file of both builds: no DEV binding and no process.env test is left', () => {
+    for (const file of [...files('dist'), ...files('dist/dev')]) {
+      expect(code(file), file).not.toMatch(/\bDEV\b/)
+      expect(code(file), file).not.toMatch(/process\.env/)
+    }
   })
 
   it('both builds send the same events, and production drops what development drops', async () => {
