@@ -1,11 +1,16 @@
 /**
  * What every adapter needs to stay out of the app's way, in one place: the
  * development flag, setup errors in the core's words (`[spa-telemetry]
- * <option> is <value>: expected <what>`, `show` as `src/errors.ts` has it:
- * test/adapters/guards.test.ts holds the two together), a once-only
- * deprecation warning, and a wrapper that keeps a failing tracker or router
- * from reaching the app at run time. Adapters import the core only by its
- * public name, so this module is theirs.
+ * <option> is <value>: expected <what>`), a once-only deprecation warning,
+ * and a wrapper that keeps a failing tracker or router from reaching the
+ * app at run time.
+ *
+ * Adapters import the core only by its public name (`spa-telemetry`), and a
+ * module shared with the core would become a chunk of the core's internals
+ * that every adapter file imports: so `DEV`, `show`, `fail`, `check` and
+ * `safely` here are copies of src/dev.ts and src/errors.ts, held to them
+ * value for value by test/adapters/guards.test.ts. `check` also runs a test
+ * it is given as a function, for options whose getters throw.
  */
 
 /**
@@ -19,7 +24,8 @@ export const DEV = process.env.NODE_ENV !== 'production'
 
 /**
  * Shows a bad value in a setup error: strings quoted (and cut at 60
- * characters), functions, arrays and other objects by kind.
+ * characters), functions, arrays and other objects by kind, never their
+ * contents.
  *
  * @example
  * ```ts
@@ -45,7 +51,7 @@ export const show = (value: unknown): string =>
  * fail('useTelemetry() found no tracker: install createTelemetryPlugin() first')
  * ```
  */
-export const fail = (message: string): never => {
+export const fail: (message: string) => never = message => {
   throw new Error('[spa-telemetry] ' + message)
 }
 
@@ -161,17 +167,19 @@ const ours = (error: unknown): boolean => {
 }
 
 /**
- * Runs `action`; whatever it throws stays here.
+ * Runs `action`; whatever it throws stays here (after setup nothing throws
+ * into the app), and `report`, if given, hears that it failed, never what
+ * was thrown.
  *
  * @example
  * ```ts
  * router.afterEach(to => safely(() => tracker.page(to.fullPath)))
  * ```
  */
-export const safely = (action: () => unknown): void => {
+export const safely = (action: () => unknown, report?: () => void): void => {
   try {
     action()
   } catch {
-    // a failing tracker never reaches the app
+    report?.()
   }
 }

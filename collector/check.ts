@@ -1,38 +1,51 @@
-/** Setup checks: misconfiguration fails at once, naming the option, the value and what was expected. */
+/**
+ * The collector's setup checks (and the dashboard's and the Vite plugin's),
+ * over the core's error module, src/errors.ts: the same words as
+ * `createTracker`, `[spa-telemetry] <option> is <value>: expected <what>`, and
+ * a bad value shown by kind, never by its contents (an options object may
+ * hold a key).
+ */
+import { check } from '../src/errors.js'
 
-const show = (value: unknown): string => {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
+/**
+ * The error `check` throws, as a value: `throw setupError(…)`.
+ *
+ * @example
+ * ```ts
+ * if (!Array.isArray(origins)) throw setupError('origins', origins, "an array of origins, or '*'")
+ * ```
+ */
+export const setupError = (option: string, value: unknown, expected: string): Error => {
   try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
+    check(false, option, value, expected)
+  } catch (error) {
+    return error as Error
   }
 }
 
 /**
- * The error for a bad option: `[spa-telemetry] <option> is <value>: expected <what>`.
- * @example throw setupError('port', -1, 'a whole number from 0 to 65535')
- */
-export const setupError = (option: string, value: unknown, expected: string): Error =>
-  new Error(`[spa-telemetry] ${option} is ${show(value)}: expected ${expected}`)
-
-/**
  * `value` if it is a number from `min` to `max` (whole if `whole`), else a setup error.
- * @example const port = checkNumber('port', options.port, 0, 65535, true)
+ *
+ * @example
+ * ```ts
+ * const port = checkNumber('port', options.port, 0, 65535, true)
+ * ```
  */
 export const checkNumber = (option: string, value: unknown, min: number, max: number, whole: boolean): number => {
-  if (typeof value !== 'number' || !(value >= min && value <= max) || (whole && !Number.isInteger(value))) {
-    throw setupError(option, value, `${whole ? 'a whole number' : 'a number'} from ${min} to ${max === Infinity ? 'Infinity' : max}`)
-  }
-  return value
+  const ok = typeof value === 'number' && value >= min && value <= max && (!whole || Number.isInteger(value))
+  check(ok, option, value, `${whole ? 'a whole number' : 'a number'} from ${min} to ${max === Infinity ? 'Infinity' : max}`)
+  return value as number
 }
 
 /**
  * `value` if it is a non-empty string, else a setup error.
- * @example const dir = checkString('dir', options.dir, 'a directory path')
+ *
+ * @example
+ * ```ts
+ * const dir = checkString('dir', options.dir, 'a directory path')
+ * ```
  */
 export const checkString = (option: string, value: unknown, expected: string): string => {
-  if (typeof value !== 'string' || !value) throw setupError(option, value, expected)
+  check(typeof value === 'string' && value, option, value, expected)
   return value
 }

@@ -1,6 +1,7 @@
 import { MAX_EVENTS } from './queue.js'
 import type { StoredQueue } from './queue.js'
 import { DEV } from './dev.js'
+import { safely } from './errors.js'
 import { beacon, hasKeepalive, post } from './transport.js'
 import type { Answer, Transport } from './transport.js'
 import type { TelemetryEvent } from './types.js'
@@ -182,12 +183,9 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
    */
   let stale = false
 
-  const safely = (action: () => void) => (): void => {
-    try {
-      action()
-    } catch {
-      if (DEV) log('delivery failed; the app is not affected')
-    }
+  /** A fault of delivery's own, reported in debug output (development builds); the app never sees it. */
+  const failed = (): void => {
+    if (DEV) log('delivery failed; the app is not affected')
   }
 
   /** Puts events in the queue (back at its front, for a request that was not acknowledged); the oldest make room. */
@@ -225,18 +223,19 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     if (now) {
       if (soon) return
       soon = true
-      queueMicrotask(
+      queueMicrotask(() =>
         safely(() => {
           soon = false
           if (!stopped) flush('scheduled')
-        }),
+        }, failed),
       )
     } else if (timer === undefined) {
       timer = setTimeout(
-        safely(() => {
-          timer = undefined
-          flush('scheduled')
-        }),
+        () =>
+          safely(() => {
+            timer = undefined
+            flush('scheduled')
+          }, failed),
         delay,
       )
     }
@@ -254,12 +253,13 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     if (stopped) return
     clearTimeout(retryTimer)
     retryTimer = setTimeout(
-      safely(() => {
-        // the wait is over by this timer's own measure (a clock read now may be a hair short of it)
-        retryTimer = undefined
-        retryAt = 0
-        flush('scheduled')
-      }),
+      () =>
+        safely(() => {
+          // the wait is over by this timer's own measure (a clock read now may be a hair short of it)
+          retryTimer = undefined
+          retryAt = 0
+          flush('scheduled')
+        }, failed),
       delay,
     )
   }
@@ -297,7 +297,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
     flights.add(flight)
     if (debug) log(`sending ${flight.events.length} events`, JSON.parse(body))
     if (beaconing) answer(flight, sentIn, [beacon(endpoint, body) ? 202 : 0])
-    else post(endpoint, body, keepalive).then(result => safely(() => answer(flight, sentIn, result))())
+    else post(endpoint, body, keepalive).then(result => safely(() => answer(flight, sentIn, result), failed))
   }
 
   /**
@@ -390,7 +390,7 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
       schedule(queue.length >= batchSize && !waiting)
     },
     drop: count => void (dropped += count),
-    flush: when => safely(() => flush(when))(),
+    flush: when => safely(() => flush(when), failed),
     start: () => {
       if (options.hasStored) schedule(false, FOLLOW_UP_MS)
     },

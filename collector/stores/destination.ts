@@ -3,6 +3,7 @@
  * the Segment and PostHog stores share to describe theirs: keys and URLs
  * checked without printing a key, props copied safely, bytes counted.
  */
+import { fail } from '../../src/errors.js'
 import { setupError } from '../check.js'
 import { parsedWhole, withoutCredentials } from './shown-url.js'
 import type { StoredEvent } from '../types.js'
@@ -54,7 +55,7 @@ export const checkKey = (option: string, value: unknown): string => {
   const key = typeof value === 'string' ? value.trim() : ''
   if (!/^[\x21-\x7e]+$/.test(key)) {
     const shown = typeof value !== 'string' ? String(value) : value.trim() ? `a string of ${value.length} characters, not all printable ASCII` : 'empty'
-    throw new Error(`[spa-telemetry] ${option} is ${shown}: expected the key, printable ASCII (read it from the environment, not from code)`)
+    fail(`${option} is ${shown}: expected the key, printable ASCII (read it from the environment, not from code)`)
   }
   return key
 }
@@ -75,7 +76,7 @@ export const checkUrl = (option: string, value: unknown, example: string): URL =
   }
   const expected = `an http or https URL such as "${example}"`
   if (typeof value !== 'string') throw setupError(option, value, expected)
-  if (!url) throw new Error(`[spa-telemetry] ${option} is not a URL (a string of ${value.length} characters): expected ${expected}`)
+  if (!url) fail(`${option} is not a URL (a string of ${value.length} characters): expected ${expected}`)
   // read otherwise than meant ("key:@host" without a scheme, a "/", "?" or "#" ending the host early): its host or path would hold what precedes the "@"
   if (!parsedWhole(value, url)) throw setupError(option, withoutCredentials(value), 'a URL without credentials: the key goes in its own option')
   const shown = `${url.protocol}//${url.username || url.password ? '…@' : ''}${url.host}${url.pathname}`

@@ -4,6 +4,7 @@
  * `SPA_TELEMETRY_SEGMENT_WRITE_KEY`, `SPA_TELEMETRY_SEGMENT_URL`,
  * `SPA_TELEMETRY_POSTHOG_KEY` and `SPA_TELEMETRY_POSTHOG_HOST`.
  */
+import { fail } from '../../src/errors.js'
 import type { Store } from '../types.js'
 import { posthogStore } from './posthog.js'
 import { segmentStore } from './segment.js'
@@ -35,7 +36,7 @@ export const forwardingStores = (values: Record<string, unknown>, env: NodeJS.Pr
     const key = pick(keyFlag, keyVariable)
     const at = pick(atFlag, atVariable)
     if (!key.value) {
-      if (at.value) throw new Error(`[spa-telemetry] --${atFlag} is ${JSON.stringify(withoutCredentials(at.value))}: expected a key too (${keyVariable} or --${keyFlag})`)
+      if (at.value) fail(`--${atFlag} is ${JSON.stringify(withoutCredentials(at.value))}: expected a key too (${keyVariable} or --${keyFlag})`)
       continue
     }
     stores.push(make(key.value, at.value || fallback))

@@ -4,6 +4,7 @@
  * the Segment store gives them, as anonymous events (no person profiles), with
  * no address of the user's or the collector's and no GeoIP lookup.
  */
+import { fail } from '../../src/errors.js'
 import type { Store, StoredEvent } from '../types.js'
 import { assign, checkKey, checkUrl } from './destination.js'
 import { forwardStore } from './forward.js'
@@ -135,10 +136,10 @@ export const toPostHog = (event: StoredEvent, lean = false): Record<string, unkn
  * ```
  */
 export const posthogStore = (options: PostHogStoreOptions): Store => {
-  if (typeof options !== 'object' || options === null) throw new Error('[spa-telemetry] posthogStore options are missing: expected { apiKey, host? }')
+  if (typeof options !== 'object' || options === null) fail('posthogStore options are missing: expected { apiKey, host? }')
   const apiKey = checkKey('apiKey', options.apiKey)
   const host = checkUrl('host', options.host ?? 'https://us.i.posthog.com', 'https://us.i.posthog.com')
-  if (host.search) throw new Error(`[spa-telemetry] host is "${host.origin}${host.pathname}?…": expected a host without a query, such as "https://us.i.posthog.com"`)
+  if (host.search) fail(`host is "${host.origin}${host.pathname}?…": expected a host without a query, such as "https://us.i.posthog.com"`)
   const key = JSON.stringify(apiKey)
   return forwardStore(
     {

@@ -5,6 +5,7 @@
  * Segment's limits (32 KB an event, 500 KB a call), which are also within
  * RudderStack's (32 KB, 4 MB).
  */
+import { fail } from '../../src/errors.js'
 import type { Store, StoredEvent } from '../types.js'
 import { assign, checkKey, checkUrl } from './destination.js'
 import { forwardStore } from './forward.js'
@@ -98,7 +99,7 @@ export const toSegment = (event: StoredEvent, lean = false): Record<string, unkn
  * ```
  */
 export const segmentStore = (options: SegmentStoreOptions): Store => {
-  if (typeof options !== 'object' || options === null) throw new Error('[spa-telemetry] segmentStore options are missing: expected { writeKey, url? }')
+  if (typeof options !== 'object' || options === null) fail('segmentStore options are missing: expected { writeKey, url? }')
   const writeKey = checkKey('writeKey', options.writeKey)
   const url = checkUrl('url', options.url ?? 'https://api.segment.io/v1/batch', 'https://api.segment.io/v1/batch')
   if (url.pathname === '/') url.pathname = '/v1/batch'

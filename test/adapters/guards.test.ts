@@ -2,9 +2,12 @@
  * The adapters' one error module (adapters/guards.ts) speaks the core's
  * words: `show` and `check` give the messages `src/errors.ts` gives, value
  * for value, so that a setup error reads the same from `createTracker` and
- * from any adapter. And its helpers: a deprecation warns once, a setup step
- * rethrows only the core's own errors, `safely` keeps everything.
+ * from any adapter; `show`, `fail`, `safely` and `DEV` are the core's code,
+ * copied (adapters reach the core only by its public name). And its
+ * helpers: a deprecation warns once, a setup step rethrows only the core's
+ * own errors, `safely` keeps everything.
  */
+import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 
@@ -35,6 +38,23 @@ describe('the same words as the core', () => {
         expect(message(() => check(false, 'routes', value, 'a list'))).toBe(message(() => core.check(false, 'routes', value, 'a list')))
       }),
     )
+  })
+
+  it('show, fail, safely and DEV are the core\'s code, copied', () => {
+    /** The code of `export const <name>` in a file, up to the blank line after it. */
+    const code = (file: string, name: string): string => readFileSync(file, 'utf8').match(new RegExp(`^export const ${name}\\b[^]*?\\n(?=\\n|$)`, 'm'))?.[0] ?? `${name} not in ${file}`
+    for (const [name, file] of [['show', 'src/errors.ts'], ['fail', 'src/errors.ts'], ['safely', 'src/errors.ts'], ['DEV', 'src/dev.ts']]) {
+      expect(code('adapters/guards.ts', name)).toBe(code(file, name))
+    }
+  })
+
+  it('safely: the same containment and report as the core\'s', () => {
+    for (const action of [() => 'done', () => { throw new Error('x') }, () => { throw null }]) {
+      const reports = [0, 0]
+      expect(() => safely(action, () => reports[0]++)).not.toThrow()
+      expect(() => core.safely(action, () => reports[1]++)).not.toThrow()
+      expect(reports[0]).toBe(reports[1])
+    }
   })
 
   it('arrays are "an array", as in the core (they were "an object" here)', () => {

@@ -124,8 +124,8 @@ describe('createCollector({ stores })', () => {
 
   it('refuses store and stores together, an empty list, and what is not a store', () => {
     const store: Store = { write: async () => {} }
-    expect(() => createCollector({ store, stores: [store] })).toThrow(/^\[spa-telemetry\] store is \{\}: expected store or stores, not both$/)
-    expect(() => createCollector({ stores: [] })).toThrow(/^\[spa-telemetry\] stores is \[\]: expected a non-empty array of stores/)
+    expect(() => createCollector({ store, stores: [store] })).toThrow(/^\[spa-telemetry\] store is an object: expected store or stores, not both$/)
+    expect(() => createCollector({ stores: [] })).toThrow(/^\[spa-telemetry\] stores is an array: expected a non-empty array of stores/)
     expect(() => createCollector({ stores: [store, 42 as never] })).toThrow(/^\[spa-telemetry\] stores\[1\] is 42: expected a store/)
     expect(() => createCollector({})).toThrow(/^\[spa-telemetry\] store is undefined: expected a store/)
   })
