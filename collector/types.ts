@@ -1,17 +1,8 @@
+import type { Payload } from '../src/payload.js'
 import type { TelemetryEvent } from '../src/types.js'
 
-/** A payload of schema 1, as the tracker sends it (`schema/v1.json`). */
-export interface Payload {
-  schema: 1
-  sentAt: string
-  library: { name: 'spa-telemetry'; version: string }
-  app: { name: string; version?: string; env?: string }
-  instanceId?: string
-  anonymousId?: string
-  sessionId?: string
-  events: PayloadEvent[]
-  dropped: number
-}
+/** A payload of schema 1, as the tracker sends it (`schema/v1.json`): the core's own type. */
+export type { Payload }
 
 /** One event of a payload, as sent: the tracker's own type. */
 export type PayloadEvent = TelemetryEvent

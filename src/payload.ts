@@ -4,12 +4,17 @@ import type { TelemetryEvent } from './types.js'
 /** This library, as it names itself in every payload. */
 export const LIBRARY = { name: 'spa-telemetry', version: '0.2.0' } as const
 
-/** One request's body in schema 1 (`schema/v1.json`): closed, nothing but these keys. */
+/**
+ * One request's body in schema 1 (`schema/v1.json`): closed, nothing but
+ * these keys. The tracker writes it; the collector (`spa-telemetry/collector`)
+ * receives it from trackers of any version.
+ */
 export interface Payload {
   schema: 1
   /** ISO date of the request, on the user's clock. */
   sentAt: string
-  library: typeof LIBRARY
+  /** The library that sent it: this one, in the version that sent it. */
+  library: { name: typeof LIBRARY.name; version: string }
   app: { name: string; version?: string; env?: string }
   instanceId?: string
   anonymousId?: string
