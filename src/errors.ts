@@ -61,7 +61,8 @@ export const check: (ok: unknown, name: string, value: unknown, expected: string
  *
  * @example
  * ```ts
- * setTimeout(() => safely(() => flush('scheduled'), () => log('delivery failed; the app is not affected')), delay)
+ * let failures = 0
+ * setTimeout(() => safely(() => flush('scheduled'), () => failures++), delay)
  * ```
  */
 export const safely = (action: () => unknown, report?: () => void): void => {
