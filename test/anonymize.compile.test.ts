@@ -8,7 +8,7 @@ import { parse } from 'path-to-regexp'
 import { describe, expect, it } from 'vitest'
 
 import { compile, compileTokens, syntaxError, tokenize } from '../src/compile.js'
-import { comparePaths } from './vue-ranking.js'
+import { comparePaths } from './helpers/vue-ranking.js'
 
 const tokensOf = (template: string): unknown => {
   try {

@@ -7,8 +7,8 @@ import { match } from 'path-to-regexp'
 import { describe, expect, it } from 'vitest'
 
 import { createAnonymizer } from '../src/anonymize.js'
-import { expectAsPathToRegexp } from './reference.js'
-import { comparePaths } from './vue-ranking.js'
+import { expectAsPathToRegexp } from './helpers/reference.js'
+import { comparePaths } from './helpers/vue-ranking.js'
 
 /** A template segment; its kind decides its score, as vue-router scores the same segment. */
 type Seg =

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 
 import { createAnonymizer } from '../src/anonymize.js'
 import { work } from '../src/match.js'
-import { expectAsPathToRegexp } from './reference.js'
+import { expectAsPathToRegexp } from './helpers/reference.js'
 
 const NOCODB = ['/nc/:project_id', '/nc/:project_id/table/:table_id', '/nc/:project_id/table/:table_id/view/:view_id', '/nc', '/signin']
 

@@ -5,11 +5,11 @@
  * run time drops the call silently, counts it in `dropped` and says why in
  * `debug` output.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createTracker } from '../src/index.js'
 import type { Tracker } from '../src/index.js'
-import { destroyAll, resetBrowser, setup } from './helpers.js'
+import { setup, useFakeBrowser } from './helpers/browser.js'
 
 const HUGE = 'x'.repeat(1_000_000)
 const HOSTILE = ['__proto__', 'constructor', '<script>alert(1)</script>', '../../etc/passwd', '\u0000', '%E0%A4%A', '\ud800']
@@ -71,15 +71,9 @@ describe('setup: every option refuses bad values with a clear message', () => {
 
 describe('run time: bad arguments are dropped, counted and explained, never thrown', () => {
   let info: { mock: { calls: unknown[][] } }
+  useFakeBrowser()
   beforeEach(() => {
-    resetBrowser()
-    vi.useFakeTimers()
     info = vi.spyOn(console, 'info').mockImplementation(() => {})
-  })
-  afterEach(() => {
-    destroyAll()
-    vi.useRealTimers()
-    vi.restoreAllMocks()
   })
 
   const calls: [string, (tracker: Tracker) => unknown, string][] = [

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 
 import * as source from '../src/index.js'
-import { useFakeBrowser } from './helpers.js'
+import { useFakeBrowser } from './helpers/browser.js'
 
 const BUILT = ['dist/index.js', 'dist/dev/index.js', 'dist/redux.js', 'dist/dev/redux.js'].every(file => existsSync(file))
 type Core = typeof source

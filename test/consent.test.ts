@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 
-import { destroyAll, queueKey, setup, useFakeBrowser } from './helpers.js'
+import { destroyAll, queueKey, setup, useFakeBrowser } from './helpers/browser.js'
 
 const routes = ['/', '/nc/:project_id']
 const CONSENT = 'spa-telemetry:console:consent'

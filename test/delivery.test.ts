@@ -2,7 +2,7 @@
  * The delivery state machine, event by event: fake timers, and a
  * collector whose answers the test scripts and releases one at a time.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 import { classify, createDelivery } from '../src/delivery.js'
 import type { DeliveryOptions } from '../src/delivery.js'
@@ -10,7 +10,7 @@ import { createStoredQueue } from '../src/queue.js'
 import { REQUEST_TIMEOUT_MS } from '../src/transport.js'
 import { openStorage } from '../src/storage.js'
 import type { TelemetryEvent } from '../src/types.js'
-import { resetBrowser } from './helpers.js'
+import { useFakeBrowser } from './helpers/browser.js'
 
 const KEY = 'q'
 let serial = 0
@@ -66,15 +66,7 @@ const deliver = (options: Partial<DeliveryOptions> = {}) =>
     ...options,
   })
 
-beforeEach(() => {
-  resetBrowser()
-  vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
-})
-afterEach(() => {
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-})
+useFakeBrowser()
 
 describe('classify(status)', () => {
   it.each([

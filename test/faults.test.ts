@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createTracker, describeTracker } from '../src/index.js'
 import type { Tracker } from '../src/index.js'
-import { destroyAll, queueKey, setup, setVisibility, useFakeBrowser } from './helpers.js'
-import type { Sent } from './helpers.js'
+import { destroyAll, queueKey, setup, setVisibility, useFakeBrowser } from './helpers/browser.js'
+import type { Sent } from './helpers/browser.js'
 
 const routes = ['/', '/nc/:project_id']
 let appErrors: unknown[] = []

@@ -18,7 +18,7 @@ import type { AnonymizerOptions } from '../src/anonymize.js'
 import { isActionType, isName, isPath, isReferrer } from '../src/grammar.js'
 import { createEventCheck } from '../src/stored.js'
 import type { TelemetryEvent } from '../src/types.js'
-import { setup, useFakeBrowser } from './helpers.js'
+import { setup, useFakeBrowser } from './helpers/browser.js'
 
 useFakeBrowser()
 

@@ -15,7 +15,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createTelemetryMiddleware } from '../adapters/redux.js'
 import { trackRouter } from '../adapters/react-router.js'
 import type { Tracker, TrackerOptions } from '../src/index.js'
-import { setup, useFakeBrowser } from './helpers.js'
+import { setup, useFakeBrowser } from './helpers/browser.js'
 
 useFakeBrowser()
 

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest'
 
 import { describeTracker } from '../src/index.js'
-import { queueKey, setup, setVisibility, useFakeBrowser } from './helpers.js'
+import { queueKey, setup, setVisibility, useFakeBrowser } from './helpers/browser.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
 const QUEUE = queueKey()

@@ -6,8 +6,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import { cleanProps, errorName, fitsSchema, isName } from '../src/names.js'
-import { canary } from './canaries.js'
-import { validatePayload } from './schema.js'
+import { canary } from './helpers/canaries.js'
+import { validatePayload } from './helpers/schema.js'
 
 describe('isName', () => {
   it.each([

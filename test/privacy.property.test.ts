@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createTracker, segmentFormat } from '../src/index.js'
 import type { Tracker, TrackerOptions } from '../src/index.js'
-import { canary, leaks } from './canaries.js'
-import { resetBrowser } from './helpers.js'
-import { checkBody } from './schema.js'
+import { canary, leaks } from './helpers/canaries.js'
+import { resetBrowser, useFakeBrowser } from './helpers/browser.js'
+import { checkBody } from './helpers/schema.js'
 
 const WORDS = ['nc', 'table', 'view', 'data', 'schema', 'tables', 'modify', 'settings', 'projects', 'rows']
 
@@ -107,9 +107,9 @@ let logs: string[] = []
 /** The test's own uncaught-error events are handled here, so jsdom does not print them. */
 const handled = (event: Event): void => event.preventDefault()
 
+useFakeBrowser({ timers: false })
 beforeEach(() => {
   window.addEventListener('error', handled)
-  resetBrowser()
   bodies = []
   logs = []
   // both transports, each failing now and then: every body is checked against the schema too
@@ -126,8 +126,6 @@ beforeEach(() => {
 })
 afterEach(() => {
   window.removeEventListener('error', handled)
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
 })
 
 describe('no canary leaves the browser, is stored, or is logged', () => {

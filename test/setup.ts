@@ -1,13 +1,13 @@
 /**
  * For every unit test: fails the test if any body it produced did not
- * match `schema/v1.json` (see `test/schema.ts`), or if it printed a warning
+ * match `schema/v1.json` (see `test/helpers/schema.ts`), or if it printed a warning
  * or an error no test asserted: a test that expects one captures it
  * (`vi.spyOn(console, 'warn').mockImplementation(...)`) and checks it, so a
  * green run prints nothing and a new warning is a failure, not noise.
  */
 import { afterEach, expect } from 'vitest'
 
-import { invalidPayloads } from './schema.js'
+import { invalidPayloads } from './helpers/schema.js'
 
 const printed: string[] = []
 for (const level of ['warn', 'error'] as const) {

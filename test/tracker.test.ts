@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 
 import { createTracker, describeTracker, LIBRARY, segmentFormat } from '../src/index.js'
-import { destroyAll, queueKey, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers.js'
-import type { Answer } from './helpers.js'
+import { destroyAll, queueKey, resetBrowser, setup, setVisibility, useFakeBrowser } from './helpers/browser.js'
+import type { Answer } from './helpers/browser.js'
 
 const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { LocationLike, Tracker, TrackerOptions } from 'spa-telemetry'
 import { trackHistory } from '../../adapters/history.js'
 import type { TrackHistoryOptions } from '../../adapters/history.js'
-import { destroyAll, resetBrowser, setup } from '../helpers.js'
+import { setup, useFakeBrowser } from '../helpers/browser.js'
 
 const { pushState, replaceState } = History.prototype
 
@@ -418,12 +418,7 @@ describe('the 0.1 form, trackHistory(tracker, { hash, initial }) (deprecated)', 
 describe('with the real tracker', () => {
   const routes = ['/', '/nc/:project_id', '/nc/:project_id/table/:table_id']
 
-  beforeEach(() => {
-    resetBrowser()
-  })
-  afterEach(() => {
-    destroyAll()
-  })
+  useFakeBrowser({ timers: false })
 
   it('sends the templates of the pages visited, each with the previous one as from', async () => {
     const { tracker, events, sent } = setup({ routes })

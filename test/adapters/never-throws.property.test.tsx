@@ -23,7 +23,8 @@ import * as sourceNuxt from '../../adapters/nuxt.js'
 import * as sourceReactRouter from '../../adapters/react-router.js'
 import * as sourceRedux from '../../adapters/redux.js'
 import * as sourceVue from '../../adapters/vue.js'
-import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
+import { destroyAll, resetBrowser, setup } from '../helpers/browser.js'
+import { fakeTracker } from '../helpers/adapters.js'
 
 interface Build {
   vue: typeof sourceVue

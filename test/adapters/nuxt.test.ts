@@ -3,7 +3,7 @@
  * vue-router with Nuxt's file-route paths, runtime config and hooks. The
  * real Nuxt build is exercised in test/browser/nuxt.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, createSSRApp, defineComponent, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { createMemoryHistory, createRouter } from 'vue-router'
@@ -11,7 +11,7 @@ import { defineTelemetryNuxtPlugin } from 'spa-telemetry/nuxt'
 import type { NuxtAppLike, NuxtTelemetryConfig } from 'spa-telemetry/nuxt'
 import { useTelemetry } from 'spa-telemetry/vue'
 
-import { destroyAll, resetBrowser, setup } from '../helpers.js'
+import { setup, useFakeBrowser } from '../helpers/browser.js'
 
 const View = defineComponent({ render: () => h('div') })
 
@@ -37,16 +37,9 @@ const nuxtApp = (telemetry?: NuxtTelemetryConfig) => {
 
 let fetch: ReturnType<typeof setup>["fetch"]
 let sent: ReturnType<typeof setup>['sent']
+useFakeBrowser()
 beforeEach(() => {
-  resetBrowser()
   ;({ fetch, sent } = setup())
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  destroyAll()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
 })
 
 describe('in the browser', () => {

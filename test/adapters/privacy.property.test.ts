@@ -6,7 +6,7 @@
  */
 import { configureStore, createAsyncThunk, createSlice } from '@reduxjs/toolkit'
 import fc from 'fast-check'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { createApp, h } from 'vue'
 import { createMemoryHistory, createRouter } from 'vue-router'
@@ -15,15 +15,16 @@ import { createTracker } from '../../src/index.js'
 import { trackHistory } from '../../adapters/history.js'
 import { createTelemetryPlugin } from '../../adapters/vue.js'
 import { createTelemetryMiddleware } from '../../adapters/redux.js'
-import { canary, leaks } from '../canaries.js'
-import { resetBrowser, NO_TIMING_WARNINGS } from '../helpers.js'
-import { checkBody } from '../schema.js'
+import { canary, leaks } from '../helpers/canaries.js'
+import { resetBrowser, useFakeBrowser } from '../helpers/browser.js'
+import { NO_TIMING_WARNINGS } from '../helpers/adapters.js'
+import { checkBody } from '../helpers/schema.js'
 
 let bodies: string[] = []
 let logs: string[] = []
 
+useFakeBrowser({ timers: false })
 beforeEach(() => {
-  resetBrowser()
   Object.defineProperty(navigator, 'sendBeacon', { value: (_: string, body: string) => (checkBody(body), bodies.push(body), true), configurable: true })
   vi.stubGlobal('fetch', async (_: string, init: RequestInit) => {
     checkBody(init.body)
@@ -31,10 +32,6 @@ beforeEach(() => {
     return new Response(null, { status: 204 })
   })
   vi.spyOn(console, 'info').mockImplementation((...args) => void logs.push(args.map(a => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')))
-})
-afterEach(() => {
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
 })
 
 /** Everything that left or stayed: bodies, storage, debug output. */

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { createTracker } from '../../src/index.js'
 import { trackRouter, useTrackRoutes } from '../../adapters/react-router.js'
-import { canary, leaks } from '../canaries.js'
-import { resetBrowser } from '../helpers.js'
+import { canary, leaks } from '../helpers/canaries.js'
+import { resetBrowser } from '../helpers/browser.js'
 
 let sent: string[] = []
 let logs: string[] = []

@@ -10,12 +10,13 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { useEffect } from 'react'
 import { BrowserRouter, Outlet, RouterProvider, createBrowserRouter, useNavigate, useParams, useRoutes } from 'react-router'
 import type { NavigateFunction, RouteObject } from 'react-router'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import type { Tracker } from 'spa-telemetry'
 import { createTelemetryMiddleware } from 'spa-telemetry/redux'
 import { trackRouter, useTrackRoutes } from 'spa-telemetry/react-router'
-import { destroyAll, resetBrowser, setup, NO_TIMING_WARNINGS } from '../helpers.js'
+import { setup, useFakeBrowser } from '../helpers/browser.js'
+import { NO_TIMING_WARNINGS } from '../helpers/adapters.js'
 
 /** The console: a store with the middleware, pages that dispatch, and the routes that render them. */
 const createConsole = (tracker: Tracker) => {
@@ -91,13 +92,8 @@ const EXPECTED = [
   ['page', '/projects/:project_id/schema', undefined],
 ]
 
-beforeEach(() => resetBrowser())
-afterEach(() => {
-  cleanup()
-  destroyAll()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-})
+useFakeBrowser({ timers: false })
+afterEach(() => cleanup())
 
 describe('React Router + Redux Toolkit + the middleware', () => {
   it('a data router (createBrowserRouter, RouterProvider): page views and actions interleave in order', async () => {

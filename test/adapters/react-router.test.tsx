@@ -30,7 +30,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import type { Tracker } from 'spa-telemetry'
 import { trackRouter, useTrackRoutes } from 'spa-telemetry/react-router'
-import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
+import { destroyAll, setup, useFakeBrowser } from '../helpers/browser.js'
+import { fakeTracker } from '../helpers/adapters.js'
 
 /** The app's route objects: nested, index, optional, splat, pathless, absolute, case-sensitive, loaders and actions. */
 const ROUTES: RouteObject[] = [
@@ -124,8 +125,8 @@ const post = { formMethod: 'post', formData: new FormData() } as const
 
 /** What React and React Router print, captured: each test asserts what it expects, and nothing else may appear. */
 let printed: string[] = []
+useFakeBrowser({ timers: false })
 beforeEach(() => {
-  resetBrowser()
   printed = []
   for (const level of ['error', 'warn', 'log'] as const) {
     vi.spyOn(console, level).mockImplementation((...args) => void printed.push(args.map(String).join(' ')))
@@ -137,8 +138,6 @@ afterEach(() => {
   for (const router of routers.splice(0)) router.dispose()
   destroyAll()
   vi.unstubAllEnvs()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
   expect(printed).toEqual([])
 })
 

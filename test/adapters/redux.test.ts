@@ -12,8 +12,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Tracker } from 'spa-telemetry'
 import { createTelemetryMiddleware } from '../../adapters/redux.js'
 import type { TelemetryMiddlewareOptions } from '../../adapters/redux.js'
-import { canary, leaks } from '../canaries.js'
-import { destroyAll, fakeTracker, resetBrowser, setup, NO_TIMING_WARNINGS } from '../helpers.js'
+import { canary, leaks } from '../helpers/canaries.js'
+import { setup, useFakeBrowser } from '../helpers/browser.js'
+import { fakeTracker, NO_TIMING_WARNINGS } from '../helpers/adapters.js'
 
 interface CountState {
   count: number
@@ -330,13 +331,7 @@ describe('Redux Toolkit', () => {
 describe('with the real tracker', () => {
   const routes = ['/nc/:project_id', '/nc/:project_id/table/:table_id']
 
-  beforeEach(() => {
-    resetBrowser()
-  })
-  afterEach(() => {
-    destroyAll()
-    vi.unstubAllGlobals()
-  })
+  useFakeBrowser({ timers: false })
 
   it('sends { type: "action", name, path } with the current page’s template, nothing else', () => {
     const { tracker, events, sent } = setup({ routes })

@@ -4,7 +4,7 @@
  * setup errors, and what the real tracker sends.
  */
 import { mount } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, defineComponent, h, nextTick } from 'vue'
 import { createMemoryHistory, createRouter, createWebHashHistory, createWebHistory } from 'vue-router'
 import type { RouteRecordRaw, Router } from 'vue-router'
@@ -13,7 +13,8 @@ import type { Tracker } from 'spa-telemetry'
 import { createTelemetryPlugin, trackRouter, useTelemetry } from 'spa-telemetry/vue'
 import type { TelemetryPluginOptions } from 'spa-telemetry/vue'
 
-import { destroyAll, fakeTracker, resetBrowser, setup } from '../helpers.js'
+import { setup, useFakeBrowser } from '../helpers/browser.js'
+import { fakeTracker } from '../helpers/adapters.js'
 
 const View = defineComponent({ render: () => h('div') })
 const Shell = defineComponent({ render: () => h('main', [h('router-view')]) })
@@ -80,12 +81,7 @@ const nextNavigation = (router: Router): Promise<void> =>
     })
   })
 
-beforeEach(() => resetBrowser())
-afterEach(() => {
-  destroyAll()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-})
+useFakeBrowser({ timers: false })
 
 describe('page views', () => {
   it('one for the initial navigation, after isReady(), with the leaf template as the route', async () => {

@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core'
 import type { Browser } from 'playwright-core'
 import { build } from 'vite'
 
-import { checkBody } from '../schema.js'
+import { checkBody } from '../helpers/schema.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 

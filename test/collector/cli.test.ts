@@ -13,7 +13,7 @@ import { COMMANDS, FLAGS, main, refusalLog, run, usage } from '../../collector/c
 import { stopOnSignal } from '../../collector/process.js'
 import type { ProcessHooks } from '../../collector/process.js'
 import * as collector from '../../collector/index.js'
-import { payload, stored, tempDir } from './helpers.js'
+import { payload, stored, tempDir } from '../helpers/collector.js'
 
 const start = async (args: string[]) => {
   const lines: string[] = []

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { run } from '../../collector/cli.js'
 import { clickhouseDDL, clickhouseStore, createCollector } from '../../collector/index.js'
 import type { Store } from '../../collector/index.js'
-import { startClickHouse, startProxy } from './clickhouse-server.js'
-import type { ClickHouseServer } from './clickhouse-server.js'
-import { payload, post } from './helpers.js'
+import { startClickHouse, startProxy } from '../helpers/clickhouse-server.js'
+import type { ClickHouseServer } from '../helpers/clickhouse-server.js'
+import { payload, post } from '../helpers/collector.js'
 
 let server: ClickHouseServer
 let client: ClickHouseClient

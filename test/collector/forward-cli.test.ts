@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { run, usage } from '../../collector/cli.js'
-import { fakePostHog, fakeSegment } from './destinations.js'
-import type { Fake } from './destinations.js'
-import { payload, stored, tempDir } from './helpers.js'
+import { fakePostHog, fakeSegment } from '../helpers/destinations.js'
+import type { Fake } from '../helpers/destinations.js'
+import { payload, stored, tempDir } from '../helpers/collector.js'
 
 const SEGMENT_KEY = 'cliSegmentKey_ABCDEFGHIJ'
 const POSTHOG_KEY = 'phc_cliPostHogKey_KLMNOPQRST'

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 
 import { createCollector, ndjsonStore } from '../../collector/index.js'
 import type { CollectorOptions, Store, StoredEvent } from '../../collector/index.js'
-import { newId, payload, post, stored, storedText, tempDir } from './helpers.js'
+import { newId, payload, post, stored, storedText, tempDir } from '../helpers/collector.js'
 
 const URL_ = 'http://collector.test/telemetry'
 

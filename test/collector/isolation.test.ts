@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { groupWrites } from '../../collector/group.js'
 import { createCollector, ndjsonStore } from '../../collector/index.js'
 import type { StoredEvent } from '../../collector/index.js'
-import { payload, post, stored, tempDir } from './helpers.js'
+import { payload, post, stored, tempDir } from '../helpers/collector.js'
 
 const URL_ = 'http://collector.test/telemetry'
 const MARKER = 'poisoned_marker'

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { payload, stored } from './helpers.js'
+import { payload, stored } from '../helpers/collector.js'
 
 const exec = promisify(execFile)
 const root = resolve('.')

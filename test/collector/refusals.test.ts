@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createCollector, ndjsonStore } from '../../collector/index.js'
 import type { CollectorOptions, Refused, Store } from '../../collector/index.js'
 import { contentFree } from '../../collector/refusal.js'
-import { newId, payload, post, stored, storedText, tempDir } from './helpers.js'
+import { newId, payload, post, stored, storedText, tempDir } from '../helpers/collector.js'
 
 const URL_ = 'http://collector.test/telemetry'
 const stores: Store[] = []

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createCollector, listen, ndjsonStore, toNodeListener } from '../../collector/index.js'
 import type { Listener, Store, StoredEvent } from '../../collector/index.js'
-import { payload, stored, storedText, tempDir } from './helpers.js'
+import { payload, stored, storedText, tempDir } from '../helpers/collector.js'
 
 let server: Listener
 let endpoint = ''

@@ -11,7 +11,7 @@ import { createDedupe } from '../../collector/dedupe.js'
 import { createCollector, ndjsonStore } from '../../collector/index.js'
 import type { StoredEvent } from '../../collector/index.js'
 import { createLimiter } from '../../collector/limits.js'
-import { newId, payload, post, stored, tempDir } from './helpers.js'
+import { newId, payload, post, stored, tempDir } from '../helpers/collector.js'
 
 const URL_ = 'http://collector.test/telemetry'
 

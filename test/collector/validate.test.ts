@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { validate } from '../../collector/schema-v1.js'
 import { validatePayload } from '../../collector/index.js'
 import { HOST_SYNTAX, PATH_SYNTAX } from '../../src/grammar.js'
-import { payload } from './helpers.js'
+import { payload } from '../helpers/collector.js'
 
 describe('collector/schema-v1.js', () => {
   it('is in sync with schema/v1.json (else: node collector/generate-validator.mjs)', () => {

@@ -79,7 +79,7 @@ describe('SSR', () => {
       import('react-dom/server'),
       import('react-router'),
       import('../../adapters/react-router.js'),
-      import('../helpers.js'),
+      import('../helpers/adapters.js'),
     ])
     const fake = fakeTracker()
     const routes = [{ path: '/projects/:project_id', element: createElement('h1', null, 'project') }]

@@ -1,10 +1,14 @@
+/**
+ * A fake browser for unit tests (jsdom): a tracker whose `fetch` and
+ * `sendBeacon` land in lists, each body checked against the schema; the
+ * page's visibility; and `useFakeBrowser()`, which gives each test a clean
+ * page, fake timers, and undoes every tracker, stub and mock after it.
+ */
 import { afterEach, beforeEach, vi } from 'vitest'
 
-import { createTracker } from '../src/index.js'
-import type { Tracker, TrackerOptions } from '../src/index.js'
+import { createTracker } from '../../src/index.js'
+import type { TrackerOptions } from '../../src/index.js'
 import { checkBody } from './schema.js'
-
-export { validatePayload } from './schema.js'
 
 const live: { destroy(): void }[] = []
 /** Destroys every tracker `setup` made, so no listener outlives its test. */
@@ -81,13 +85,15 @@ export const resetBrowser = (): void => {
 }
 
 /**
- * For a test file: a clean jsdom before each test, fake timers at a fixed
- * date, and every tracker, stub and mock undone after it.
+ * For a test file (or a `describe`): a clean jsdom before each test, fake
+ * timers at a fixed date, and every tracker, stub and mock undone after it.
+ * `{ timers: false }` keeps real timers, for code that waits on them (a
+ * router's navigation, React's rendering).
  */
-export const useFakeBrowser = (): void => {
+export const useFakeBrowser = ({ timers = true }: { timers?: boolean } = {}): void => {
   beforeEach(() => {
     resetBrowser()
-    vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
+    if (timers) vi.useFakeTimers({ now: new Date('2026-11-24T10:00:00Z') })
   })
   afterEach(() => {
     destroyAll()
@@ -96,45 +102,3 @@ export const useFakeBrowser = (): void => {
     vi.restoreAllMocks()
   })
 }
-
-/** A tracker that only records what an adapter hands it. */
-export const fakeTracker = () => {
-  const calls: unknown[][] = []
-  const routes: string[] = []
-  const recorder =
-    (method: string) =>
-    (...args: unknown[]): undefined =>
-      void calls.push([method, ...args])
-  const tracker: Tracker = {
-    page: recorder('page'),
-    track: recorder('track'),
-    action: recorder('action'),
-    error: recorder('error'),
-    flush: recorder('flush'),
-    optIn: recorder('optIn'),
-    optOut: recorder('optOut'),
-    isEnabled: () => true,
-    anonymize: () => '/',
-    addRoutes: added => void routes.push(...added),
-    status: (() => 'on') as Tracker['status'],
-    routes: () => routes,
-    options: { endpoint: '/t', app: { name: 'fake' } },
-    destroy: recorder('destroy'),
-  }
-  const of = (method: string) => calls.filter(([m]) => m === method).map(([, ...args]) => args)
-  return {
-    tracker,
-    calls,
-    routes,
-    pages: () => of('page'),
-    tracks: () => of('track'),
-    actions: () => of('action').map(([name]) => name),
-  }
-}
-
-/**
- * Redux Toolkit's development checks (serializable, immutable), kept, but
- * without their timing warnings: on a slow machine they print "took 35ms"
- * and fail a test for the machine's speed.
- */
-export const NO_TIMING_WARNINGS = { serializableCheck: { warnAfter: 10_000 }, immutableCheck: { warnAfter: 10_000 } }

@@ -6,7 +6,7 @@
 import { match } from 'path-to-regexp'
 import { expect } from 'vitest'
 
-import { createAnonymizer } from '../src/anonymize.js'
+import { createAnonymizer } from '../../src/anonymize.js'
 
 /** Expects the anonymizer, with `route` alone and `unmatched: 'drop'`, to answer what path-to-regexp answers for each path. */
 export const expectAsPathToRegexp = (route: string, paths: readonly string[]): void => {
