@@ -61,26 +61,37 @@ export const fanoutStore = (stores: readonly (Store | StoreFunction)[]): Store =
       },
     ))
 
+  const write = async (events: StoredEvent[]): Promise<void> => {
+    await seed()
+    const results = await Promise.allSettled(
+      members.map(async ({ store, taken }) => {
+        const fresh = missing(taken, events)
+        if (!fresh.length) return
+        await store.write(fresh)
+        taken.seed(fresh.map(event => event.id))
+      }),
+    )
+    const errors = results.flatMap(result => (result.status === 'rejected' ? [result.reason as unknown] : []))
+    if (errors.length === 1) throw errors[0]
+    if (errors.length) throw new AggregateError(errors, errors.map(error => (error instanceof Error ? error.message : String(error))).join('; '))
+  }
+  // the writes not settled yet, which close() waits for: one may still be seeding, in no store's queue
+  const pending = new Set<Promise<void>>()
+
   const fanout: Store = {
     open: async () => {
       await Promise.all(members.map(({ store }) => store.open?.()))
       await seed()
     },
-    write: async events => {
-      await seed()
-      const results = await Promise.allSettled(
-        members.map(async ({ store, taken }) => {
-          const fresh = missing(taken, events)
-          if (!fresh.length) return
-          await store.write(fresh)
-          taken.seed(fresh.map(event => event.id))
-        }),
-      )
-      const errors = results.flatMap(result => (result.status === 'rejected' ? [result.reason as unknown] : []))
-      if (errors.length === 1) throw errors[0]
-      if (errors.length) throw new AggregateError(errors, errors.map(error => (error instanceof Error ? error.message : String(error))).join('; '))
+    write: events => {
+      const writing = write(events)
+      pending.add(writing)
+      const settled = (): void => void pending.delete(writing)
+      writing.then(settled, settled)
+      return writing
     },
     close: async () => {
+      while (pending.size) await Promise.allSettled(pending)
       await Promise.all(members.map(({ store }) => store.close?.()))
     },
   }
