@@ -94,9 +94,9 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
       // the events hold install and session ids: for their owner only (a directory that exists keeps its mode)
       await fs.mkdir(dir, { recursive: true, mode: 0o700 })
       for (const name of (await files()).slice(-2)) await repair(name)
-    })().catch(error => {
+    })().catch((error: unknown) => {
       opening = undefined
-      throw error
+      throw new Error(`[spa-telemetry] ndjson store: could not open ${dir} (${error instanceof Error ? error.message : String(error)})`, { cause: error })
     }))
 
   const fileFor = async (day: string): Promise<NonNullable<typeof file>> => {
