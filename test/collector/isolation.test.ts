@@ -50,6 +50,13 @@ describe('groupWrites', () => {
     expect(calls).toBe(1)
   })
 
+  it('over maxPending waiting items, a write rejects at once with an [spa-telemetry] Error (the collector answers 503)', async () => {
+    const grouped = groupWrites<number>(() => new Promise(resolve => setTimeout(resolve, 20)), { maxPending: 3 })
+    const outcomes = await Promise.allSettled([grouped.write([1, 2]), grouped.write([3]), grouped.write([4])])
+    expect(outcomes.map(o => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected'])
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toBe('Error: [spa-telemetry] store backlog over 3 events: the store is slower than the events arrive')
+  })
+
   it('splitting stops after splitForMs: a store failing slowly for everyone costs one span, not 2·n flushes', async () => {
     let calls = 0
     const grouped = groupWrites<number>(
