@@ -32,6 +32,10 @@ export interface StoredEvent extends PayloadEvent {
 /**
  * Where events go. `write` resolves once the events are durable (the collector
  * answers 2xx only then) and rejects otherwise (the collector answers 503).
+ * One exception: a forwarding store (Segment, PostHog) resolves when its
+ * destination refuses one event for itself (a 400 naming it), which it reports
+ * to `onError` and drops, since sending it again would be refused for ever.
+ * test/collector/store-contract.test.ts holds every shipped store to this.
  */
 export interface Store {
   /** Makes the events durable. Concurrent calls may be grouped into one write. */
