@@ -1,13 +1,20 @@
 /**
  * The ndjson engine: the collector's day files read into memory (table.ts),
- * with an index of one segment per file kept beside them (segments.ts) so
- * that a restart reads columns instead of parsing JSON. The files are only
- * read: new lines are picked up before a question (at most every
- * `refreshMs`), a file that shrank or went is read again from the index or
- * from scratch, and its segment follows it.
+ * with day aggregates kept up to date as events arrive (cube.ts), and an
+ * index of one segment per file beside them (segments.ts), so that a restart
+ * reads columns instead of parsing JSON. The files are only read: new lines
+ * are picked up before a question (at most every `refreshMs`), or handed
+ * over by the collector as it stores them (`ingest`, which the command
+ * wires), a file that shrank or went is read again from the index or from
+ * scratch, and its segment follows it.
  */
-import type { Engine, Selection } from '../engine.js'
+import type { StoredEvent } from '../../collector/types.js'
+import type { Engine, KeyColumn, Selection } from '../engine.js'
+import { clampTs } from '../engine.js'
 import { checkNumber, checkString, setupError } from '../../collector/check.js'
+import * as answers from './answers.js'
+import * as funnels from './funnel.js'
+import { addLines, storedFields } from './lines.js'
 import * as scan from './scan.js'
 import { countOf, decode, encode } from './segments.js'
 import { hashId, Table } from './table.js'
@@ -18,17 +25,31 @@ export interface NdjsonEngineOptions {
   dir: string
   /** Keep the index in `dir/.dashboard-index/` (default `true`); `false` parses the files at every start. */
   index?: boolean
-  /** New lines are read at most this often, in ms (default 1000), and no more often than 20 times the last re-sort took: answers lag the store by up to this much. 0: before every question. */
+  /** New lines are read at most this often, in ms (default 1000): answers lag the store by up to this much, unless the collector hands them over (`ingest`). 0: before every question. */
   refreshMs?: number
+}
+
+/** The ndjson engine: an {@link Engine} that also takes the events the collector stores into this directory. */
+export interface NdjsonEngine extends Engine {
+  /**
+   * The events the collector in this process just stored in this directory
+   * (its `onStored`): counted at once, without reading them back from the
+   * files. The command wires it. Before the first question, ignored (they
+   * are read from the files).
+   */
+  ingest(events: readonly StoredEvent[]): void
 }
 
 const FILE = /^events-(\d{4}-\d{2}-\d{2})\.ndjson$/
 const INDEX = '.dashboard-index'
+/** Bytes of lines parsed between two yields to the event loop (about 20,000 lines). */
+const SLICE_BYTES = 8 * 1024 * 1024
 
 /** What the engine knows of one day file. */
 interface Part {
-  /** bytes read (up to the last complete line) */
+  /** bytes counted: read (up to the last complete line), or handed over */
   size: number
+  /** the table indices of its events */
   indices: Int32Array
   count: number
   /** bytes covered by the segment on disk (0: none) */
@@ -37,20 +58,16 @@ interface Part {
 
 type Fs = typeof import('node:fs/promises')
 
-/** The fields of a stored line the dashboard reads. */
-interface Line {
-  id?: unknown
-  type?: unknown
-  ts?: unknown
-  path?: unknown
-  from?: unknown
-  name?: unknown
-  app?: { name?: unknown; version?: unknown; env?: unknown }
-  anonymousId?: unknown
-  sessionId?: unknown
+const newPart = (): Part => ({ size: 0, indices: new Int32Array(0), count: 0, saved: 0 })
+const push = (part: Part, index: number): void => {
+  if (part.count >= part.indices.length) {
+    const next = new Int32Array(Math.max(1024, part.indices.length * 2))
+    next.set(part.indices)
+    part.indices = next
+  }
+  part.indices[part.count++] = index
 }
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+const yieldToLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
 
 /**
  * The ndjson engine, over the directory of an ndjson store.
@@ -59,10 +76,10 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
  * ```ts
  * import { createDashboard, ndjsonEngine } from 'spa-telemetry/dashboard'
  *
- * const dashboard = createDashboard({ engine: ndjsonEngine({ dir: './events' }) })
+ * const dashboard = createDashboard({ store: ndjsonEngine({ dir: './events' }) })
  * ```
  */
-export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
+export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
   if (typeof options !== 'object' || options === null) throw setupError('ndjsonEngine options', options, '{ dir }')
   const dir = checkString('dir', options.dir, 'the directory of an ndjson store')
   const useIndex = options.index ?? true
@@ -73,42 +90,27 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
   let table = new Table()
   let parts = new Map<string, Part>()
   let opening: Promise<void> | undefined
+  let opened = false
   let refreshing: Promise<void> | undefined
   let lastRefresh = 0
   let saveTimer: ReturnType<typeof setTimeout> | undefined
+  /** events handed over while loading: counted once it is done */
+  let waiting: StoredEvent[] = []
+  let loading = false
+  /** set once events are handed over: then new bytes in the files are theirs, not read again */
+  let fed = false
 
   const indexPath = (name: string): string => join(dir, INDEX, name.replace(/\.ndjson$/, '.segment'))
 
-  /** Parses the complete lines of `bytes` into the table; returns the bytes consumed. */
-  const parse = (bytes: Buffer, part: Part): number => {
-    const end = bytes.lastIndexOf(0x0a) + 1
-    let start = 0
-    while (start < end) {
-      const newline = bytes.indexOf(0x0a, start)
-      if (newline > start) {
-        let line: Line | undefined
-        try {
-          line = JSON.parse(bytes.toString('utf8', start, newline)) as Line
-        } catch {
-          line = undefined // a line no JSON parser reads is no event
-        }
-        if (line && typeof line.id === 'string' && typeof line.ts === 'number') {
-          const app = typeof line.app === 'object' && line.app !== null ? line.app : {}
-          const at = table.add(
-            { id: line.id, type: text(line.type), ts: line.ts, path: text(line.path), from: text(line.from), name: text(line.name), app: text(app.name), env: text(app.env), version: text(app.version), install: text(line.anonymousId), session: text(line.sessionId) },
-            hashId(line.id),
-          )
-          if (part.count >= part.indices.length) {
-            const next = new Int32Array(Math.max(1024, part.indices.length * 2))
-            next.set(part.indices)
-            part.indices = next
-          }
-          part.indices[part.count++] = at
-        }
-      }
-      start = newline + 1
+  /** Adds the complete lines of `bytes` to a part, yielding to the event loop between slices; returns the bytes consumed. */
+  const parse = async (bytes: Buffer, part: Part): Promise<number> => {
+    const last = bytes.lastIndexOf(0x0a) + 1
+    for (let at = 0; at < last; ) {
+      const end = at + SLICE_BYTES >= last ? last : bytes.indexOf(0x0a, at + SLICE_BYTES - 1) + 1
+      at = addLines(table, bytes, at, end, index => push(part, index))
+      if (at < last) await yieldToLoop()
     }
-    return end
+    return last
   }
 
   /** Reads a file from `from` bytes on. */
@@ -129,18 +131,33 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
     }
   }
 
+  const dayFiles = async (): Promise<string[]> => (await fs.readdir(dir)).filter(name => FILE.test(name)).sort()
+
   /** Loads every day file into a fresh table: from its segment where it has one, then its new lines. */
   const load = async (): Promise<void> => {
+    loading = true
+    try {
+      await loadFiles()
+    } finally {
+      loading = false
+    }
+    const handed = waiting
+    waiting = []
+    if (handed.length) take(handed)
+  }
+  const loadFiles = async (): Promise<void> => {
     const next = new Table()
     const nextParts = new Map<string, Part>()
     const previous = table
     table = next
     try {
-      const names = (await fs.readdir(dir)).filter(name => FILE.test(name)).sort()
+      const names = await dayFiles()
       const segments = useIndex ? await Promise.all(names.map(name => fs.readFile(indexPath(name)).catch(() => undefined))) : []
-      next.reserve(segments.reduce((sum, bytes) => sum + (bytes ? countOf(bytes) : 0), 0))
+      const total = segments.reduce((sum, bytes) => sum + (bytes ? countOf(bytes) : 0), 0)
+      next.reserve(total)
+      next.cube.reserve(total * 2)
       for (const [n, name] of names.entries()) {
-        const part: Part = { size: 0, indices: new Int32Array(0), count: 0, saved: 0 }
+        const part = newPart()
         const bytes = segments[n]
         const segment = bytes && decode(next, bytes)
         if (segment) Object.assign(part, { size: segment.size, indices: segment.indices, count: segment.count, saved: segment.size })
@@ -149,10 +166,11 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
         if (size < part.size) {
           // the file shrank under its segment (rewritten): start this load again without it
           await fs.rm(indexPath(name), { force: true })
-          return await load()
+          return await loadFiles()
         }
-        part.size += parse(rest, part)
+        part.size += await parse(rest, part)
         nextParts.set(name, part)
+        await yieldToLoop()
       }
       parts = nextParts
     } catch (error) {
@@ -172,20 +190,32 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
     }
   }
 
-  /** Writes the segments that cover less than what was read (atomically: a temporary file renamed). */
+  /**
+   * Writes the segments that cover less than what was counted (atomically: a
+   * temporary file renamed). A segment covers a prefix of its file: one whose
+   * events were handed over is written only when the file is exactly what
+   * was counted (no write under way).
+   */
   let saving: Promise<void> = Promise.resolve()
   const save = (): Promise<void> => (saving = saving.catch(() => {}).then(write))
   const write = async (): Promise<void> => {
     if (!useIndex) return
     await fs.mkdir(join(dir, INDEX), { recursive: true })
+    let behind = false
     for (const [name, part] of parts) {
       if (part.saved === part.size) continue
+      const size = await fs.stat(join(dir, name)).then(stat => stat.size, () => -1)
+      if (size !== part.size) {
+        behind = true
+        continue
+      }
       const target = indexPath(name)
       const temporary = `${target}.${process.pid}.tmp`
       await fs.writeFile(temporary, encode(table, part.indices, part.count, part.size))
       await fs.rename(temporary, target)
       part.saved = part.size
     }
+    if (behind) scheduleSave(30_000)
   }
 
   const scheduleSave = (delay: number): void => {
@@ -197,19 +227,36 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
     saveTimer.unref?.()
   }
 
-  /** Reads what the files gained since the last look; a file gone or shrunk reloads everything. */
+  /** Reads what the files gained since the last look (unless the collector hands it over); a file gone or shrunk reloads everything. */
   const refresh = async (): Promise<void> => {
-    const names = (await fs.readdir(dir)).filter(name => FILE.test(name)).sort()
+    const names = await dayFiles()
     if ([...parts.keys()].some(name => !names.includes(name))) return load()
     for (const name of names) {
-      const part = parts.get(name) ?? { size: 0, indices: new Int32Array(0), count: 0, saved: 0 }
+      const part = parts.get(name) ?? newPart()
       const { size } = await fs.stat(join(dir, name))
       if (size < part.size) return load()
-      if (size === part.size) continue
-      part.size += parse(await readFrom(name, part.size), part)
+      if (size === part.size || (fed && parts.has(name))) continue
+      part.size += await parse(await readFrom(name, part.size), part)
       parts.set(name, part)
       scheduleSave(30_000)
     }
+  }
+
+  /** Counts handed-over events, each in its day file's part; one already read from the file is not counted again. */
+  const take = (events: readonly StoredEvent[]): void => {
+    for (const event of events) {
+      const fields = storedFields(event)
+      if (!fields) continue
+      const name = `events-${event.receivedAt.slice(0, 10)}.ndjson`
+      let part = parts.get(name)
+      if (!part) parts.set(name, (part = newPart()))
+      const hash = hashId(fields.id)
+      const known = table.find(hash[0], hash[1])
+      if (known >= 0 && table.ts[known] === clampTs(fields.ts)) continue // read from the file already
+      push(part, table.add(fields, hash))
+      part.size += Buffer.byteLength(JSON.stringify(event)) + 1
+    }
+    scheduleSave(30_000)
   }
 
   const open = (): Promise<void> =>
@@ -218,54 +265,66 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
       join = (await import('node:path')).join
       await load()
       lastRefresh = Date.now()
-      table.inOrder()
+      opened = true
+      const handed = waiting
+      waiting = []
+      if (handed.length) take(handed)
     })().catch(error => {
       opening = undefined
       throw error
     }))
 
-  /** How long the last re-sort took: new lines are read at most every 20 such (≤ 5% of a core on re-sorting while much arrives). */
-  let sortMs = 0
   /** Opens, refreshes when due, then answers. */
   const ready = async (): Promise<Table> => {
     await open()
-    if (refreshMs === 0 || Date.now() - lastRefresh >= Math.max(refreshMs, 20 * sortMs)) {
-      refreshing ??= refresh()
-        .then(() => {
-          const started = performance.now()
-          table.inOrder()
-          sortMs = performance.now() - started
-        })
-        .finally(() => {
-          refreshing = undefined
-          lastRefresh = Date.now()
-        })
+    if (refreshMs === 0 || Date.now() - lastRefresh >= refreshMs) {
+      refreshing ??= refresh().finally(() => {
+        refreshing = undefined
+        lastRefresh = Date.now()
+      })
       await refreshing
     }
     return table
   }
 
-  // the scopes of the table as it was last asked (a full scan: asked by every question for its default)
-  let scoped: { table: Table; size: number; value: ReturnType<typeof scan.scopes> } | undefined
+  /** A question by the day from the aggregates when a dimension answers it, else by scanning. */
+  const byDay = (current: Table, selection: Selection, key: readonly KeyColumn[], sessions: boolean) => {
+    const aligned = selection.from % 86_400_000 === 0 && selection.to % 86_400_000 === 0
+    return aligned ? answers.plan(current, selection, key, sessions) : undefined
+  }
+
   // the last funnel's sessions, for the funnelUnions that follows it
-  let reached: { id: string; value: ReturnType<typeof scan.reach> } | undefined
-  const reach = (current: Table, selection: Selection, steps: Parameters<typeof scan.reach>[2]): ReturnType<typeof scan.reach> => {
-    const id = JSON.stringify([selection, steps, current.size])
-    if (reached?.id !== id) reached = { id, value: scan.reach(current, selection, steps) }
+  let reached: { id: string; value: funnels.Reached[] } | undefined
+  const reach = (current: Table, selection: Selection, steps: Parameters<typeof funnels.reach>[2]): funnels.Reached[] => {
+    const id = JSON.stringify([selection, steps, current.changes])
+    if (reached?.id !== id) reached = { id, value: funnels.reach(current, selection, steps) }
     return reached.value
   }
 
   return {
     open,
-    atoms: async (selection, key, unit, sessions) => scan.atoms(await ready(), selection, key, unit, sessions ?? true),
-    unions: async (selection, key, k, byVersion, sessions) => scan.unions(await ready(), selection, key, k, byVersion, sessions ?? true),
-    hourRests: async (selection, key, k) => scan.hourRests(await ready(), selection, key, k),
-    funnel: async (selection, steps) => scan.funnel(reach(await ready(), selection, steps), steps.length),
-    funnelUnions: async (selection, steps, released) => scan.funnelUnions(reach(await ready(), selection, steps), steps.length, released),
-    scopes: async () => {
+    atoms: async (selection, key, unit, sessions = true) => {
       const current = await ready()
-      if (scoped?.table !== current || scoped.size !== current.size) scoped = { table: current, size: current.size, value: scan.scopes(current) }
-      return scoped.value
+      const p = unit === 'day' ? byDay(current, selection, key, sessions) : undefined
+      if (p === null) return []
+      return p ? answers.atoms(current, selection, p, sessions) : scan.atoms(current, selection, key, unit, sessions)
+    },
+    unions: async (selection, key, k, byVersion, sessions = true) => {
+      const current = await ready()
+      const p = byDay(current, selection, key, sessions)
+      if (p === null) return []
+      return p ? answers.unions(current, selection, p, k, byVersion, sessions) : scan.unions(current, selection, key, k, byVersion, sessions)
+    },
+    hourRests: async (selection, key, k) => scan.hourRests(await ready(), selection, key, k),
+    funnel: async (selection, steps) => funnels.funnel(reach(await ready(), selection, steps), steps.length),
+    funnelUnions: async (selection, steps, released) => funnels.funnelUnions(reach(await ready(), selection, steps), steps.length, released),
+    scopes: async () => answers.scopes(await ready()),
+    ingest: events => {
+      if (!events.length) return
+      if (!opening) return // not opened yet: the files hold them
+      fed = true
+      if (loading || !opened) waiting.push(...events)
+      else take(events)
     },
     close: async () => {
       if (saveTimer) clearTimeout(saveTimer)
@@ -274,7 +333,12 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): Engine => {
         await opening.catch(() => {})
         await save().catch(() => {})
       }
+      if (saveTimer) clearTimeout(saveTimer)
+      saveTimer = undefined
       opening = undefined
+      opened = false
+      fed = false
+      waiting = []
       table = new Table()
       parts = new Map()
     },

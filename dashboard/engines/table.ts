@@ -1,12 +1,14 @@
 /**
- * The ndjson engine's events in memory: one typed array per field, strings
- * and ids numbered, each event once by id (the last copy, as ClickHouse's
- * ReplacingMergeTree keeps). Queries scan the events in install, session and
- * time order, so that the events of one install (and of one session) are
- * consecutive: a distinct count is then "a new install since the last one
- * seen in this group", with no set in memory.
+ * The ndjson engine's events in memory: one typed array per field, in the
+ * order they arrived, strings and ids numbered, each event once by id (the
+ * last copy, as ClickHouse's ReplacingMergeTree keeps: an earlier copy is
+ * marked dead and taken out of the aggregates). Every event added or taken
+ * out updates the day aggregates ({@link Cube}) at once, so that no question
+ * waits for a sort or a scan of everything.
  */
 import { clampTs, TYPES } from '../engine.js'
+import { Cube } from './cube.js'
+import { grow, TupleIds } from './maps.js'
 
 /** Strings numbered from 0 (`''`) up. */
 export class Dictionary {
@@ -24,13 +26,6 @@ export class Dictionary {
   find(value: string): number | undefined {
     return this.ids.get(value)
   }
-}
-
-const grow = <T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(array: T, size: number): T => {
-  if (array.length >= size) return array
-  const next = new (array.constructor as new (n: number) => T)(Math.max(size, array.length * 2, 1024))
-  next.set(array)
-  return next
 }
 
 /** An event's fields as the table takes them: strings and ids, not yet numbered. */
@@ -60,7 +55,15 @@ export const hashId = (id: string): [number, number] => {
   return [hi, lo]
 }
 
-/** The event columns, their dictionaries, and the scan order. */
+/** A type's number (255: not a type the dashboard knows). */
+const typeCode = (type: string): number => {
+  const code = TYPES.indexOf(type as (typeof TYPES)[number])
+  return code < 0 ? 255 : code
+}
+
+const COLUMNS = ['ts', 'type', 'path', 'from', 'name', 'scope', 'version', 'install', 'session', 'run', 'alive', 'hashHi', 'hashLo'] as const
+
+/** The event columns, their dictionaries, and the day aggregates. */
 export class Table {
   size = 0
   ts = new Float64Array(0)
@@ -70,8 +73,12 @@ export class Table {
   name = new Int32Array(0)
   scope = new Int32Array(0)
   version = new Int32Array(0)
+  /** install number, -1 for none */
   install = new Int32Array(0)
+  /** session number, -1 for none */
   session = new Int32Array(0)
+  /** the (install, session) pair's number, -1 without a session */
+  run = new Int32Array(0)
   alive = new Uint8Array(0)
   /** the event id's hash (for the index's segments) */
   hashHi = new Uint32Array(0)
@@ -81,9 +88,12 @@ export class Table {
   readonly scopes = new Dictionary()
   readonly installs = new Dictionary()
   readonly sessions = new Dictionary()
-  /** the alive events by install, session, then time, in columns of their own (scans read memory in order) */
-  private snapshot: Snapshot = emptySnapshot()
-  private clean = true
+  /** (install + 1, session) pairs */
+  readonly runs = new TupleIds(2, 4096)
+  /** the day aggregates of the alive events */
+  readonly cube = new Cube(this)
+  /** bumped by every event added or taken out */
+  changes = 0
   // the id hash table: open addressing over (hi, lo) → event index + 1
   private slotsHi = new Uint32Array(1 << 16)
   private slotsLo = new Uint32Array(1 << 16)
@@ -92,10 +102,9 @@ export class Table {
 
   /** Adds an event; a copy of an event already in the table replaces it. */
   add(event: EventFields, hash = hashId(event.id)): number {
-    const type = TYPES.indexOf(event.type as (typeof TYPES)[number])
     return this.addIds(
       clampTs(event.ts),
-      type < 0 ? 255 : type,
+      typeCode(event.type),
       this.strings.id(event.path),
       this.strings.id(event.from),
       this.strings.id(event.name),
@@ -108,24 +117,11 @@ export class Table {
     )
   }
 
-  /** Adds an event already numbered (a segment of the index); returns its index. */
+  /** Adds an event already numbered; returns its index. */
   addIds(ts: number, type: number, path: number, from: number, name: number, scope: number, version: number, install: number, session: number, hi: number, lo: number): number {
-    const at = this.size++
-    if (at >= this.ts.length) {
-      const size = at + 1
-      this.ts = grow(this.ts, size)
-      this.type = grow(this.type, size)
-      this.path = grow(this.path, size)
-      this.from = grow(this.from, size)
-      this.name = grow(this.name, size)
-      this.scope = grow(this.scope, size)
-      this.version = grow(this.version, size)
-      this.install = grow(this.install, size)
-      this.session = grow(this.session, size)
-      this.alive = grow(this.alive, size)
-      this.hashHi = grow(this.hashHi, size)
-      this.hashLo = grow(this.hashLo, size)
-    }
+    const at = this.size
+    if (at >= this.ts.length) this.reserve(at + 1)
+    this.size++
     this.ts[at] = ts
     this.type[at] = type
     this.path[at] = path
@@ -135,12 +131,10 @@ export class Table {
     this.version[at] = version
     this.install[at] = install
     this.session[at] = session
+    this.run[at] = session < 0 ? -1 : this.runs.pair(install + 1, session)
     this.hashHi[at] = hi
     this.hashLo[at] = lo
-    this.alive[at] = 1
-    const previous = this.claim(hi, lo, at)
-    if (previous >= 0) this.alive[previous] = 0
-    this.clean = false
+    this.settle(at)
     return at
   }
 
@@ -159,16 +153,36 @@ export class Table {
     this.session.set(session, at)
     this.hashHi.set(hi, at)
     this.hashLo.set(lo, at)
-    this.alive.fill(1, at, at + count)
     this.size += count
     const indices = new Int32Array(count)
     for (let j = 0; j < count; j++) {
-      indices[j] = at + j
-      const previous = this.claim(hi[j], lo[j], at + j)
-      if (previous >= 0) this.alive[previous] = 0
+      const i = at + j
+      indices[j] = i
+      this.run[i] = session[j] < 0 ? -1 : this.runs.pair(install[j] + 1, session[j])
+      this.settle(i)
     }
-    this.clean = false
     return indices
+  }
+
+  /** Makes event `at` alive, the copy it replaces dead, and counts both in the aggregates. */
+  private settle(at: number): void {
+    this.alive[at] = 1
+    const previous = this.claim(this.hashHi[at], this.hashLo[at], at)
+    if (previous >= 0 && this.alive[previous]) {
+      this.alive[previous] = 0
+      this.cube.add(previous, -1)
+    }
+    this.cube.add(at, 1)
+    this.changes++
+  }
+
+  /** The index of the alive event with this id hash, or -1. */
+  find(hi: number, lo: number): number {
+    const mask = this.slotsAt.length - 1
+    for (let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; this.slotsAt[slot] !== 0; slot = (slot + 1) & mask) {
+      if (this.slotsHi[slot] === hi && this.slotsLo[slot] === lo) return this.alive[this.slotsAt[slot] - 1] ? this.slotsAt[slot] - 1 : -1
+    }
+    return -1
   }
 
   /** Records the event's id hash; returns the index of an earlier event with the same id, or -1. */
@@ -211,103 +225,14 @@ export class Table {
     }
   }
 
-  /** Room for `size` events in all, without growing on the way. */
+  /** Room for `wanted` events in all, without growing on the way. */
   reserve(wanted: number): void {
-    if (wanted <= this.ts.length) return
-    const size = Math.max(wanted, this.ts.length * 2)
-    for (const name of ['ts', 'type', 'path', 'from', 'name', 'scope', 'version', 'install', 'session', 'alive', 'hashHi', 'hashLo'] as const) {
-      const array = this[name]
-      const next = new (array.constructor as new (n: number) => typeof array)(size)
-      next.set(array as never)
-      ;(this as unknown as Record<string, unknown>)[name] = next
+    if (wanted > this.ts.length) {
+      const size = Math.max(wanted, this.ts.length * 2, 1024)
+      for (const name of COLUMNS) (this as unknown as Record<string, unknown>)[name] = grow(this[name], size)
     }
     let slots = this.slotsAt.length
     while (wanted * 2 > slots) slots *= 2
     if (slots > this.slotsAt.length) this.rehash(slots)
   }
-
-  /**
-   * The alive events sorted by install, then session, then time: two stable
-   * counting sorts (session, then install) over the arrival order, then an
-   * insertion sort by time within each (install, session) run, which arrival
-   * order leaves nearly sorted; the columns are then copied in that order.
-   */
-  inOrder(): Snapshot {
-    if (this.clean) return this.snapshot
-    const n = this.size
-    const nSessions = this.sessions.values.length
-    const nInstalls = this.installs.values.length
-    let alive = 0
-    for (let i = 0; i < n; i++) alive += this.alive[i]
-    const bySession = countingSort(n, alive, nSessions + 1, i => (this.session[i] < 0 ? nSessions : this.session[i]), i => this.alive[i] === 1, null)
-    const order = countingSort(alive, alive, nInstalls + 1, i => (this.install[i] < 0 ? nInstalls : this.install[i]), () => true, bySession)
-    const runs = new Int32Array(alive)
-    let run = -1
-    for (let p = 0; p < alive; p++) {
-      const i = order[p]
-      if (p === 0 || this.install[i] !== this.install[order[p - 1]] || this.session[i] !== this.session[order[p - 1]]) run++
-      runs[p] = run
-      // insertion sort by time within the run (stable for equal times)
-      let q = p
-      while (q > 0 && runs[q - 1] === run && this.ts[order[q - 1]] > this.ts[i]) {
-        order[q] = order[q - 1]
-        q--
-      }
-      order[q] = i
-    }
-    const gather = <T extends Float64Array | Int32Array | Uint8Array>(column: T): T => {
-      const out = new (column.constructor as new (n: number) => T)(alive)
-      for (let p = 0; p < alive; p++) out[p] = column[order[p]]
-      return out
-    }
-    this.snapshot = {
-      n: alive,
-      ts: gather(this.ts),
-      type: gather(this.type),
-      path: gather(this.path),
-      from: gather(this.from),
-      name: gather(this.name),
-      scope: gather(this.scope),
-      version: gather(this.version),
-      install: gather(this.install),
-      session: gather(this.session),
-      runs,
-    }
-    this.clean = true
-    return this.snapshot
-  }
-}
-
-/** The alive events in scan order (install, session, time), column by column. */
-export interface Snapshot {
-  n: number
-  ts: Float64Array
-  type: Uint8Array
-  path: Int32Array
-  from: Int32Array
-  name: Int32Array
-  scope: Int32Array
-  version: Int32Array
-  install: Int32Array
-  session: Int32Array
-  /** the number of each event's (install, session) run */
-  runs: Int32Array
-}
-
-const emptySnapshot = (): Snapshot => ({ n: 0, ts: new Float64Array(0), type: new Uint8Array(0), path: new Int32Array(0), from: new Int32Array(0), name: new Int32Array(0), scope: new Int32Array(0), version: new Int32Array(0), install: new Int32Array(0), session: new Int32Array(0), runs: new Int32Array(0) })
-
-/** A stable counting sort of `count` items (indices 0..n-1, or the entries of `input`) by `keyOf`, keeping those `keep` accepts. */
-const countingSort = (n: number, count: number, keys: number, keyOf: (i: number) => number, keep: (i: number) => boolean, input: Int32Array | null): Int32Array => {
-  const starts = new Int32Array(keys + 1)
-  for (let p = 0; p < n; p++) {
-    const i = input ? input[p] : p
-    if (keep(i)) starts[keyOf(i) + 1]++
-  }
-  for (let key = 0; key < keys; key++) starts[key + 1] += starts[key]
-  const out = new Int32Array(count)
-  for (let p = 0; p < n; p++) {
-    const i = input ? input[p] : p
-    if (keep(i)) out[starts[keyOf(i)]++] = i
-  }
-  return out
 }
