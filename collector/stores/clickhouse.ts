@@ -1,8 +1,10 @@
 /**
  * The ClickHouse store, for scale: batched `JSONEachRow` inserts through the
  * official `@clickhouse/client` (an optional peer, imported only when this
- * store is used) into a `ReplacingMergeTree` ordered by event id, so that a
- * duplicate that got past the collector's window collapses in the table.
+ * store is used) into a `ReplacingMergeTree` ordered by app, environment,
+ * type and event id, so that a duplicate that got past the collector's window
+ * collapses in the table, and a question about one app (and type) reads only
+ * its rows.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 
@@ -31,7 +33,10 @@ const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 
 /**
  * The table the ClickHouse store writes to: one row per event, `ReplacingMergeTree`
- * ordered by `id` (query with `FINAL` to see each event once before merges), and
+ * ordered by `(app_name, app_env, type, id)` (the copies of an event have the
+ * same app and type, so they collapse when parts merge; query with `FINAL` to
+ * see each event once before merges; a table ordered by `id`, as earlier
+ * versions made it, is read and written alike), and
  * only types every ClickHouse version has (`String`, `UInt64`, `UInt32`, `DateTime`).
  *
  * @example
@@ -66,7 +71,7 @@ export const clickhouseDDL = (table = 'spa_telemetry_events'): string => {
     dropped UInt32
 )
 ENGINE = ReplacingMergeTree()
-ORDER BY id`
+ORDER BY (app_name, app_env, type, id)`
 }
 
 /** A UInt64 column's value: a whole number of milliseconds from 0 to 2^53. */

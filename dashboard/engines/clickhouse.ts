@@ -1,9 +1,17 @@
 /**
  * The ClickHouse engine: each question is one SQL query over the ClickHouse
- * store's table (`FINAL`: each event once by id), using only what ClickHouse
- * 18.16 already has (uniqExactIf, groupArray, arrayFilter, arrayReduce, tuple
- * IN subqueries), so it runs there and on current releases alike. Values are
- * inlined as escaped literals (18.16 has no query parameters).
+ * store's table, using only what ClickHouse 18.16 already has (uniqExactIf,
+ * groupArray, arrayFilter, arrayReduce, tuple IN subqueries), so it runs
+ * there and on current releases alike. Values are inlined as escaped
+ * literals (18.16 has no query parameters).
+ *
+ * No `FINAL` (it merged the table by id in every query, more than the
+ * query's own work): a copy of an event that got past the collector's window
+ * (a restart, two collectors) and that ClickHouse has not merged away yet
+ * counts once all the same, since events are counted as distinct ids, as
+ * installs and sessions are, and a funnel takes each session's first step
+ * of each kind. Distinct ids are counted over their 64-bit hashes
+ * (cityHash64): a set of integers, not of strings.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 
@@ -23,8 +31,10 @@ export interface ClickHouseEngineOptions {
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 const COLUMN: Record<KeyColumn, string> = { type: 'type', name: 'name', path: 'path' }
-const INSTALLS = "uniqExactIf(anonymous_id, anonymous_id != '')"
-const SESSIONS = "uniqExactIf(anonymous_id, session_id, session_id != '')"
+const INSTALLS = "uniqExactIf(cityHash64(anonymous_id), anonymous_id != '')"
+const SESSIONS = "uniqExactIf(cityHash64(anonymous_id, session_id), session_id != '')"
+/** Events, each once by id (a copy not merged away yet counts once). */
+const EVENTS = 'uniqExact(cityHash64(id))'
 
 /** A ClickHouse string literal: backslash escapes for quotes, backslashes and every control character. */
 export const literal = (value: string): string => {
@@ -83,7 +93,6 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
   const table = options.table ?? 'spa_telemetry_events'
   if (typeof table !== 'string' || !TABLE.test(table)) throw setupError('table', table, 'a table name such as "spa_telemetry_events" or "analytics.events"')
   const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? 30_000, 1, 600_000, false)
-  const source = `${table} FINAL`
   let opening: Promise<ClickHouseClient> | undefined
 
   const open = (): Promise<ClickHouseClient> =>
@@ -119,7 +128,7 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
   /** `AND (key…, bucket, version) IN (atoms with installs <op> k)` */
   const atomsWhere = (selection: Selection, key: readonly KeyColumn[], unitMs: number, test: string): string => {
     const tuple = [...key.map(column => COLUMN[column]), `intDiv(ts, ${int(unitMs)})`, 'app_version']
-    return `AND (${tuple.join(', ')}) IN (SELECT ${tuple.join(', ')} FROM ${source} WHERE ${where(selection)} GROUP BY ${tuple.join(', ')} HAVING ${INSTALLS} ${test})`
+    return `AND (${tuple.join(', ')}) IN (SELECT ${tuple.join(', ')} FROM ${table} WHERE ${where(selection)} GROUP BY ${tuple.join(', ')} HAVING ${INSTALLS} ${test})`
   }
 
   /**
@@ -153,7 +162,7 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     const level = steps.map((_, i) => `f${i + 1}`).join(' + ')
     return `SELECT anonymous_id, version, ${columns.join(', ')}, ${level} AS level, intDiv(t1, 86400000) * 86400000 AS day FROM (
       SELECT anonymous_id, session_id, app_version AS version, groupArray(ts) AS T, groupArray(mask) AS M
-      FROM (SELECT anonymous_id, session_id, app_version, ts, ${mask} AS mask FROM ${source} WHERE ${where({ ...selection, types: [...new Set(steps.map(step => step.type))] })} AND session_id != '')
+      FROM (SELECT anonymous_id, session_id, app_version, ts, ${mask} AS mask FROM ${table} WHERE ${where({ ...selection, types: [...new Set(steps.map(step => step.type))] })} AND session_id != '')
       WHERE mask != 0 GROUP BY anonymous_id, session_id, app_version)`
   }
 
@@ -161,15 +170,15 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     open: async () => void (await open()),
     atoms: async (selection, key, unit, sessions = true) => {
       const unitMs = UNIT_MS[unit]
-      const result = await rows(`SELECT ${[...keys(key), `intDiv(ts, ${unitMs}) * ${unitMs} AS bucket`, 'app_version AS version'].join(', ')}, count() AS events, ${INSTALLS} AS installs, ${sessions ? SESSIONS : '0'} AS sessions
-        FROM ${source} WHERE ${where(selection)} GROUP BY ${[...aliases(key), 'bucket', 'version'].join(', ')}`)
+      const result = await rows(`SELECT ${[...keys(key), `intDiv(ts, ${unitMs}) * ${unitMs} AS bucket`, 'app_version AS version'].join(', ')}, ${EVENTS} AS events, ${INSTALLS} AS installs, ${sessions ? SESSIONS : '0'} AS sessions
+        FROM ${table} WHERE ${where(selection)} GROUP BY ${[...aliases(key), 'bucket', 'version'].join(', ')}`)
       return result.map(row => ({ key: keyOf(row, key), bucket: Number(row.bucket), version: row.version, events: Number(row.events), installs: Number(row.installs), sessions: Number(row.sessions) }))
     },
     unions: async (selection, key, k, byVersion, sessions = true, days) => {
       const group = [...aliases(key), ...(byVersion ? ['version'] : [])]
       const released = k > 0 ? (days && atomsList(key, days, k)) || atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : ''
       const select = [...keys(key), ...(byVersion ? ['app_version AS version'] : []), `${INSTALLS} AS installs`, `${sessions ? SESSIONS : '0'} AS sessions`, 'count() AS events']
-      const result = await rows(`SELECT ${select.join(', ')} FROM ${source} WHERE ${where(selection)} ${released} ${group.length ? `GROUP BY ${group.join(', ')}` : ''}`)
+      const result = await rows(`SELECT ${select.join(', ')} FROM ${table} WHERE ${where(selection)} ${released} ${group.length ? `GROUP BY ${group.join(', ')}` : ''}`)
       return result
         .filter(row => Number(row.events) > 0)
         .map(row => ({ key: keyOf(row, key), ...(byVersion ? { version: row.version } : {}), installs: Number(row.installs), sessions: Number(row.sessions) }))
@@ -177,7 +186,7 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     hourRests: async (selection, key, k) => {
       if (k <= 0) return []
       const result = await rows(`SELECT ${[...keys(key), 'intDiv(ts, 86400000) * 86400000 AS day', 'app_version AS version'].join(', ')}, ${INSTALLS} AS installs
-        FROM ${source} WHERE ${where(selection)} ${atomsWhere(selection, key, UNIT_MS.hour, `< ${int(k)}`)}
+        FROM ${table} WHERE ${where(selection)} ${atomsWhere(selection, key, UNIT_MS.hour, `< ${int(k)}`)}
         GROUP BY ${[...aliases(key), 'day', 'version'].join(', ')}`)
       return result.map(row => ({ key: keyOf(row, key), day: Number(row.day), version: row.version, installs: Number(row.installs) }))
     },
@@ -208,7 +217,7 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
       return { installs: counts(overall[0]), byVersion: Object.fromEntries(versions.map(row => [row.version, counts(row)])) }
     },
     scopes: async () => {
-      const result = await rows(`SELECT app_name, app_env, ${INSTALLS} AS installs FROM ${source} GROUP BY app_name, app_env`)
+      const result = await rows(`SELECT app_name, app_env, ${INSTALLS} AS installs FROM ${table} GROUP BY app_name, app_env`)
       return result.map(row => ({ app: row.app_name, env: row.app_env, installs: Number(row.installs) }))
     },
     close: async () => {

@@ -51,7 +51,7 @@ describe('clickhouseStore', () => {
     )
     expect((await collector(post(URL_, body))).status).toBe(204)
     const [table] = await rows("SELECT engine, sorting_key FROM system.tables WHERE name = 'events_a'")
-    expect(table).toEqual({ engine: 'ReplacingMergeTree', sorting_key: 'id' })
+    expect(table).toEqual({ engine: 'ReplacingMergeTree', sorting_key: 'app_name, app_env, type, id' })
     const [page, track] = await rows('SELECT *, toUnixTimestamp(received_at) AS received FROM events_a FINAL ORDER BY client_ts, type')
     expect(page).toMatchObject({
       id: body.events[0].id,

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { clickhouseStore } from '../../collector/index.js'
+import { clickhouseDDL, clickhouseStore } from '../../collector/index.js'
 import { clickhouseEngine, createDashboard } from '../../dashboard/index.js'
 import type { Engine } from '../../dashboard/index.js'
 import { literal } from '../../dashboard/engines/clickhouse.js'
@@ -40,6 +40,31 @@ describe.each([5, 0])('ClickHouse engine, threshold %i', k => {
       const { status, json } = await ask(dashboard, question.path)
       expect(status, question.path).toBe(200)
       expect(json, question.path).toEqual(question.expected(expected))
+    }
+  })
+})
+
+describe('ClickHouse engine over a table ordered by id (as earlier versions of the store made it)', () => {
+  it('answers as over the table the store makes now', { timeout: 120_000 }, async () => {
+    const client = (await import('@clickhouse/client')).createClient({ url: server.url })
+    const old = clickhouseEngine({ url: server.url, table: 'events_by_id' })
+    try {
+      await client.command({ query: clickhouseDDL('events_by_id').replace(/ORDER BY .*$/, 'ORDER BY id') })
+      const store = clickhouseStore({ url: server.url, table: 'events_by_id' })
+      for (let at = 0; at < events.length; at += 5000) await store.write(events.slice(at, at + 5000))
+      await store.close?.()
+      const dashboard = createDashboard({ store: old, threshold: 5, clientAddress: () => '127.0.0.1' })
+      const expected = reference(events, 5)
+      for (const question of questions(true).filter(q => /^(screens|funnel)\?/.test(q.path)).slice(0, 6)) {
+        const { status, json } = await ask(dashboard, question.path)
+        expect(status, question.path).toBe(200)
+        expect(json, question.path).toEqual(question.expected(expected))
+      }
+      const [table] = await (await client.query({ query: "SELECT sorting_key FROM system.tables WHERE name = 'events_by_id'", format: 'JSONEachRow' })).json<{ sorting_key: string }>()
+      expect(table.sorting_key).toBe('id')
+    } finally {
+      await old.close()
+      await client.close()
     }
   })
 })
