@@ -116,6 +116,15 @@ const drawNotice = (answer: Answer): void => {
 
 const keyLabel = (key: string[]): string => key.join(' ')
 
+/** A closed disclosure whose content is built when it is first opened (the first view paints sooner). */
+const lazyDetails = (summary: string, content: () => Node): HTMLDetailsElement => {
+  const details = h('details', {}, h('summary', {}, summary))
+  details.addEventListener('toggle', () => {
+    if (details.open && details.childElementCount === 1) details.append(content())
+  })
+  return details
+}
+
 /** A ranked view: a chart of the top rows' trends, bars, and the full table. */
 const drawRanked = (answer: Answer & { rows: Row[]; other: { rows: number; events: number } | null; total: number }, title: string): Node[] => {
   const rows = answer.rows
@@ -124,7 +133,7 @@ const drawRanked = (answer: Answer & { rows: Row[]; other: { rows: number; event
   return [
     chart(`${title}: events per ${answer.unit}, top ${top.length}`, answer.buckets, answer.unit, top.map(r => ({ label: keyLabel(r.key), values: r.trend }))),
     h('section', { class: 'ranked' }, h('h2', {}, `${title} by events`), rows.length ? bars(title, rows.map(r => ({ label: keyLabel(r.key), value: r.events, note: installs(r) }))) : h('p', { class: 'empty' }, 'Nothing to show for this period and filters.'), answer.other ? h('p', { class: 'other' }, `Other: ${format(answer.other.rows)} more rows, ${format(answer.other.events)} events. Total shown: ${format(answer.total)} events.`) : null),
-    h('details', {}, h('summary', {}, 'All rows as a table'), h('div', { class: 'scroll' }, table(title, ['key', 'events', 'installs', ...answer.buckets.map(at => bucketLabel(at, answer.unit))], rows.map(r => [keyLabel(r.key), r.events, r.installs, ...r.trend])))),
+    lazyDetails('All rows as a table', () => h('div', { class: 'scroll' }, table(title, ['key', 'events', 'installs', ...answer.buckets.map(at => bucketLabel(at, answer.unit))], rows.map(r => [keyLabel(r.key), r.events, r.installs, ...r.trend])))),
   ]
 }
 
