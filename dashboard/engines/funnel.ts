@@ -15,22 +15,29 @@ const DAY = 86_400_000
 /** The steps' types, numbered as the table numbers them (page 0, track 1, action 2). */
 const STEP_TYPES = 3
 
-/** One funnel session's outcome. */
+/** The outcomes of the funnel sessions that reached step 1: one entry per session, side by side. */
 export interface Reached {
-  install: number
-  version: string
-  day: number
-  level: number
+  n: number
+  /** install number, -1 for none */
+  install: Int32Array
+  /** the app version's string id */
+  version: Int32Array
+  /** the UTC day (number) of its step 1 */
+  day: Int32Array
+  /** how many steps it reached, in order */
+  level: Uint8Array
+  /** the table's strings (versions by id) */
+  strings: Table['strings']
 }
 
 /** The index, as of the table's `changes`. */
 interface Index {
   changes: number
-  /** event indices by (step code, funnel session, time) */
-  order: Int32Array
-  /** per event: its funnel session, -1 when it has none */
+  /** per position (events by step code, funnel session, time): the event's funnel session */
   session: Int32Array
-  /** per step code: where its events start in `order` (codes + 1 entries) */
+  /** per position: the event's time */
+  ts: Float64Array
+  /** per step code: where its events start (codes + 1 entries) */
   starts: Int32Array
   /** per funnel session: (run, scope, version) */
   sessions: TupleIds
@@ -82,93 +89,131 @@ const build = (table: Table): Index => {
     }
     order[q] = e
   }
-  return { changes: table.changes, order, session, starts, sessions }
+  // the walk reads sessions and times by position: side by side, not through the event index
+  const sessionAt = new Int32Array(kept)
+  const tsAt = new Float64Array(kept)
+  for (let p = 0; p < kept; p++) {
+    sessionAt[p] = session[order[p]]
+    tsAt[p] = ts[order[p]]
+  }
+  return { changes: table.changes, session: sessionAt, ts: tsAt, starts, sessions }
 }
 
 const indexes = new WeakMap<Table, Index>()
 
 /** Every funnel session of the selection that reached step 1, with its level. */
-export const reach = (table: Table, selection: Selection, steps: readonly Step[]): Reached[] => {
+export const reach = (table: Table, selection: Selection, steps: readonly Step[]): Reached => {
   let index = indexes.get(table)
   if (!index || index.changes !== table.changes) indexes.set(table, (index = build(table)))
-  const out: Reached[] = []
   const scope = table.scopes.find(`${selection.app}\u0000${selection.env}`)
-  if (scope === undefined) return out
   const ranges = steps.map(step => {
     const value = table.strings.find(step.value)
     const c = value === undefined ? -1 : code(value, TYPES.indexOf(step.type))
     return c < 0 || c + 1 >= index.starts.length ? [0, 0] : [index.starts[c], index.starts[c + 1]]
   })
-  const { order, session, sessions } = index
-  const { ts } = table
+  const [start, end] = scope === undefined ? [0, 0] : ranges[0]
+  const capacity = end - start
+  const out: Reached = { n: 0, install: new Int32Array(capacity), version: new Int32Array(capacity), day: new Int32Array(capacity), level: new Uint8Array(capacity), strings: table.strings }
+  const { session, ts, sessions } = index
   const { from, to } = selection
   const at = ranges.map(range => range[0])
-  const [start, end] = ranges[0]
   for (let p = start; p < end; ) {
-    const s = session[order[p]]
+    const s = session[p]
     // this session's first step 1 in the period (its events are in time order)
     let t = -1
-    for (; p < end && session[order[p]] === s; p++) if (t < 0 && ts[order[p]] >= from && ts[order[p]] < to) t = ts[order[p]]
+    for (; p < end && session[p] === s; p++) if (t < 0 && ts[p] >= from && ts[p] < to) t = ts[p]
     if (t < 0 || sessions.keys[s * 3 + 1] !== scope) continue
-    const day = t - (t % DAY)
+    const day = Math.floor(t / DAY)
     let level = 1
     for (let i = 1; i < steps.length; i++) {
       const last = ranges[i][1]
-      while (at[i] < last && session[order[at[i]]] < s) at[i]++
-      while (at[i] < last && session[order[at[i]]] === s && ts[order[at[i]]] <= t) at[i]++
-      if (at[i] >= last || session[order[at[i]]] !== s || ts[order[at[i]]] >= to) break
-      t = ts[order[at[i]]]
+      let q = at[i]
+      while (q < last && session[q] < s) q++
+      while (q < last && session[q] === s && ts[q] <= t) q++
+      at[i] = q
+      if (q >= last || session[q] !== s || ts[q] >= to) break
+      t = ts[q]
       level++
     }
-    const run = sessions.keys[s * 3]
-    out.push({ install: table.runs.keys[run * 2] - 1, version: table.strings.values[sessions.keys[s * 3 + 2]], day, level })
+    const n = out.n++
+    out.install[n] = table.runs.keys[sessions.keys[s * 3] * 2] - 1
+    out.version[n] = sessions.keys[s * 3 + 2]
+    out.day[n] = day
+    out.level[n] = level
   }
   return out
 }
 
+/** String ids are below 2^31: a day and a version as one number. */
+const VERSIONS = 2 ** 31
+/** A reached session's atom, as a number: its day and version. */
+const atomOf = (r: Reached, j: number): number => r.day[j] * VERSIONS + r.version[j]
+
 /** The funnel atoms (day of step 1, version) of reached sessions. */
-export const funnel = (reached: readonly Reached[], steps: number): FunnelAtom[] => {
-  const atoms = new Map<string, FunnelAtom & { n: number }>()
+export const funnel = (r: Reached, steps: number): FunnelAtom[] => {
+  const atoms = new Map<number, FunnelAtom & { n: number }>()
   const exactly = new TupleIds(3, 1024)
   const atLeast = new TupleIds(3, 1024)
-  for (const r of reached) {
-    const id = `${r.day} ${r.version}`
+  const tuple = [0, 0, 0]
+  const zeros = (): number[] => Array.from({ length: steps }, () => 0)
+  for (let j = 0; j < r.n; j++) {
+    const id = atomOf(r, j)
     let atom = atoms.get(id)
-    if (!atom) {
-      const zeros = (): number[] => Array.from({ length: steps }, () => 0)
-      atoms.set(id, (atom = { day: r.day, version: r.version, sessions: zeros(), installsExactly: zeros(), installsAtLeast: zeros(), n: atoms.size }))
-    }
-    atom.sessions[r.level - 1]++
-    if (r.install < 0) continue
-    const before = exactly.size
-    if (exactly.id([atom.n, r.level - 1, r.install]) === before) atom.installsExactly[r.level - 1]++
-    for (let i = 0; i < r.level; i++) {
-      const seen = atLeast.size
-      if (atLeast.id([atom.n, i, r.install]) === seen) atom.installsAtLeast[i]++
+    if (!atom) atoms.set(id, (atom = { day: r.day[j] * DAY, version: r.strings.values[r.version[j]], sessions: zeros(), installsExactly: zeros(), installsAtLeast: zeros(), n: atoms.size }))
+    const level = r.level[j]
+    atom.sessions[level - 1]++
+    const install = r.install[j]
+    if (install < 0) continue
+    tuple[0] = atom.n
+    tuple[1] = level - 1
+    tuple[2] = install
+    let before = exactly.size
+    if (exactly.id(tuple) === before) atom.installsExactly[level - 1]++
+    for (let i = 0; i < level; i++) {
+      tuple[1] = i
+      before = atLeast.size
+      if (atLeast.id(tuple) === before) atom.installsAtLeast[i]++
     }
   }
   return [...atoms.values()].map(({ day, version, sessions, installsExactly, installsAtLeast }) => ({ day, version, sessions, installsExactly, installsAtLeast }))
 }
 
 /** Per step, distinct installs over the sessions that reached it in released atoms (`"day version"`), overall and by version. */
-export const funnelUnions = (reached: readonly Reached[], steps: number, released: readonly (readonly string[])[]): FunnelUnion => {
-  const sets = released.map(list => new Set(list))
+export const funnelUnions = (r: Reached, steps: number, released: readonly (readonly string[])[]): FunnelUnion => {
+  // the released atoms as numbers: a version no event has is in no atom
+  const sets = released.map(list => {
+    const set = new Set<number>()
+    for (const id of list) {
+      const space = id.indexOf(' ')
+      const version = r.strings.find(id.slice(space + 1))
+      if (version !== undefined) set.add(Math.floor(Number(id.slice(0, space)) / DAY) * VERSIONS + version)
+    }
+    return set
+  })
   const installs = Array.from({ length: steps }, () => 0)
-  const byVersion: Record<string, number[]> = {}
-  const versions = new Map<string, number>()
+  const byVersion = new Map<number, number[]>()
   const seen = new TupleIds(3, 1024)
-  for (const r of reached) {
-    if (r.install < 0) continue
-    const id = `${r.day} ${r.version}`
-    let v = versions.get(r.version)
-    if (v === undefined) versions.set(r.version, (v = versions.size + 1))
-    for (let i = 0; i < r.level; i++) {
+  const tuple = [0, 0, 0]
+  for (let j = 0; j < r.n; j++) {
+    const install = r.install[j]
+    if (install < 0) continue
+    const id = atomOf(r, j)
+    const version = r.version[j]
+    for (let i = 0; i < r.level[j]; i++) {
       if (!sets[i]?.has(id)) continue
+      tuple[1] = i
+      tuple[2] = install
+      tuple[0] = -1
       let before = seen.size
-      if (seen.id([0, i, r.install]) === before) installs[i]++
+      if (seen.id(tuple) === before) installs[i]++
+      tuple[0] = version
       before = seen.size
-      if (seen.id([v, i, r.install]) === before) (byVersion[r.version] ??= Array.from({ length: steps }, () => 0))[i]++
+      if (seen.id(tuple) === before) {
+        let counts = byVersion.get(version)
+        if (!counts) byVersion.set(version, (counts = Array.from({ length: steps }, () => 0)))
+        counts[i]++
+      }
     }
   }
-  return { installs, byVersion }
+  return { installs, byVersion: Object.fromEntries([...byVersion].map(([version, counts]) => [r.strings.values[version], counts])) }
 }

@@ -294,8 +294,8 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
   }
 
   // the last funnel's sessions, for the funnelUnions that follows it
-  let reached: { id: string; value: funnels.Reached[] } | undefined
-  const reach = (current: Table, selection: Selection, steps: Parameters<typeof funnels.reach>[2]): funnels.Reached[] => {
+  let reached: { id: string; value: funnels.Reached } | undefined
+  const reach = (current: Table, selection: Selection, steps: Parameters<typeof funnels.reach>[2]): funnels.Reached => {
     const id = JSON.stringify([selection, steps, current.changes])
     if (reached?.id !== id) reached = { id, value: funnels.reach(current, selection, steps) }
     return reached.value
