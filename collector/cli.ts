@@ -10,6 +10,7 @@ import type { Identity } from 'spa-telemetry/dashboard'
 import { createCollector } from './handler.js'
 import type { Refused } from './handler.js'
 import type { Limits, RateLimit } from './limits.js'
+import type { StoredEvent } from './types.js'
 import { listen } from './node.js'
 import { clickhouseStore } from './stores/clickhouse.js'
 import { ndjsonStore } from './stores/ndjson.js'
@@ -190,6 +191,9 @@ export const run = async (args: string[], print: (line: string) => void = consol
   const forwarding = forwardingStores(values, process.env)
   const stores = [store, ...forwarding.stores]
   const log = refusalLog(print, values.verbose === true)
+  // the dashboard's engine: the ndjson one takes the events the collector stores instead of parsing them back from the files
+  const files = values['no-dashboard'] || url ? undefined : ndjsonEngine({ dir: flag('dir') })
+  const engine = values['no-dashboard'] ? undefined : url ? clickhouseEngine({ url, table: flag('table') }) : files
   const collector = createCollector({
     ...(forwarding.stores.length ? { stores } : { store }),
     path: flag('path'),
@@ -200,13 +204,13 @@ export const run = async (args: string[], print: (line: string) => void = consol
     storeTimeoutMs: number('store-timeout', flag('store-timeout')),
     dedupeWindow: number('dedupe', flag('dedupe')),
     onRefused: log.refused,
+    ...(files ? { onStored: (events: StoredEvent[]) => files.ingest(events) } : {}),
   })
   const port = number('port', flag('port'))
   const host = flag('host')
   const closeAll = async (): Promise<void> => void (await Promise.all(stores.map(each => each.close?.())))
   // the dashboard, beside the collector on the same port, reading the same store
   const token = process.env.SPA_TELEMETRY_DASHBOARD_TOKEN || undefined
-  const engine = values['no-dashboard'] ? undefined : url ? clickhouseEngine({ url, table: flag('table') }) : ndjsonEngine({ dir: flag('dir') })
   const dashboard = engine && createDashboard({ store: engine, threshold: number('threshold', flag('threshold')), identity: flag('identity') as Identity, ...(token ? { token } : {}) })
   const toDashboard = (request: Request): boolean => {
     const { pathname } = new URL(request.url)

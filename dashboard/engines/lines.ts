@@ -57,3 +57,25 @@ export const addLines = (table: Table, bytes: Buffer, start: number, end: number
   }
   return last
 }
+
+const ID_FIRST = Buffer.from('{"id":"')
+
+/**
+ * The event id of the line `bytes[start, end)`, or null when the line is no
+ * event. Read from the line's start where the collector puts it (`{"id":"…"`,
+ * no escape in it), else by parsing the line.
+ */
+export const idOfLine = (bytes: Buffer, start: number, end: number): string | null => {
+  const from = start + ID_FIRST.length
+  if (end > from && bytes.compare(ID_FIRST, 0, ID_FIRST.length, start, from) === 0) {
+    const close = bytes.indexOf(0x22, from)
+    const escape = bytes.indexOf(0x5c, from)
+    if (close > 0 && close < end && (escape < 0 || escape > close)) return bytes.toString('utf8', from, close)
+  }
+  try {
+    return fieldsOf(JSON.parse(bytes.toString('utf8', start, end)) as Line)?.id ?? null
+  } catch {
+    return null
+  }
+}
+

@@ -14,7 +14,7 @@ import { clampTs } from '../engine.js'
 import { checkNumber, checkString, setupError } from '../../collector/check.js'
 import * as answers from './answers.js'
 import * as funnels from './funnel.js'
-import { addLines, storedFields } from './lines.js'
+import { addLines, idOfLine, storedFields } from './lines.js'
 import * as scan from './scan.js'
 import { countOf, decode, encode } from './segments.js'
 import { hashId, Table } from './table.js'
@@ -47,8 +47,10 @@ const SLICE_BYTES = 8 * 1024 * 1024
 
 /** What the engine knows of one day file. */
 interface Part {
-  /** bytes counted: read (up to the last complete line), or handed over */
+  /** bytes counted: read (up to the last complete line), or handed over and found in the file since */
   size: number
+  /** events handed over since their lines were last looked for in the file (they follow `size`) */
+  handed: number
   /** the table indices of its events */
   indices: Int32Array
   count: number
@@ -58,7 +60,7 @@ interface Part {
 
 type Fs = typeof import('node:fs/promises')
 
-const newPart = (): Part => ({ size: 0, indices: new Int32Array(0), count: 0, saved: 0 })
+const newPart = (): Part => ({ size: 0, handed: 0, indices: new Int32Array(0), count: 0, saved: 0 })
 const push = (part: Part, index: number): void => {
   if (part.count >= part.indices.length) {
     const next = new Int32Array(Math.max(1024, part.indices.length * 2))
@@ -192,9 +194,11 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
 
   /**
    * Writes the segments that cover less than what was counted (atomically: a
-   * temporary file renamed). A segment covers a prefix of its file: one whose
-   * events were handed over is written only when the file is exactly what
-   * was counted (no write under way).
+   * temporary file renamed). A segment covers a prefix of its file: the lines
+   * of handed-over events are looked for first (each line after what was
+   * counted whose event the table holds is counted, up to one it does not:
+   * a write under way, another writer), and the segment is written only
+   * when the file is exactly what was counted.
    */
   let saving: Promise<void> = Promise.resolve()
   const save = (): Promise<void> => (saving = saving.catch(() => {}).then(write))
@@ -203,19 +207,42 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
     await fs.mkdir(join(dir, INDEX), { recursive: true })
     let behind = false
     for (const [name, part] of parts) {
-      if (part.saved === part.size) continue
+      if (part.handed && !(await locate(name, part))) {
+        behind = true
+        continue
+      }
+      if (part.saved === part.size || part.handed) continue
+      // what is counted now: events handed over while the file is looked at follow it
+      const [count, covered] = [part.count, part.size]
       const size = await fs.stat(join(dir, name)).then(stat => stat.size, () => -1)
-      if (size !== part.size) {
+      if (size !== covered) {
         behind = true
         continue
       }
       const target = indexPath(name)
       const temporary = `${target}.${process.pid}.tmp`
-      await fs.writeFile(temporary, encode(table, part.indices, part.count, part.size))
+      await fs.writeFile(temporary, encode(table, part.indices, count, covered))
       await fs.rename(temporary, target)
-      part.saved = part.size
+      part.saved = covered
     }
     if (behind) scheduleSave(30_000)
+  }
+
+  /** Counts into the part's size the lines after it whose events the table holds (or that are no event); true when that reached the file's end. */
+  const locate = async (name: string, part: Part): Promise<boolean> => {
+    const handed = part.handed
+    const tail = await readFrom(name, part.size).catch(() => undefined)
+    if (!tail) return false
+    let at = 0
+    for (let end = tail.indexOf(0x0a); end >= 0; end = tail.indexOf(0x0a, at)) {
+      const id = idOfLine(tail, at, end)
+      if (id !== null && table.find(...hashId(id)) < 0) break
+      at = end + 1
+    }
+    part.size += at
+    if (at < tail.length) return false
+    part.handed -= handed
+    return true
   }
 
   const scheduleSave = (delay: number): void => {
@@ -254,7 +281,7 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
       const known = table.find(hash[0], hash[1])
       if (known >= 0 && table.ts[known] === clampTs(fields.ts)) continue // read from the file already
       push(part, table.add(fields, hash))
-      part.size += Buffer.byteLength(JSON.stringify(event)) + 1
+      part.handed++
     }
     scheduleSave(30_000)
   }
