@@ -13,7 +13,7 @@ import type { Listener } from '../../collector/index.js'
 import { createDashboard, ndjsonEngine } from '../../dashboard/index.js'
 import type { Engine } from '../../dashboard/index.js'
 import { generate, writeNdjson } from '../../bench/dashboard-data.mjs'
-import { tempDir } from '../collector/helpers.js'
+import { tempDir } from '../helpers/collector.js'
 import { launch } from './harness.js'
 
 const VIEWS = ['screens', 'actions', 'versions', 'flows', 'funnel', 'errors', 'installs']

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen } from '../../collector/index.js'
 import { createDashboard, ndjsonEngine } from '../../dashboard/index.js'
 import type { Dashboard, Engine } from '../../dashboard/index.js'
-import { tempDir } from '../collector/helpers.js'
+import { tempDir } from '../helpers/collector.js'
 import { dataset, writeStore } from './data.js'
 
 const TOKEN = 'correct-horse-battery-staple-42'

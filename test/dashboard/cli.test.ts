@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { run } from '../../collector/cli.js'
-import { payload, tempDir } from '../collector/helpers.js'
+import { payload, tempDir } from '../helpers/collector.js'
 
 describe('spa-telemetry collect with the dashboard', () => {
   it('serves /dashboard on the collector’s port, reading what the collector stores', async () => {

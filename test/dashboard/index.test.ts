@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 
 import { ndjsonEngine } from '../../dashboard/index.js'
 import type { Selection } from '../../dashboard/index.js'
-import { tempDir } from '../collector/helpers.js'
+import { tempDir } from '../helpers/collector.js'
 import { dataset, DAY, END, FIRST, writeStore } from './data.js'
 
 const all: Selection = { app: 'console', env: 'production', from: FIRST, to: END + DAY, types: ['page', 'track', 'action', 'heartbeat', 'error'] }

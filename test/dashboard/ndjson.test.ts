@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ndjsonStore } from '../../collector/index.js'
 import { createDashboard, ndjsonEngine } from '../../dashboard/index.js'
 import type { Engine } from '../../dashboard/index.js'
-import { tempDir } from '../collector/helpers.js'
+import { tempDir } from '../helpers/collector.js'
 import { ask, questions, reference } from './answers.js'
 import { dataset, writeStore } from './data.js'
 

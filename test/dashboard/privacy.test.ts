@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createDashboard, ndjsonEngine } from '../../dashboard/index.js'
 import type { Dashboard, Engine } from '../../dashboard/index.js'
-import { tempDir } from '../collector/helpers.js'
+import { tempDir } from '../helpers/collector.js'
 import { ask, questions } from './answers.js'
 import { dataset, date, DAY, END, FIRST, FIVE, FOUR, writeStore } from './data.js'
 
