@@ -31,7 +31,10 @@ export default defineConfig(({ mode }) => ({
       { find: /^spa-telemetry\/collector$/, replacement: here('collector/index.ts') },
       { find: /^spa-telemetry\/vite$/, replacement: here('vite/index.ts') },
       { find: /^spa-telemetry\/dashboard$/, replacement: here('dashboard/index.ts') },
-      { find: /^spa-telemetry\/(vue|nuxt|nuxt\/module|redux|history|react-router)$/, replacement: here('adapters') + '/$1.ts' },
+      {
+        find: /^spa-telemetry\/(vue|nuxt|nuxt\/module|redux|history|react-router)$/,
+        replacement: here('adapters') + '/$1.ts',
+      },
     ],
   },
   build: {
@@ -43,7 +46,18 @@ export default defineConfig(({ mode }) => ({
     lib: { entry: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))), formats: ['es'] },
     rollupOptions: {
       // dependencies stay imports; adapters import the core by its public name
-      external: [/^spa-telemetry(\/.*)?$/, /^nanoid/, /^vue/, /^vue-router/, /^redux/, /^nuxt/, /^@nuxt\//, /^react/, /^#app/, /^#imports/],
+      external: [
+        /^spa-telemetry(\/.*)?$/,
+        /^nanoid/,
+        /^vue/,
+        /^vue-router/,
+        /^redux/,
+        /^nuxt/,
+        /^@nuxt\//,
+        /^react/,
+        /^#app/,
+        /^#imports/,
+      ],
       output: { entryFileNames: '[name].js', chunkFileNames: '[name].js' },
     },
   },
@@ -71,7 +85,12 @@ export default defineConfig(({ mode }) => ({
           // checked by tsc, with lines that must not compile; nothing runs
           name: 'types',
           include: [],
-          typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'test/types/tsconfig.json' },
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/types/**/*.test-d.ts'],
+            tsconfig: 'test/types/tsconfig.json',
+          },
         },
       },
       {

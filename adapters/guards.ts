@@ -88,7 +88,11 @@ export const check = (ok: unknown, name: string, value: unknown, expected: strin
  */
 export const isTracker = (value: unknown, ...methods: string[]): boolean => {
   try {
-    return !!value && typeof value === 'object' && methods.every(method => typeof (value as Record<string, unknown>)[method] === 'function')
+    return (
+      !!value &&
+      typeof value === 'object' &&
+      methods.every(method => typeof (value as Record<string, unknown>)[method] === 'function')
+    )
   } catch {
     return false
   }

@@ -67,12 +67,21 @@ export function trackHistory(tracker: Tracker, target?: WindowLike, options?: Tr
  * this form goes in the next minor version.
  */
 export function trackHistory(tracker: Tracker, options: LegacyTrackHistoryOptions): () => void
-export function trackHistory(tracker: Tracker, second?: WindowLike | LegacyTrackHistoryOptions, third?: TrackHistoryOptions): () => void {
+export function trackHistory(
+  tracker: Tracker,
+  second?: WindowLike | LegacyTrackHistoryOptions,
+  third?: TrackHistoryOptions,
+): () => void {
   let legacy: LegacyTrackHistoryOptions | undefined
   // the 0.1 options: an object with neither the history nor the location a window (or a document) has
   safely(() => (legacy = second && !('history' in second) && !('location' in second) ? second : undefined))
-  if (legacy) deprecated('trackHistory(tracker, { hash, initial })', 'give the tracker hash: true and call trackHistory(tracker, window, { initial })')
-  const target = ((legacy ? undefined : second) as WindowLike | undefined) ?? (globalThis.window as WindowLike | undefined)
+  if (legacy)
+    deprecated(
+      'trackHistory(tracker, { hash, initial })',
+      'give the tracker hash: true and call trackHistory(tracker, window, { initial })',
+    )
+  const target =
+    ((legacy ? undefined : second) as WindowLike | undefined) ?? (globalThis.window as WindowLike | undefined)
   const options = legacy ?? third
   if (DEV) {
     const { fields, ok } = readOptions<TrackHistoryOptions>(options)
@@ -80,7 +89,12 @@ export function trackHistory(tracker: Tracker, second?: WindowLike | LegacyTrack
     check(() => !second || legacy || (second as WindowLike).history, 'target', second, 'a window, like window')
     check(ok, 'options', third, 'an object like { initial: false }')
     check(['boolean', 'undefined'].includes(typeof fields.initial), 'initial', fields.initial, 'true or false')
-    check(['boolean', 'undefined'].includes(typeof fields.trackQueryChanges), 'trackQueryChanges', fields.trackQueryChanges, 'true or false')
+    check(
+      ['boolean', 'undefined'].includes(typeof fields.trackQueryChanges),
+      'trackQueryChanges',
+      fields.trackQueryChanges,
+      'true or false',
+    )
   }
   let stop: () => void = () => {}
   // whatever it is given (production builds check nothing), what fails here leaves the app untracked, never broken
@@ -89,7 +103,12 @@ export function trackHistory(tracker: Tracker, second?: WindowLike | LegacyTrack
 }
 
 /** Starts tracking; returns what stops it. */
-const start = (tracker: Tracker, target: WindowLike, options: TrackHistoryOptions, legacyHash?: boolean): (() => void) => {
+const start = (
+  tracker: Tracker,
+  target: WindowLike,
+  options: TrackHistoryOptions,
+  legacyHash?: boolean,
+): (() => void) => {
   const { history, location } = target || {}
   // outside a browser, or a tracker that is no object (production builds check nothing): nothing to do
   if (!history || Object(tracker) !== tracker) return () => {}
@@ -108,7 +127,9 @@ const start = (tracker: Tracker, target: WindowLike, options: TrackHistoryOption
   /** Whether the page is the app's: under the tracker's `base`, if it has one. */
   const inside = (): boolean => {
     const path = fold(location.pathname)
-    return hash || !prefix || (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'))
+    return (
+      hash || !prefix || (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/'))
+    )
   }
   let active = true
   let lastWhere = where()

@@ -46,7 +46,10 @@ export interface NuxtTelemetryOptions extends Omit<TrackerOptions, 'endpoint' | 
  * plugin's options that a config file can hold. Functions, patterns and
  * `format` need a plugin file with `defineTelemetryNuxtPlugin`.
  */
-export interface NuxtTelemetryModuleOptions extends Omit<NuxtTelemetryOptions, 'enabled' | 'placeholder' | 'unmatched' | 'keepQuery' | 'format'> {
+export interface NuxtTelemetryModuleOptions extends Omit<
+  NuxtTelemetryOptions,
+  'enabled' | 'placeholder' | 'unmatched' | 'keepQuery' | 'format'
+> {
   /** `false` turns tracking off at build time (`NUXT_PUBLIC_TELEMETRY_DISABLED` does at run time). */
   enabled?: boolean
   placeholder?: Extract<Placeholder, string>
@@ -75,7 +78,13 @@ export interface NuxtTelemetryModuleOptions extends Omit<NuxtTelemetryOptions, '
  * ```
  */
 export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
-  if (DEV) check(() => typeof options === 'object' && options !== null && !Array.isArray(options), 'options', options, 'an object like { app: { name: "shop" } }')
+  if (DEV)
+    check(
+      () => typeof options === 'object' && options !== null && !Array.isArray(options),
+      'options',
+      options,
+      'an object like { app: { name: "shop" } }',
+    )
   return (nuxtApp: NuxtAppLike): { provide: { telemetry: Tracker } } | undefined => {
     if (typeof window === 'undefined') {
       // Vue's server renderer asks a directive for SSR props: this one has none
@@ -102,7 +111,9 @@ export const defineTelemetryNuxtPlugin = (options: NuxtTelemetryOptions) => {
     if (!tracker) return undefined
     // Nuxt's own errorHandler must stay as Nuxt manages it: errors come through its hook instead
     if (captureErrors) safely(() => nuxtApp.hook?.('vue:error', error => safely(() => tracker.error(error))))
-    atSetup(() => nuxtApp.vueApp.use(createTelemetryPlugin(tracker, nuxtApp.$router as RouterLike, { routes, trackQueryChanges })))
+    atSetup(() =>
+      nuxtApp.vueApp.use(createTelemetryPlugin(tracker, nuxtApp.$router as RouterLike, { routes, trackQueryChanges })),
+    )
     return { provide: { telemetry: tracker } }
   }
 }

@@ -45,7 +45,8 @@ type Matches = RouterStateLike['matches']
  * A path under its parent's, as React Router joins them: an absolute child
  * path repeats its parent's; repeated slashes are one.
  */
-const join = (parent: string, path: string): string => (path[0] === '/' ? path : parent + '/' + path).replace(/\/\/+/g, '/')
+const join = (parent: string, path: string): string =>
+  (path[0] === '/' ? path : parent + '/' + path).replace(/\/\/+/g, '/')
 
 /**
  * What both routers share: the app's route table joins the tracker's, then
@@ -54,7 +55,11 @@ const join = (parent: string, path: string): string => (path[0] === '/' ? path :
  * `routes` option gives for its id or path, or none (masked) when the
  * anonymizer refuses its template, never another route's.
  */
-const createRecorder = (tracker: Tracker, table: readonly RouteObjectLike[], options: RouterTrackingOptions | undefined) => {
+const createRecorder = (
+  tracker: Tracker,
+  table: readonly RouteObjectLike[],
+  options: RouterTrackingOptions | undefined,
+) => {
   const { overrides, trackQueryChanges } = routingOptions(tracker, options, 'route id or path')
 
   /** template → itself once it is in the tracker's table, null if the tracker refused it: each is offered once */
@@ -100,7 +105,11 @@ const createRecorder = (tracker: Tracker, table: readonly RouteObjectLike[], opt
     const override = (leaf?.id !== undefined && overrides.get(leaf.id)) || overrides.get(path)
     // no route (React Router's 404 matches its root with an empty pathname), or a splat alone: the masked path.
     // A route added since (patchRoutesOnNavigation) joins the table on first use
-    const route = override ? adopt(override) : !matches.at(-1)?.pathname || /^\/?\*$/.test(own!) ? null : adopt(toTemplate(path))
+    const route = override
+      ? adopt(override)
+      : !matches.at(-1)?.pathname || /^\/?\*$/.test(own!)
+        ? null
+        : adopt(toTemplate(path))
     // a location, not a URL string; the route again as the hash serves a tracker made for hash routing
     tracker.page({ pathname, search, hash: '#' + pathname + search }, { route, name: telemetry?.name })
   }
@@ -136,10 +145,17 @@ export const trackRouter = (tracker: Tracker, router: RouterLike, options?: Rout
   let routes: readonly RouteObjectLike[] = []
   safely(() => (routes = router.routes))
   const record = createRecorder(tracker, routes, options)
-  if (DEV) check(() => typeof router.subscribe === 'function' && Array.isArray(router.routes) && router.state, 'router', router, 'a data router from createBrowserRouter()')
+  if (DEV)
+    check(
+      () => typeof router.subscribe === 'function' && Array.isArray(router.routes) && router.state,
+      'router',
+      router,
+      'a data router from createBrowserRouter()',
+    )
   let stop: () => void = () => {}
   // after the initial loaders (and their redirects), a completed navigation is where location changes
-  const update = (state: RouterStateLike): void => safely(() => state.initialized && record(state.matches, state.location))
+  const update = (state: RouterStateLike): void =>
+    safely(() => state.initialized && record(state.matches, state.location))
   safely(() => update(router.state))
   safely(() => (stop = router.subscribe(update)))
   return () => safely(stop)
@@ -167,7 +183,11 @@ export const trackRouter = (tracker: Tracker, router: RouterLike, options?: Rout
  * }
  * ```
  */
-export const useTrackRoutes = (tracker: Tracker, routes: readonly RouteObjectLike[], options?: RouterTrackingOptions): void => {
+export const useTrackRoutes = (
+  tracker: Tracker,
+  routes: readonly RouteObjectLike[],
+  options?: RouterTrackingOptions,
+): void => {
   const location = useLocation()
   // the table once, with the recorder of this component (in development: bad arguments fail here)
   const [record] = useState(() => createRecorder(tracker, Array.isArray(routes) ? routes : [], options))

@@ -42,9 +42,14 @@ const SKIPPED_BY_DEFAULT = /^@@|\/pending$/
 /** Whether any rule matches the type. */
 const matches = (rules: TypeMatcher | readonly TypeMatcher[], type: string): boolean =>
   // `search` ignores `lastIndex`: a /g pattern answers the same every time
-  ([] as TypeMatcher[]).concat(rules).some(rule => (rule instanceof RegExp ? type.search(rule) >= 0 : typeof rule === 'string' ? type === rule : rule(type)))
+  ([] as TypeMatcher[])
+    .concat(rules)
+    .some(rule =>
+      rule instanceof RegExp ? type.search(rule) >= 0 : typeof rule === 'string' ? type === rule : rule(type),
+    )
 
-const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof rule === 'function' || rule instanceof RegExp
+const isRule = (rule: unknown): boolean =>
+  typeof rule === 'string' || typeof rule === 'function' || rule instanceof RegExp
 
 /**
  * Creates a Redux middleware that records each dispatched action as
@@ -73,7 +78,10 @@ const isRule = (rule: unknown): boolean => typeof rule === 'string' || typeof ru
  * // records { type: 'action', name: 'tables/created', path: '/nc/:project_id' }
  * ```
  */
-export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryMiddlewareOptions): TelemetryMiddleware => {
+export const createTelemetryMiddleware = (
+  tracker: Tracker,
+  options?: TelemetryMiddlewareOptions,
+): TelemetryMiddleware => {
   const { fields, ok } = readOptions(options)
   const { include, exclude, rename } = fields
   const throttleMs: unknown = fields.throttleMs === undefined ? 1000 : fields.throttleMs
@@ -83,11 +91,21 @@ export const createTelemetryMiddleware = (tracker: Tracker, options?: TelemetryM
     check(ok, 'options', options, 'an object like { include: [/^tables\\//] }')
     for (const [name, rules] of Object.entries({ include, exclude })) {
       let list: unknown[] = []
-      check(() => (list = ([] as unknown[]).concat(rules === undefined ? [] : rules)), name, rules, 'a type, a RegExp or a function')
+      check(
+        () => (list = ([] as unknown[]).concat(rules === undefined ? [] : rules)),
+        name,
+        rules,
+        'a type, a RegExp or a function',
+      )
       for (const rule of list) check(() => isRule(rule), name, rule, 'a type, a RegExp or a function')
     }
     check(rename === undefined || typeof rename === 'function', 'rename', rename, 'a function')
-    check(typeof throttleMs === 'number' && throttleMs >= 0 && throttleMs < Infinity, 'throttleMs', throttleMs, 'milliseconds, 0 or more')
+    check(
+      typeof throttleMs === 'number' && throttleMs >= 0 && throttleMs < Infinity,
+      'throttleMs',
+      throttleMs,
+      'milliseconds, 0 or more',
+    )
   }
   /** When each name was last recorded (`performance.now()`: it never goes back). */
   const lastRecorded = new Map<string, number>()

@@ -51,7 +51,12 @@ export const routingOptions = (tracker: Tracker, options: RouterTrackingOptions 
     check(() => isTracker(tracker, 'page', 'addRoutes'), 'tracker', tracker, 'a tracker from createTracker()')
     check(ok, 'options', options, 'an object like { trackQueryChanges: true }')
     check(typeof trackQueryChanges === 'boolean', 'trackQueryChanges', trackQueryChanges, 'true or false')
-    check(() => typeof routes === 'object' && Object.values(routes!).every(template => typeof template === 'string'), 'routes', routes, `a list of templates, or { [${keys}]: template }`)
+    check(
+      () => typeof routes === 'object' && Object.values(routes!).every(template => typeof template === 'string'),
+      'routes',
+      routes,
+      `a list of templates, or { [${keys}]: template }`,
+    )
   }
   /** route name, id or path → the template to report instead */
   const overrides = new Map<string, string>()

@@ -51,7 +51,11 @@ export const createTrackDirective = (tracker: Tracker) => {
         event: arg,
         value,
         listener: () =>
-          safely(() => (typeof entry.value === 'string' ? tracker.track(entry.value) : tracker.track(entry.value.name, entry.value.props))),
+          safely(() =>
+            typeof entry.value === 'string'
+              ? tracker.track(entry.value)
+              : tracker.track(entry.value.name, entry.value.props),
+          ),
       }
       el.addEventListener(arg, entry.listener)
       listening.set(el, entry)

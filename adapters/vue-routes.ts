@@ -24,23 +24,27 @@ const matches = (regexp: string, text: string): boolean => {
 
 /** The template of a path; `narrow`: a parameter that may span segments stays in its segment unless alone there. */
 const convert = (path: string, narrow: boolean): string =>
-  path.replace(TOKEN, (token: string, escaped?: string, slash?: string, name?: string, regexp = '', modifier?: string, at = 0) => {
-    if (escaped !== undefined) return /[{}()[\]+?!:*\\]/.test(escaped) ? '\\' + escaped : escaped
-    if (name === undefined) return '\\' + token
-    // a parameter with no name is dropped, as vue-router drops it
-    if (!name) return slash!
-    const next = path[at + token.length]
-    // path-to-regexp reads a name on while it may go on, and never from a digit: those are quoted
-    const written = /^\d/.test(name) || /^[$\p{ID_Continue}]/u.test(next ?? '') ? JSON.stringify(name) : name
-    const alone = slash && (next === undefined || next === '/')
-    // repeatable, or a regexp that crosses a "/": a wildcard; one that may be empty: optional
-    const spans = (modifier === '+' || modifier === '*' || (regexp !== '' && matches(regexp, 'a/b'))) && !(narrow && !alone)
-    const optional = modifier === '?' || modifier === '*' || (regexp !== '' && matches(regexp, ''))
-    const param = (spans ? '*' : ':') + written
-    // a parameter alone in its segment takes its slash into the optional group; one with text, not
-    if (alone) return optional ? `{/${param}}` : '/' + param
-    return slash + (optional ? `{${param}}` : param)
-  }) || '/'
+  path.replace(
+    TOKEN,
+    (token: string, escaped?: string, slash?: string, name?: string, regexp = '', modifier?: string, at = 0) => {
+      if (escaped !== undefined) return /[{}()[\]+?!:*\\]/.test(escaped) ? '\\' + escaped : escaped
+      if (name === undefined) return '\\' + token
+      // a parameter with no name is dropped, as vue-router drops it
+      if (!name) return slash!
+      const next = path[at + token.length]
+      // path-to-regexp reads a name on while it may go on, and never from a digit: those are quoted
+      const written = /^\d/.test(name) || /^[$\p{ID_Continue}]/u.test(next ?? '') ? JSON.stringify(name) : name
+      const alone = slash && (next === undefined || next === '/')
+      // repeatable, or a regexp that crosses a "/": a wildcard; one that may be empty: optional
+      const spans =
+        (modifier === '+' || modifier === '*' || (regexp !== '' && matches(regexp, 'a/b'))) && !(narrow && !alone)
+      const optional = modifier === '?' || modifier === '*' || (regexp !== '' && matches(regexp, ''))
+      const param = (spans ? '*' : ':') + written
+      // a parameter alone in its segment takes its slash into the optional group; one with text, not
+      if (alone) return optional ? `{/${param}}` : '/' + param
+      return slash + (optional ? `{${param}}` : param)
+    },
+  ) || '/'
 
 /**
  * The path-to-regexp template of a vue-router path: `:id(\\d+)` → `:id`,

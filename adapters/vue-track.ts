@@ -34,7 +34,12 @@ const CATCH_ALL = /^\{?\/\*[^/{}]+\}?$/
 
 /** Development builds: the router is one. */
 export const checkRouter = (router: RouterLike): void =>
-  check(() => typeof router.getRoutes === 'function' && typeof router.afterEach === 'function', 'router', router, 'a vue-router Router')
+  check(
+    () => typeof router.getRoutes === 'function' && typeof router.afterEach === 'function',
+    'router',
+    router,
+    'a vue-router Router',
+  )
 
 /**
  * Records one page view per successful vue-router navigation, as the
@@ -84,8 +89,12 @@ export const trackRouter = (tracker: Tracker, router: RouterLike, options?: Rout
     }
     for (const round of [0, 1]) {
       const open = fresh.filter(([record, candidates]) => !templates.has(record) && candidates[round])
-      const table = offer(tracker, open.map(([, candidates]) => candidates[round]))
-      for (const [record, candidates] of open) if (table.has(candidates[round])) templates.set(record, candidates[round])
+      const table = offer(
+        tracker,
+        open.map(([, candidates]) => candidates[round]),
+      )
+      for (const [record, candidates] of open)
+        if (table.has(candidates[round])) templates.set(record, candidates[round])
     }
     for (const [record] of fresh) if (!templates.has(record)) templates.set(record, null)
   }
@@ -101,7 +110,10 @@ export const trackRouter = (tracker: Tracker, router: RouterLike, options?: Rout
     // a location, not a URL string: a path like "//x" has no host to strip. The
     // route again as the hash serves a tracker made for hash routing (hash: true)
     const search = to.fullPath.slice(to.path.length)
-    tracker.page({ pathname: to.path, search, hash: '#' + to.fullPath }, { route: templates.get(record), name: telemetry?.name })
+    tracker.page(
+      { pathname: to.path, search, hash: '#' + to.fullPath },
+      { route: templates.get(record), name: telemetry?.name },
+    )
   }
 
   let active = true

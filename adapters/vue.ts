@@ -23,7 +23,10 @@ export type { RouteLike, RouteRecordLike, RouterLike } from './vue-track.js'
 export interface AppLike {
   provide(key: symbol, value: unknown): unknown
   directive(name: string, directive: object): unknown
-  config: { globalProperties: Record<string, unknown>; errorHandler?: ((error: unknown, instance: never, info: string) => void) | null }
+  config: {
+    globalProperties: Record<string, unknown>
+    errorHandler?: ((error: unknown, instance: never, info: string) => void) | null
+  }
   onUnmount?(callback: () => void): void
 }
 
@@ -66,7 +69,12 @@ declare module 'vue' {
 export const TELEMETRY_KEY: unique symbol = Symbol('spa-telemetry')
 
 /** The plugin; `owned`: a tracker it created (the 0.1 form), destroyed when the app unmounts. */
-const plugin = (tracker: Tracker, router: RouterLike, options: TelemetryPluginOptions | undefined, owned: boolean): TelemetryPlugin => {
+const plugin = (
+  tracker: Tracker,
+  router: RouterLike,
+  options: TelemetryPluginOptions | undefined,
+  owned: boolean,
+): TelemetryPlugin => {
   // checked, and the templates options list join the table, now: a bad one fails here
   routingOptions(tracker, options, 'route name or path')
   const { captureErrors = false } = readOptions(options).fields
@@ -104,10 +112,26 @@ const plugin = (tracker: Tracker, router: RouterLike, options: TelemetryPluginOp
 
 /** The 0.1 form: one object with the router, and the tracker or the options to create it. */
 const legacyPlugin = (options: LegacyTelemetryPluginOptions): TelemetryPlugin => {
-  deprecated('createTelemetryPlugin({ router, … })', 'create the tracker with createTracker() and call createTelemetryPlugin(tracker, router, options)')
+  deprecated(
+    'createTelemetryPlugin({ router, … })',
+    'create the tracker with createTracker() and call createTelemetryPlugin(tracker, router, options)',
+  )
   // read once: a getter that throws leaves the options empty
-  const { router, tracker: given, routes, trackQueryChanges, captureErrors, ...trackerOptions } = readOptions(options).fields
-  if (DEV) check(() => given === undefined || isTracker(given, 'page', 'addRoutes'), 'tracker', given, 'a tracker from createTracker()')
+  const {
+    router,
+    tracker: given,
+    routes,
+    trackQueryChanges,
+    captureErrors,
+    ...trackerOptions
+  } = readOptions(options).fields
+  if (DEV)
+    check(
+      () => given === undefined || isTracker(given, 'page', 'addRoutes'),
+      'tracker',
+      given,
+      'a tracker from createTracker()',
+    )
   // a tracker the plugin creates records uncaught errors too when asked for errors
   const tracker = given ?? atSetup(() => createTracker({ ...trackerOptions, captureErrors } as TrackerOptions), inert())
   return plugin(tracker, router as RouterLike, { routes, trackQueryChanges, captureErrors }, !given)
@@ -130,17 +154,31 @@ const legacyPlugin = (options: LegacyTelemetryPluginOptions): TelemetryPlugin =>
  * createApp(App).use(router).use(createTelemetryPlugin(tracker, router)).mount('#app')
  * ```
  */
-export function createTelemetryPlugin(tracker: Tracker, router: RouterLike, options?: TelemetryPluginOptions): TelemetryPlugin
+export function createTelemetryPlugin(
+  tracker: Tracker,
+  router: RouterLike,
+  options?: TelemetryPluginOptions,
+): TelemetryPlugin
 /**
  * The 0.1 form, which may also create the tracker.
  * @deprecated Create the tracker with `createTracker()` and call
  * `createTelemetryPlugin(tracker, router, options)`; this form goes in the next minor version.
  */
 export function createTelemetryPlugin(options: LegacyTelemetryPluginOptions): TelemetryPlugin
-export function createTelemetryPlugin(first: Tracker | LegacyTelemetryPluginOptions, router?: RouterLike, options?: TelemetryPluginOptions): TelemetryPlugin {
+export function createTelemetryPlugin(
+  first: Tracker | LegacyTelemetryPluginOptions,
+  router?: RouterLike,
+  options?: TelemetryPluginOptions,
+): TelemetryPlugin {
   let legacy = false
-  safely(() => (legacy = router === undefined && !!first && typeof first === 'object' && !isTracker(first, 'page') && 'router' in first))
-  return legacy ? legacyPlugin(first as LegacyTelemetryPluginOptions) : plugin(first as Tracker, router!, options, false)
+  safely(
+    () =>
+      (legacy =
+        router === undefined && !!first && typeof first === 'object' && !isTracker(first, 'page') && 'router' in first),
+  )
+  return legacy
+    ? legacyPlugin(first as LegacyTelemetryPluginOptions)
+    : plugin(first as Tracker, router!, options, false)
 }
 
 /** What `useTelemetry()` returns where no plugin provides a tracker and it must not throw: records nothing. */
@@ -148,7 +186,17 @@ let inertTracker: Tracker | undefined
 const inert = (): Tracker => {
   const nothing = (): void => {}
   return (inertTracker ||= {
-    ...{ page: nothing, track: nothing, action: nothing, error: nothing, flush: nothing, optIn: nothing, optOut: nothing, addRoutes: nothing, destroy: nothing },
+    ...{
+      page: nothing,
+      track: nothing,
+      action: nothing,
+      error: nothing,
+      flush: nothing,
+      optIn: nothing,
+      optOut: nothing,
+      addRoutes: nothing,
+      destroy: nothing,
+    },
     isEnabled: () => false,
     anonymize: () => null,
     status: ((detail?: true) => (detail ? { status: 'inactive', stored: false } : 'inactive')) as Tracker['status'],
@@ -173,6 +221,7 @@ export const useTelemetry = (): Tracker => {
   let tracker: Tracker | undefined
   safely(() => (tracker = inject<Tracker | undefined>(TELEMETRY_KEY, undefined)))
   if (tracker) return tracker
-  if (DEV && typeof window !== 'undefined') fail('useTelemetry() found no tracker: install createTelemetryPlugin() first')
+  if (DEV && typeof window !== 'undefined')
+    fail('useTelemetry() found no tracker: install createTelemetryPlugin() first')
   return inert()
 }

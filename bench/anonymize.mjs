@@ -22,7 +22,9 @@ import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 
 /** The built package (BENCH_DIST: another build of it, e.g. a production one). */
-const DIST = process.env.BENCH_DIST ? new URL(process.env.BENCH_DIST, `file://${process.cwd()}/`).href : new URL('../dist/index.js', import.meta.url).href
+const DIST = process.env.BENCH_DIST
+  ? new URL(process.env.BENCH_DIST, `file://${process.cwd()}/`).href
+  : new URL('../dist/index.js', import.meta.url).href
 const WORKLOADS = { console: [10, 100, 1000], flat: [10, 1000], deep: [10, 1000] }
 /** Processes per (table, matcher); the median of their medians is reported. */
 const REPEATS = 5
@@ -39,7 +41,28 @@ const seeded = seed => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-const AREAS = ['nc', 'data', 'projects', 'tables', 'views', 'users', 'roles', 'hooks', 'schemas', 'functions', 'remote-schemas', 'events', 'actions', 'settings', 'billing', 'audit', 'api-tokens', 'workspaces', 'dashboards', 'reports']
+const AREAS = [
+  'nc',
+  'data',
+  'projects',
+  'tables',
+  'views',
+  'users',
+  'roles',
+  'hooks',
+  'schemas',
+  'functions',
+  'remote-schemas',
+  'events',
+  'actions',
+  'settings',
+  'billing',
+  'audit',
+  'api-tokens',
+  'workspaces',
+  'dashboards',
+  'reports',
+]
 const SUBS = ['table', 'view', 'form', 'kanban', 'gallery', 'column', 'row', 'trigger', 'permission', 'relationship']
 const LEAVES = ['modify', 'browse', 'permissions', 'relationships', 'insert', 'details', 'logs', 'settings']
 /** 'deep': the words of each of the six levels */
@@ -69,7 +92,9 @@ const templatesOf = (n, kind, random) => {
       continue
     }
     const flat = kind === 'flat'
-    const area = flat ? AREAS[i % AREAS.length] + (i >= AREAS.length ? `-${Math.floor(i / AREAS.length)}` : '') : AREAS[i % AREAS.length]
+    const area = flat
+      ? AREAS[i % AREAS.length] + (i >= AREAS.length ? `-${Math.floor(i / AREAS.length)}` : '')
+      : AREAS[i % AREAS.length]
     const sub = flat ? SUBS[i % SUBS.length] : SUBS[Math.floor(i / AREAS.length) % SUBS.length]
     const leaf = flat ? pick(LEAVES) : LEAVES[Math.floor(i / (AREAS.length * SUBS.length)) % LEAVES.length]
     const shapes = [
@@ -91,7 +116,12 @@ const workload = (n, kind) => {
   const random = seeded(n + kind.length)
   const pick = list => list[Math.floor(random() * list.length)]
   const hex = length => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('')
-  const values = [() => `p_${hex(6)}`, () => String(Math.floor(random() * 1e5)), () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`, () => pick(['customers', 'orders', 'public', 'invoices'])]
+  const values = [
+    () => `p_${hex(6)}`,
+    () => String(Math.floor(random() * 1e5)),
+    () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`,
+    () => pick(['customers', 'orders', 'public', 'invoices']),
+  ]
   const routes = templatesOf(n, kind, random)
   /** a concrete URL: params filled, optional groups in or out, 1 to 3 wildcard segments */
   const concrete = template =>
@@ -99,7 +129,9 @@ const workload = (n, kind) => {
       .replace(/\{\/:\w+\}/g, () => (random() < 0.5 ? '/' + pick(values)() : ''))
       .replace(/:\w+/g, () => pick(values)())
       .replace(/\*\w+/g, () => Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(values)()).join('/'))
-  const urls = Array.from({ length: 1000 }, (_, i) => (i % 10 === 9 ? `/unknown-${i}/${pick(values)()}` : concrete(pick(routes))))
+  const urls = Array.from({ length: 1000 }, (_, i) =>
+    i % 10 === 9 ? `/unknown-${i}/${pick(values)()}` : concrete(pick(routes)),
+  )
   return { routes, urls }
 }
 
@@ -134,7 +166,8 @@ const matcher = async (name, routes) => {
   if (name === 'rou3') {
     const { addRoute, createRouter, findRoute } = await import('rou3')
     const router = createRouter()
-    for (const route of routes) for (const path of expand(route)) addRoute(router, 'GET', path.replace(/\*(\w+)/, '**:$1'), route)
+    for (const route of routes)
+      for (const path of expand(route)) addRoute(router, 'GET', path.replace(/\*(\w+)/, '**:$1'), route)
     return url => findRoute(router, 'GET', url)?.data ?? null
   }
   const { Memoirist } = await import('memoirist')
@@ -166,10 +199,14 @@ const liveHeap = () => {
   const file = v8.writeHeapSnapshot(join(tmpdir(), `anonymize-${process.pid}.heapsnapshot`))
   const snapshot = JSON.parse(readFileSync(file, 'utf8'))
   rmSync(file)
-  const { node_fields: fields, node_types: [types] } = snapshot.snapshot.meta
+  const {
+    node_fields: fields,
+    node_types: [types],
+  } = snapshot.snapshot.meta
   const [type, size] = [fields.indexOf('type'), fields.indexOf('self_size')]
   let bytes = 0
-  for (let i = 0; i < snapshot.nodes.length; i += fields.length) if (types[snapshot.nodes[i + type]] !== 'code') bytes += snapshot.nodes[i + size]
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length)
+    if (types[snapshot.nodes[i + type]] !== 'code') bytes += snapshot.nodes[i + size]
   return bytes
 }
 
@@ -247,7 +284,9 @@ const LONG_URLS = [
 const longUrl = async index => {
   const { createAnonymizer } = await import(DIST)
   const [, routes, url] = LONG_URLS[index]
-  const { anonymize } = createAnonymizer({ routes: typeof routes === 'string' ? workload(1000, routes).routes : routes })
+  const { anonymize } = createAnonymizer({
+    routes: typeof routes === 'string' ? workload(1000, routes).routes : routes,
+  })
   const times = []
   let out
   for (let i = 0; i < 32; i++) {
@@ -260,13 +299,29 @@ const longUrl = async index => {
 
 const [mode, ...args] = process.argv.slice(2)
 if (mode) {
-  const jobs = { '--time': () => timeMatcher(args[0], Number(args[1]), args[2]), '--cold': () => coldBuild(args[0]), '--warm': () => warmBuild(args[0]), '--long': () => longUrl(Number(args[0])) }
+  const jobs = {
+    '--time': () => timeMatcher(args[0], Number(args[1]), args[2]),
+    '--cold': () => coldBuild(args[0]),
+    '--warm': () => warmBuild(args[0]),
+    '--long': () => longUrl(Number(args[0])),
+  }
   console.log(JSON.stringify(await jobs[mode]()))
 } else {
   const self = fileURLToPath(import.meta.url)
-  const run = (...argv) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', self, ...argv], { encoding: 'utf8' }))
+  const run = (...argv) =>
+    JSON.parse(execFileSync(process.execPath, ['--expose-gc', self, ...argv], { encoding: 'utf8' }))
   const round = x => Math.round(x * 100) / 100
-  const results = { node: process.version, date: new Date().toISOString(), targets: TARGETS, medianNsPerUrl: {}, matchedUrls: {}, ratios: {}, build: {}, longUrlMs: {}, missed: [] }
+  const results = {
+    node: process.version,
+    date: new Date().toISOString(),
+    targets: TARGETS,
+    medianNsPerUrl: {},
+    matchedUrls: {},
+    ratios: {},
+    build: {},
+    longUrlMs: {},
+    missed: [],
+  }
 
   // every (table, matcher) is timed in REPEATS processes, interleaved, and the median kept:
   // one process's JIT and the machine's neighbours move a single figure by ±40% here
@@ -288,7 +343,9 @@ if (mode) {
     }
   }
   for (const [key, byName] of Object.entries(samples)) {
-    results.medianNsPerUrl[key] = Object.fromEntries(Object.entries(byName).map(([name, ns]) => [name, Math.round(median(ns))]))
+    results.medianNsPerUrl[key] = Object.fromEntries(
+      Object.entries(byName).map(([name, ns]) => [name, Math.round(median(ns))]),
+    )
   }
 
   const check = (name, ok) => ok || results.missed.push(name)
@@ -314,7 +371,10 @@ if (mode) {
     check(`${kind}: ≥ ${TARGETS.naive}× the naive loop at N = 1000`, ratios['naive / ours'] >= TARGETS.naive)
     check(`${kind}: ≥ ${TARGETS.rou3}× rou3 at N = 1000`, ratios['rou3 / ours'] >= TARGETS.rou3)
     check(`${kind}: ≥ ${TARGETS.memoirist}× memoirist at N = 1000`, ratios['memoirist / ours'] >= TARGETS.memoirist)
-    check(`${kind}: median grows ≤ ${TARGETS.growth}× from N = 10 to 1000`, ratios['N = 1000 / N = 10'] <= TARGETS.growth)
+    check(
+      `${kind}: median grows ≤ ${TARGETS.growth}× from N = 10 to 1000`,
+      ratios['N = 1000 / N = 10'] <= TARGETS.growth,
+    )
     check(`${kind}: first build of N = 1000 ≤ ${TARGETS.coldMs} ms`, build['cold ms'] <= TARGETS.coldMs)
     check(`${kind}: N = 1000 table ≤ ${TARGETS.coldKb} KB of heap`, build['table KB'] <= TARGETS.coldKb)
   }
@@ -323,7 +383,11 @@ if (mode) {
     // each shape in a process of its own, three times: the median
     const runs = Array.from({ length: 3 }, () => run('--long', String(index)))
     const ms = median(runs.map(r => r.median))
-    results.longUrlMs[name] = { 'first call, cold, ms': round(median(runs.map(r => r.first))), 'warm ms (median)': round(ms), out: runs[0].out }
+    results.longUrlMs[name] = {
+      'first call, cold, ms': round(median(runs.map(r => r.first))),
+      'warm ms (median)': round(ms),
+      out: runs[0].out,
+    }
     check(`64 KiB URL, ${name}: ≤ ${TARGETS.longUrlMs} ms`, ms <= TARGETS.longUrlMs)
   }
 
@@ -333,7 +397,9 @@ if (mode) {
   console.table(results.matchedUrls)
   console.log('N = 1000: how many times faster ours is (and its growth from N = 10):')
   console.table(results.ratios)
-  console.log('building the N = 1000 table: first build in a fresh process (cold), the heap the table keeps, median of 15 in a row (warm):')
+  console.log(
+    'building the N = 1000 table: first build in a fresh process (cold), the heap the table keeps, median of 15 in a row (warm):',
+  )
   console.table(results.build)
   console.log('one 64 KiB URL per template shape: the first call, and warm (the target), ms:')
   console.table(results.longUrlMs)

@@ -66,7 +66,13 @@ const batch = () => {
   const events = Array.from({ length: BATCH }, (_, i) =>
     i % 4 === 3
       ? { type: 'track', id: newId(), ts: now - 20 + i, name: 'table_created', props: { kind: 'grid', rows: i } }
-      : { type: 'page', id: newId(), ts: now - 20 + i, path: '/nc/:project_id/table/:table_id', from: '/nc/:project_id' },
+      : {
+          type: 'page',
+          id: newId(),
+          ts: now - 20 + i,
+          path: '/nc/:project_id/table/:table_id',
+          from: '/nc/:project_id',
+        },
   )
   const body = JSON.stringify({
     schema: 1,
@@ -101,7 +107,14 @@ const load = async (url, seconds, acked) => {
       },
     ],
   })
-  return { ok: result['2xx'], seconds: result.duration || seconds, p99: result.latency.p99, median: result.latency.p50, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+  return {
+    ok: result['2xx'],
+    seconds: result.duration || seconds,
+    p99: result.latency.p99,
+    median: result.latency.p50,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  }
 }
 
 /** The figures of a server's slices together (p99 and median: the worst slice's). */
@@ -166,7 +179,13 @@ const fsyncLatency = async () => {
   return { median: Math.round(times[10] * 10) / 10, p90: Math.round(times[18] * 10) / 10 }
 }
 
-const results = { date: new Date().toISOString(), seconds: SECONDS, slices: SLICES, connections: CONNECTIONS, batch: BATCH }
+const results = {
+  date: new Date().toISOString(),
+  seconds: SECONDS,
+  slices: SLICES,
+  connections: CONNECTIONS,
+  batch: BATCH,
+}
 let failed = false
 try {
   results['fsync ms'] = await fsyncLatency()
@@ -186,11 +205,16 @@ try {
   const integrity = check(acked, storedIds(dir))
   const ratio = Math.round((collectorRun['batches/s'] / bareRun['batches/s']) * 100) / 100
   results.throughput = { 'bare node:http': bareRun, collector: collectorRun, ratio, target: TARGET, integrity }
-  console.log(`\ncollector under load: ${CONNECTIONS} connections, ${BATCH}-event batches, ${SECONDS} s each in ${SLICES} alternating slices, loopback (fsync here: median ${results['fsync ms'].median} ms, p90 ${results['fsync ms'].p90} ms)`)
+  console.log(
+    `\ncollector under load: ${CONNECTIONS} connections, ${BATCH}-event batches, ${SECONDS} s each in ${SLICES} alternating slices, loopback (fsync here: median ${results['fsync ms'].median} ms, p90 ${results['fsync ms'].p90} ms)`,
+  )
   console.table({ 'bare node:http (204)': bareRun, 'collector (ndjson, fsync)': collectorRun })
   console.log(`collector / bare: ${ratio} (target ≥ ${TARGET})${ratio < TARGET ? '  MISS' : ''}`)
-  console.log(`store: ${integrity.acknowledged} events acknowledged, ${integrity.missing} missing, ${integrity.duplicates} stored twice`)
-  if (ratio < TARGET || integrity.missing || integrity.duplicates || collectorRun['non-2xx'] || collectorRun.errors) failed = true
+  console.log(
+    `store: ${integrity.acknowledged} events acknowledged, ${integrity.missing} missing, ${integrity.duplicates} stored twice`,
+  )
+  if (ratio < TARGET || integrity.missing || integrity.duplicates || collectorRun['non-2xx'] || collectorRun.errors)
+    failed = true
 
   // 2. kill -9 in the middle of the load, then a restart on the same directory
   const crashDir = tempDir()
@@ -208,7 +232,11 @@ try {
       while (running) {
         attempts++
         try {
-          const response = await fetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } })
+          const response = await fetch(endpoint, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'text/plain;charset=UTF-8' },
+          })
           await response.arrayBuffer()
           if (response.ok) {
             crashAcked.push(...ids)
@@ -233,10 +261,18 @@ try {
   running = false
   await Promise.all(clients)
   await stop(server.child)
-  const crash = { ...check(crashAcked, storedIds(crashDir)), ackedBeforeKill, 'restart ms': downMs, attempts, 'failed attempts': failures }
+  const crash = {
+    ...check(crashAcked, storedIds(crashDir)),
+    ackedBeforeKill,
+    'restart ms': downMs,
+    attempts,
+    'failed attempts': failures,
+  }
   results.kill9 = crash
   console.log(`\nkill -9 in the middle of the load, restart on the same directory (${downMs} ms down):`)
-  console.log(`${crash.acknowledged} events acknowledged (${ackedBeforeKill} before the kill), ${crash.missing} missing, ${crash.duplicates} stored twice; ${failures} of ${attempts} requests failed and were retried`)
+  console.log(
+    `${crash.acknowledged} events acknowledged (${ackedBeforeKill} before the kill), ${crash.missing} missing, ${crash.duplicates} stored twice; ${failures} of ${attempts} requests failed and were retried`,
+  )
   if (crash.missing || crash.duplicates || crash.acknowledged <= ackedBeforeKill) failed = true
 } catch (error) {
   console.error(error)

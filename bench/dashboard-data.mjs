@@ -50,9 +50,21 @@ const idOf = (prefix, n) => {
 }
 
 /** The screens: route templates. */
-export const screenNames = n => Array.from({ length: n }, (_, i) => (i === 0 ? '/' : i % 3 === 0 ? `/projects/:project_id/section-${i}` : i % 3 === 1 ? `/section-${i}` : `/section-${i}/:item_id/edit`))
+export const screenNames = n =>
+  Array.from({ length: n }, (_, i) =>
+    i === 0
+      ? '/'
+      : i % 3 === 0
+        ? `/projects/:project_id/section-${i}`
+        : i % 3 === 1
+          ? `/section-${i}`
+          : `/section-${i}/:item_id/edit`,
+  )
 /** The actions: Redux action types and track names. */
-export const actionNames = n => Array.from({ length: n }, (_, i) => (i % 10 < 7 ? { type: 'action', name: `feature${i}/run/fulfilled` } : { type: 'track', name: `feature${i}_used` }))
+export const actionNames = n =>
+  Array.from({ length: n }, (_, i) =>
+    i % 10 < 7 ? { type: 'action', name: `feature${i}/run/fulfilled` } : { type: 'track', name: `feature${i}_used` },
+  )
 /** Screens where most errors happen (indices into the screens). */
 const BUGGY = [1, 3, 4]
 const ERRORS = ['TypeError', 'ChunkLoadError', 'RangeError', 'NetworkError', 'SyntaxError', 'AbortError']
@@ -62,7 +74,16 @@ const ERRORS = ['TypeError', 'ChunkLoadError', 'RangeError', 'NetworkError', 'Sy
  * in the order they were received. Exactly `events` events over `days` days
  * ending on the day of `end`.
  */
-export function* generate({ events = 1_000_000, days = 30, installs = 10_000, screens = 50, actions = 200, versions = 5, seed = 1, end = Date.now() } = {}) {
+export function* generate({
+  events = 1_000_000,
+  days = 30,
+  installs = 10_000,
+  screens = 50,
+  actions = 200,
+  versions = 5,
+  seed = 1,
+  end = Date.now(),
+} = {}) {
   const rand = random(seed)
   const firstDay = end - (end % DAY) - (days - 1) * DAY
   const screenList = screenNames(screens)
@@ -81,7 +102,12 @@ export function* generate({ events = 1_000_000, days = 30, installs = 10_000, sc
       weight: 1 / (1 - rand() * 0.98) ** 0.8,
       start: rand() < 0.6 ? 0 : Math.floor(rand() * days),
       delay: -Math.log(1 - rand()) * 3,
-      app: scope < 0.01 ? { name: 'admin', env: 'production' } : scope < 0.05 ? { name: 'console', env: 'staging' } : { name: 'console', env: 'production' },
+      app:
+        scope < 0.01
+          ? { name: 'admin', env: 'production' }
+          : scope < 0.05
+            ? { name: 'console', env: 'staging' }
+            : { name: 'console', env: 'production' },
     }
   })
   const library = { name: 'spa-telemetry', version: '0.1.0' }
@@ -105,7 +131,8 @@ export function* generate({ events = 1_000_000, days = 30, installs = 10_000, sc
       const person = active[pickFrom(cumulative, rand() * sum)]
       // the newest version released at least `delay` days ago (new installs start on the newest)
       let v = 0
-      for (let i = 0; i < versions; i++) if (releaseDay[i] <= d && (releaseDay[i] + person.delay <= d || person.start >= releaseDay[i])) v = i
+      for (let i = 0; i < versions; i++)
+        if (releaseDay[i] <= d && (releaseDay[i] + person.delay <= d || person.start >= releaseDay[i])) v = i
       const app = appOf(person.app, versionNames[v])
       const sessionId = idOf('S', sessionCounter++)
       // afternoon-heavy start time
@@ -120,23 +147,104 @@ export function* generate({ events = 1_000_000, days = 30, installs = 10_000, sc
         const receivedAt = new Date(ts + 40).toISOString()
         // one object shape per type, keys in the collector's order
         if (r < 0.55) {
-          if (e > 0) screen = rand() < 0.6 ? neighbours[screen][Math.floor(rand() * 3)] : pickFrom(screenWeights, rand())
+          if (e > 0)
+            screen = rand() < 0.6 ? neighbours[screen][Math.floor(rand() * 3)] : pickFrom(screenWeights, rand())
           const path = screenList[screen]
-          out.push(previous
-            ? { id, type: 'page', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path, from: previous, app, library, anonymousId: person.id, sessionId }
-            : { id, type: 'page', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path, app, library, anonymousId: person.id, sessionId })
+          out.push(
+            previous
+              ? {
+                  id,
+                  type: 'page',
+                  ts,
+                  clientTs: ts,
+                  receivedAt,
+                  sentAt: receivedAt,
+                  path,
+                  from: previous,
+                  app,
+                  library,
+                  anonymousId: person.id,
+                  sessionId,
+                }
+              : {
+                  id,
+                  type: 'page',
+                  ts,
+                  clientTs: ts,
+                  receivedAt,
+                  sentAt: receivedAt,
+                  path,
+                  app,
+                  library,
+                  anonymousId: person.id,
+                  sessionId,
+                },
+          )
           previous = path
         } else if (r < 0.93) {
           const action = actionList[pickFrom(actionWeights, rand())]
-          out.push(action.type === 'track'
-            ? { id, type: 'track', ts, clientTs: ts, receivedAt, sentAt: receivedAt, name: action.name, props: { kind: 'grid' }, app, library, anonymousId: person.id, sessionId }
-            : { id, type: 'action', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path: screenList[screen], name: action.name, app, library, anonymousId: person.id, sessionId })
+          out.push(
+            action.type === 'track'
+              ? {
+                  id,
+                  type: 'track',
+                  ts,
+                  clientTs: ts,
+                  receivedAt,
+                  sentAt: receivedAt,
+                  name: action.name,
+                  props: { kind: 'grid' },
+                  app,
+                  library,
+                  anonymousId: person.id,
+                  sessionId,
+                }
+              : {
+                  id,
+                  type: 'action',
+                  ts,
+                  clientTs: ts,
+                  receivedAt,
+                  sentAt: receivedAt,
+                  path: screenList[screen],
+                  name: action.name,
+                  app,
+                  library,
+                  anonymousId: person.id,
+                  sessionId,
+                },
+          )
         } else if (r < 0.985) {
-          out.push({ id, type: 'heartbeat', ts, clientTs: ts, receivedAt, sentAt: receivedAt, app, library, anonymousId: person.id, sessionId })
+          out.push({
+            id,
+            type: 'heartbeat',
+            ts,
+            clientTs: ts,
+            receivedAt,
+            sentAt: receivedAt,
+            app,
+            library,
+            anonymousId: person.id,
+            sessionId,
+          })
         } else {
           // errors cluster on a few screens with bugs
-          const where = rand() < 0.7 ? screenList[BUGGY[Math.floor(rand() * BUGGY.length) % screens]] : screenList[screen]
-          out.push({ id, type: 'error', ts, clientTs: ts, receivedAt, sentAt: receivedAt, path: where, name: ERRORS[pickFrom(errorWeights, rand())], app, library, anonymousId: person.id, sessionId })
+          const where =
+            rand() < 0.7 ? screenList[BUGGY[Math.floor(rand() * BUGGY.length) % screens]] : screenList[screen]
+          out.push({
+            id,
+            type: 'error',
+            ts,
+            clientTs: ts,
+            receivedAt,
+            sentAt: receivedAt,
+            path: where,
+            name: ERRORS[pickFrom(errorWeights, rand())],
+            app,
+            library,
+            anonymousId: person.id,
+            sessionId,
+          })
         }
         ts += 2000 + Math.floor(rand() * 60_000)
       }

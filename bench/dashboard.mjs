@@ -45,10 +45,16 @@ const tempDir = () => {
 }
 const date = at => new Date(at).toISOString().slice(0, 10)
 const round = value => Math.round(value * 10) / 10
-const p95 = values => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.95) - 1)]
+const p95 = values =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.95) - 1)]
 const rows = []
 const row = (what, figure, target, met, unit = 'ms') => {
-  const entry = { what, figure: `${figure} ${unit}`.trim(), target: `${unit === '×' ? '≥' : '≤'} ${target} ${unit}`.trim(), met: met ? 'yes' : 'MISS' }
+  const entry = {
+    what,
+    figure: `${figure} ${unit}`.trim(),
+    target: `${unit === '×' ? '≥' : '≤'} ${target} ${unit}`.trim(),
+    met: met ? 'yes' : 'MISS',
+  }
   rows.push(entry)
   console.log(`  ${entry.what}: ${entry.figure} (target ${entry.target})${met ? '' : '  MISS'}`)
 }
@@ -76,7 +82,10 @@ const questions = (end, versions) => {
     installs: periods.map(p => `installs?${p}`),
     flows: periods.map(p => `flows?${p}&screen=${encodeURIComponent(screens[0])}`),
     'funnel (2 steps)': periods.map(p => `funnel?${p}&${step(`page:${screens[0]}`)}&${step(`page:${screens[1]}`)}`),
-    'funnel (5 steps)': periods.map(p => `funnel?${p}&${[`page:${screens[0]}`, `page:${screens[1]}`, `page:${screens[2]}`, `${actions[0].type}:${actions[0].name}`, `page:${screens[3]}`].map(step).join('&')}`),
+    'funnel (5 steps)': periods.map(
+      p =>
+        `funnel?${p}&${[`page:${screens[0]}`, `page:${screens[1]}`, `page:${screens[2]}`, `${actions[0].type}:${actions[0].name}`, `page:${screens[3]}`].map(step).join('&')}`,
+    ),
   }
 }
 
@@ -87,7 +96,8 @@ const timeViews = async (label, dashboard, list) => {
     const started = performance.now()
     const cpu = process.cpuUsage()
     const response = await dashboard(new Request(`http://127.0.0.1/dashboard/api/${path}`))
-    if (response.status !== 200) throw new Error(`${label}: ${path} answered ${response.status}: ${await response.text()}`)
+    if (response.status !== 200)
+      throw new Error(`${label}: ${path} answered ${response.status}: ${await response.text()}`)
     await response.arrayBuffer()
     const used = process.cpuUsage(cpu)
     if (view) (cpuTimes[view] ??= []).push((used.user + used.system) / 1000)
@@ -101,8 +111,12 @@ const timeViews = async (label, dashboard, list) => {
     out[view] = round(p95(times))
   }
   // this process's CPU time per answer (the ndjson engine works here; ClickHouse in its server): what a machine not shared would take
-  results[`${label} cpu p95 ms`] = Object.fromEntries(Object.entries(cpuTimes).map(([view, list]) => [view, round(p95(list))]))
-  console.log(`  ${label}, this process's CPU time per answer (p95, ms): ${JSON.stringify(results[`${label} cpu p95 ms`])}`)
+  results[`${label} cpu p95 ms`] = Object.fromEntries(
+    Object.entries(cpuTimes).map(([view, list]) => [view, round(p95(list))]),
+  )
+  console.log(
+    `  ${label}, this process's CPU time per answer (p95, ms): ${JSON.stringify(results[`${label} cpu p95 ms`])}`,
+  )
   const funnel = []
   for (let i = 0; i < 5; i++) funnel.push(await ask(list['funnel (5 steps)'][0]))
   out['five-step funnel, 30 days (worst of 5)'] = round(Math.max(...funnel))
@@ -124,7 +138,22 @@ const startClickHouse = async () => {
   const dir = tempDir()
   mkdirSync(join(dir, 'tmp'))
   const [http, tcp, interserver] = [await freePort(), await freePort(), await freePort()]
-  const child = spawn('/usr/sbin/clickhouse-server', ['--config-file=/etc/clickhouse-server/config.xml', '--', `--path=${dir}/`, `--tmp_path=${dir}/tmp/`, `--http_port=${http}`, `--tcp_port=${tcp}`, `--interserver_http_port=${interserver}`, `--logger.log=${dir}/log`, `--logger.errorlog=${dir}/err`, '--logger.level=warning'], { stdio: 'ignore' })
+  const child = spawn(
+    '/usr/sbin/clickhouse-server',
+    [
+      '--config-file=/etc/clickhouse-server/config.xml',
+      '--',
+      `--path=${dir}/`,
+      `--tmp_path=${dir}/tmp/`,
+      `--http_port=${http}`,
+      `--tcp_port=${tcp}`,
+      `--interserver_http_port=${interserver}`,
+      `--logger.log=${dir}/log`,
+      `--logger.errorlog=${dir}/err`,
+      '--logger.level=warning',
+    ],
+    { stdio: 'ignore' },
+  )
   children.add(child)
   const url = `http://127.0.0.1:${http}`
   for (let i = 0; i < 300; i++) {
@@ -146,12 +175,21 @@ try {
   let started = performance.now()
   // generated as the files are written, and again (the same seed) for ClickHouse: a million event
   // objects kept in this process would be marked by every major GC of the engine measured beside them
-  const dataset = () => generate({ events: EVENTS, days: 30, installs: 10_000, screens: 50, actions: 200, versions: 5, seed: 1, end })
+  const dataset = () =>
+    generate({ events: EVENTS, days: 30, installs: 10_000, screens: 50, actions: 200, versions: 5, seed: 1, end })
   writeNdjson(dir, dataset())
-  console.log(`\ndashboard bench: ${EVENTS.toLocaleString('en')} events generated and written in ${Math.round(performance.now() - started)} ms`)
+  console.log(
+    `\ndashboard bench: ${EVENTS.toLocaleString('en')} events generated and written in ${Math.round(performance.now() - started)} ms`,
+  )
 
   // 1. ndjson start-up, cold then with the index
-  console.log(`load average: ${loadavg().map(n => n.toFixed(1)).join(', ')} on ${cpus().length} cores (figures are wall times; CPU times beside them say what an unshared machine would take)`)
+  console.log(
+    `load average: ${loadavg()
+      .map(n => n.toFixed(1))
+      .join(
+        ', ',
+      )} on ${cpus().length} cores (figures are wall times; CPU times beside them say what an unshared machine would take)`,
+  )
   results.loadavg = loadavg()
   started = performance.now()
   let cpu = process.cpuUsage()
@@ -188,7 +226,10 @@ try {
   const server = await listen(createDashboard({ store: engine }), { port: 0 })
   cleanups.push(() => server.close())
   const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'] })
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
+  })
   cleanups.push(() => browser.close())
   const paints = []
   for (let i = 0; i < 6; i++) {
@@ -207,20 +248,33 @@ try {
 
   // 4. ingestion with the dashboard beside the collector
   results.ingestion = await ingestion()
-  row('collector with the dashboard / bare node:http (batches/s)', results.ingestion.ratio, TARGETS.ingestion, results.ingestion.ratio >= TARGETS.ingestion, '×')
+  row(
+    'collector with the dashboard / bare node:http (batches/s)',
+    results.ingestion.ratio,
+    TARGETS.ingestion,
+    results.ingestion.ratio >= TARGETS.ingestion,
+    '×',
+  )
   if (process.env.BENCH_CLICKHOUSE !== '0') {
     // 2b. ClickHouse: the same events through the ClickHouse store
     const clickhouse = await startClickHouse()
     cleanups.push(() => clickhouse.stop())
     const store = clickhouseStore({ url: clickhouse.url, table: 'events' })
     started = performance.now()
-    for (const day of dataset()) for (let at = 0; at < day.events.length; at += 50_000) await store.write(day.events.slice(at, at + 50_000))
+    for (const day of dataset())
+      for (let at = 0; at < day.events.length; at += 50_000) await store.write(day.events.slice(at, at + 50_000))
     await store.close()
-    console.log(`ClickHouse: ${EVENTS.toLocaleString('en')} events inserted in ${Math.round(performance.now() - started)} ms`)
+    console.log(
+      `ClickHouse: ${EVENTS.toLocaleString('en')} events inserted in ${Math.round(performance.now() - started)} ms`,
+    )
     const chEngine = clickhouseEngine({ url: clickhouse.url, table: 'events' })
     await chEngine.open()
     cleanups.push(() => chEngine.close())
-    const ch = await timeViews('clickhouse', createDashboard({ store: chEngine, clientAddress: () => '127.0.0.1' }), list)
+    const ch = await timeViews(
+      'clickhouse',
+      createDashboard({ store: chEngine, clientAddress: () => '127.0.0.1' }),
+      list,
+    )
     results.clickhouse = ch
     for (const view of Object.keys(ch)) {
       const funnel = view.startsWith('five-step')
@@ -285,15 +339,45 @@ async function ingestion() {
     const { createCollector, ndjsonStore, listen } = await import(${JSON.stringify(join(DIST, 'collector/index.js'))})
     const server = await listen(createCollector({ store: ndjsonStore({ dir: ${JSON.stringify(tempDir())} }), path: '/telemetry', limits: false }), { port: 0 })
     console.log(server.url + 'telemetry')`
-  const [plain, withDashboard, collectorAlone] = await Promise.all([start(['-e', bare]), start(['--input-type=module', '-e', serve]), start(['--input-type=module', '-e', alone])])
+  const [plain, withDashboard, collectorAlone] = await Promise.all([
+    start(['-e', bare]),
+    start(['--input-type=module', '-e', serve]),
+    start(['--input-type=module', '-e', alone]),
+  ])
   let counter = 0
   const batch = () => {
     const now = Date.now()
-    const events = Array.from({ length: 20 }, (_, i) => ({ type: 'page', id: `d${(counter++).toString(36)}`.padEnd(21, '-'), ts: now - 20 + i, path: '/nc/:project_id', from: '/nc' }))
-    return JSON.stringify({ schema: 1, sentAt: new Date(now).toISOString(), library: { name: 'spa-telemetry', version: '0.1.0' }, app: { name: 'bench', version: '1.0.0' }, anonymousId: `anon_${String(counter % 100).padStart(16, '0')}`, sessionId: `sess_${String(counter % 300).padStart(16, '0')}`, events, dropped: 0 })
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      type: 'page',
+      id: `d${(counter++).toString(36)}`.padEnd(21, '-'),
+      ts: now - 20 + i,
+      path: '/nc/:project_id',
+      from: '/nc',
+    }))
+    return JSON.stringify({
+      schema: 1,
+      sentAt: new Date(now).toISOString(),
+      library: { name: 'spa-telemetry', version: '0.1.0' },
+      app: { name: 'bench', version: '1.0.0' },
+      anonymousId: `anon_${String(counter % 100).padStart(16, '0')}`,
+      sessionId: `sess_${String(counter % 300).padStart(16, '0')}`,
+      events,
+      dropped: 0,
+    })
   }
   const load = async (url, seconds) => {
-    const result = await autocannon({ url, connections: 100, duration: seconds, requests: [{ method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, setupRequest: request => ({ ...request, body: batch() }) }] })
+    const result = await autocannon({
+      url,
+      connections: 100,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain;charset=UTF-8' },
+          setupRequest: request => ({ ...request, body: batch() }),
+        },
+      ],
+    })
     return { ok: result['2xx'], seconds: result.duration || seconds }
   }
   const dashboardUrl = new URL('/dashboard/api/screens', withDashboard.url).href
@@ -331,6 +415,15 @@ async function ingestion() {
   const aloneRate = sums.alone[0] / sums.alone[1]
   const ratio = Math.round((dashboardRate / bareRate) * 100) / 100
   const aloneRatio = Math.round((aloneRate / bareRate) * 100) / 100
-  console.log(`ingestion: bare ${Math.round(bareRate)} batches/s, collector alone ${Math.round(aloneRate)} (${aloneRatio}×), collector with the dashboard ${Math.round(dashboardRate)} (${ratio}×; the dashboard answered ${asked} views meanwhile)`)
-  return { 'bare batches/s': Math.round(bareRate), 'collector alone batches/s': Math.round(aloneRate), 'collector alone ratio': aloneRatio, 'collector+dashboard batches/s': Math.round(dashboardRate), ratio, 'views answered meanwhile': asked }
+  console.log(
+    `ingestion: bare ${Math.round(bareRate)} batches/s, collector alone ${Math.round(aloneRate)} (${aloneRatio}×), collector with the dashboard ${Math.round(dashboardRate)} (${ratio}×; the dashboard answered ${asked} views meanwhile)`,
+  )
+  return {
+    'bare batches/s': Math.round(bareRate),
+    'collector alone batches/s': Math.round(aloneRate),
+    'collector alone ratio': aloneRatio,
+    'collector+dashboard batches/s': Math.round(dashboardRate),
+    ratio,
+    'views answered meanwhile': asked,
+  }
 }

@@ -46,7 +46,10 @@ const bundle = async () => {
   return result[0].output[0].code
 }
 mkdirSync(`${root}bench/results`, { recursive: true })
-writeFileSync(`${root}bench/results/tracker-browser-entry.js`, "export { createTracker } from 'spa-telemetry'\nexport { trackHistory } from '../../dist/history.js'\n")
+writeFileSync(
+  `${root}bench/results/tracker-browser-entry.js`,
+  "export { createTracker } from 'spa-telemetry'\nexport { trackHistory } from '../../dist/history.js'\n",
+)
 
 /**
  * Runs in the page: each measurement as two series of samples, in µs per
@@ -202,9 +205,13 @@ const server = createServer((request, response) => {
     request.resume()
     return request.on('end', () => response.writeHead(204).end())
   }
-  if (request.url === '/bench.js') return response.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(server.code)
-  if (request.url === '/page.js') return response.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(PAGE)
-  response.writeHead(200, { 'content-type': 'text/html', ...isolated }).end('<!doctype html><title>bench</title><script type="module" src="/page.js"></script>')
+  if (request.url === '/bench.js')
+    return response.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(server.code)
+  if (request.url === '/page.js')
+    return response.writeHead(200, { 'content-type': 'text/javascript', ...isolated }).end(PAGE)
+  response
+    .writeHead(200, { 'content-type': 'text/html', ...isolated })
+    .end('<!doctype html><title>bench</title><script type="module" src="/page.js"></script>')
 })
 server.code = await bundle()
 await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -212,7 +219,16 @@ const origin = `http://127.0.0.1:${server.address().port}`
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-ipc-flooding-protection'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-ipc-flooding-protection',
+  ],
 })
 const version = browser.version()
 /** One round: a fresh page (a fresh heap, a cold tracker), every measurement. */
@@ -223,7 +239,8 @@ const round = async () => {
   page.on('pageerror', error => console.error('page error:', error.message))
   await page.goto(`${origin}/nc/p_0`)
   await page.waitForFunction(() => 'measure' in window)
-  if (!(await page.evaluate(() => globalThis.crossOriginIsolated))) throw new Error('the bench page is not cross-origin isolated: timers would be too coarse')
+  if (!(await page.evaluate(() => globalThis.crossOriginIsolated)))
+    throw new Error('the bench page is not cross-origin isolated: timers would be too coarse')
   const results = await page.evaluate(() => window.measure())
   await context.setOffline(true)
   results.queueFull = await page.evaluate(() => window.measureOffline())
@@ -262,11 +279,20 @@ const table = results => {
   const untracked = stats(results.untracked)
   const tracked = stats(results.navigation)
   // the tracker's share of a navigation: the same event with and without trackHistory listening
-  if (results.views !== results.navigationCalls) throw new Error(`${results.views} page views for ${results.navigationCalls} navigations: the bench timed something else`)
+  if (results.views !== results.navigationCalls)
+    throw new Error(
+      `${results.views} page views for ${results.navigationCalls} navigations: the bench timed something else`,
+    )
   // single popstates, each a page view, taken in turn with the router's: the medians' and means' differences, and
   // the p99 less the router's median (a difference of two p99s is mostly the machine's noise, and may be negative)
   const less = (key, from = key) => Math.round((tracked[key] - untracked[from]) * 100) / 100
-  const navigation = { ...tracked, median: less('median'), mean: less('mean'), p99: less('p99', 'median'), 'p99, single calls': less('p99, single calls', 'median') }
+  const navigation = {
+    ...tracked,
+    median: less('median'),
+    mean: less('mean'),
+    p99: less('p99', 'median'),
+    'p99, single calls': less('p99, single calls', 'median'),
+  }
   return {
     'track(), warm: 20 calls in a row': stats(results.track),
     'page(), warm': stats(results.page),
@@ -276,17 +302,23 @@ const table = results => {
     'page(), cold': stats(results.pageCold),
     [`${CONTEXT}no listener: popstate, cold`]: bare,
     [`${CONTEXT}a router's minimum: popstate, a listener reads the location, cold`]: untracked,
-    'a navigation tracked by trackHistory, cold: the tracker\'s share over the router\'s minimum': navigation,
+    "a navigation tracked by trackHistory, cold: the tracker's share over the router's minimum": navigation,
   }
 }
 const tables = rounds.map(table)
 const middle = values => [...values].sort((a, b) => a - b)[values.length >> 1]
 // each figure: the median of the rounds' figures
 const rows = Object.fromEntries(
-  Object.keys(tables[0]).map(name => [name, Object.fromEntries(Object.keys(tables[0][name]).map(key => [key, middle(tables.map(t => t[name][key]))]))]),
+  Object.keys(tables[0]).map(name => [
+    name,
+    Object.fromEntries(Object.keys(tables[0][name]).map(key => [key, middle(tables.map(t => t[name][key]))])),
+  ]),
 )
-const results = { burst: Object.fromEntries(Object.keys(rounds[0].burst).map(key => [key, middle(rounds.map(r => r.burst[key]))])) }
-for (const row of Object.values(rows)) row['median vs baseline'] = Math.round((row.median / row['baseline median']) * 10) / 10
+const results = {
+  burst: Object.fromEntries(Object.keys(rounds[0].burst).map(key => [key, middle(rounds.map(r => r.burst[key]))])),
+}
+for (const row of Object.values(rows))
+  row['median vs baseline'] = Math.round((row.median / row['baseline median']) * 10) / 10
 /**
  * The targets, 10 µs median and 50 µs p99 a call: for the warm rows, and for the tracker's share of a
  * navigation. The other cold rows are figures to compare (a cold JSON.stringify of one event is their
@@ -299,7 +331,9 @@ const targets = Object.entries(rows)
     [`${name}: p99 ≤ 50 µs`, p99 <= 50],
   ])
 
-console.log(`\nspa-telemetry in Chromium, µs per call. Warm: median and p99 of ${SAMPLES} samples of ${CALLS} calls in a row, p99 of ${SAMPLES * 4} single calls, beside JSON.stringify of one event (the baseline) in the same samples. Cold: ${PACED} single calls each, one every ${PAUSE_MS} ms or so, the setups taken in turn. Each figure the median of ${ROUNDS} rounds, each in a fresh page`)
+console.log(
+  `\nspa-telemetry in Chromium, µs per call. Warm: median and p99 of ${SAMPLES} samples of ${CALLS} calls in a row, p99 of ${SAMPLES * 4} single calls, beside JSON.stringify of one event (the baseline) in the same samples. Cold: ${PACED} single calls each, one every ${PAUSE_MS} ms or so, the setups taken in turn. Each figure the median of ${ROUNDS} rounds, each in a fresh page`,
+)
 console.table(rows)
 const { burst } = results
 console.log(
@@ -311,6 +345,18 @@ for (const [name, ok] of targets) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`
 mkdirSync(`${root}bench/results`, { recursive: true })
 writeFileSync(
   `${root}bench/results/tracker-browser.json`,
-  JSON.stringify({ date: new Date().toISOString(), browser: version, rounds: ROUNDS, perCallMicroseconds: rows, perRound: tables, burst: results.burst, targets: Object.fromEntries(targets) }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      browser: version,
+      rounds: ROUNDS,
+      perCallMicroseconds: rows,
+      perRound: tables,
+      burst: results.burst,
+      targets: Object.fromEntries(targets),
+    },
+    null,
+    2,
+  ) + '\n',
 )
 process.exitCode = targets.every(([, ok]) => ok) ? 0 : 1

@@ -11,13 +11,22 @@ import { JSDOM } from 'jsdom'
 const dom = new JSDOM('<!doctype html>', { url: 'https://console.example/nc/p_8f2k' })
 const requests = []
 // the collector: every request's body size, answered 204 (keepalive fetch is the transport)
-globalThis.fetch = async (_url, init) => (requests.push(Buffer.byteLength(init.body)), new Response(null, { status: 204 }))
+globalThis.fetch = async (_url, init) => (
+  requests.push(Buffer.byteLength(init.body)),
+  new Response(null, { status: 204 })
+)
 for (const key of ['window', 'document', 'navigator', 'localStorage', 'sessionStorage']) {
   Object.defineProperty(globalThis, key, { value: dom.window[key], configurable: true, writable: true })
 }
 const { createTracker } = await import('../dist/index.js')
 
-const routes = ['/nc', '/nc/:project_id', '/nc/:project_id/table/:table_id', '/nc/:project_id/table/:table_id/view/:view_id', '/settings{/:tab}']
+const routes = [
+  '/nc',
+  '/nc/:project_id',
+  '/nc/:project_id/table/:table_id',
+  '/nc/:project_id/table/:table_id/view/:view_id',
+  '/settings{/:tab}',
+]
 const ROUNDS = 20_000
 const median = sorted => sorted[sorted.length >> 1]
 const p99 = sorted => sorted[Math.floor(sorted.length * 0.99)]
@@ -37,7 +46,13 @@ const measure = (run, between = () => {}) => {
 
 const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'bench' }, routes })
 const drain = () => tracker.flush()
-const event = { type: 'track', id: 'V1StGXR8_Z5jdHi6B-myT', ts: Date.now(), name: 'table_created', props: { kind: 'grid', rows: 3 } }
+const event = {
+  type: 'track',
+  id: 'V1StGXR8_Z5jdHi6B-myT',
+  ts: Date.now(),
+  name: 'table_created',
+  props: { kind: 'grid', rows: 3 },
+}
 for (let i = 0; i < 2000; i++) {
   JSON.stringify(event)
   tracker.track('warm', { i })
@@ -94,7 +109,10 @@ start = process.hrtime.bigint()
 dom.window.dispatchEvent(new dom.window.Event('pagehide'))
 const unloadFlushMs = Number(process.hrtime.bigint() - start) / 1e6
 const unloadRequests = requests.slice(beforeUnload)
-const stored = JSON.parse(dom.window.localStorage.getItem(`spa-telemetry:burst:queue:${dom.window.location.origin}/telemetry`) || '{"events":[]}').events.length
+const stored = JSON.parse(
+  dom.window.localStorage.getItem(`spa-telemetry:burst:queue:${dom.window.location.origin}/telemetry`) ||
+    '{"events":[]}',
+).events.length
 burst.destroy()
 
 const round = n => Math.round(n * 100) / 100
@@ -102,9 +120,23 @@ const results = {
   node: process.version,
   date: new Date().toISOString(),
   perCallMicroseconds: {
-    'JSON.stringify one event (baseline)': { median: round(baseline.median), p99: round(baseline.p99), bytesAllocated: Math.round(bytes['JSON.stringify one event (baseline)']) },
-    'track()': { median: round(track.median), p99: round(track.p99), medianVsBaseline: round(track.median / baseline.median), bytesAllocated: Math.round(bytes['track()']) },
-    'page()': { median: round(page.median), p99: round(page.p99), medianVsBaseline: round(page.median / baseline.median), bytesAllocated: Math.round(bytes['page()']) },
+    'JSON.stringify one event (baseline)': {
+      median: round(baseline.median),
+      p99: round(baseline.p99),
+      bytesAllocated: Math.round(bytes['JSON.stringify one event (baseline)']),
+    },
+    'track()': {
+      median: round(track.median),
+      p99: round(track.p99),
+      medianVsBaseline: round(track.median / baseline.median),
+      bytesAllocated: Math.round(bytes['track()']),
+    },
+    'page()': {
+      median: round(page.median),
+      p99: round(page.p99),
+      medianVsBaseline: round(page.median / baseline.median),
+      bytesAllocated: Math.round(bytes['page()']),
+    },
   },
   burst: {
     '5,000 track() in one task (ms)': round(burstMs),

@@ -7,7 +7,8 @@ import { Refusal } from './refusal.js'
 
 const utf8 = new TextDecoder()
 
-const tooSlow = (timeoutMs: number): Refusal => new Refusal(408, `body not received within ${timeoutMs} ms`, { connection: 'close' })
+const tooSlow = (timeoutMs: number): Refusal =>
+  new Refusal(408, `body not received within ${timeoutMs} ms`, { connection: 'close' })
 const tooLarge = (max: number): Refusal => new Refusal(413, `body over ${max} bytes`, { connection: 'close' })
 
 /**
@@ -55,7 +56,10 @@ export const readBody = async (request: Request, max: number, timeoutMs: number)
     const body = request.text()
     body.catch(() => {}) // after a 408, the connection closes under it
     try {
-      const text = await Promise.race([body, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(tooSlow(timeoutMs)), timeoutMs)))])
+      const text = await Promise.race([
+        body,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(tooSlow(timeoutMs)), timeoutMs))),
+      ])
       // a Request made in code can declare less than its stream holds: refused, as the network cannot do it
       if (text.length > max) throw tooLarge(max)
       return withoutBom(text)

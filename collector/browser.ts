@@ -1,7 +1,9 @@
 // What a browser bundle gets for spa-telemetry/collector (the "browser" export
 // condition): the collector is server-only, so importing it fails loudly.
 const fail = (): never => {
-  throw new Error('[spa-telemetry] spa-telemetry/collector is server-only: import it in Node, Deno, Bun or a worker, never in a browser bundle')
+  throw new Error(
+    '[spa-telemetry] spa-telemetry/collector is server-only: import it in Node, Deno, Bun or a worker, never in a browser bundle',
+  )
 }
 fail()
 

@@ -33,7 +33,12 @@ export const setupError = (option: string, value: unknown, expected: string): Er
  */
 export const checkNumber = (option: string, value: unknown, min: number, max: number, whole: boolean): number => {
   const ok = typeof value === 'number' && value >= min && value <= max && (!whole || Number.isInteger(value))
-  check(ok, option, value, `${whole ? 'a whole number' : 'a number'} from ${min} to ${max === Infinity ? 'Infinity' : max}`)
+  check(
+    ok,
+    option,
+    value,
+    `${whole ? 'a whole number' : 'a number'} from ${min} to ${max === Infinity ? 'Infinity' : max}`,
+  )
   return value as number
 }
 

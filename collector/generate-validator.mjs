@@ -42,11 +42,15 @@ const formats = { 'date-time': { validate: text => DATE_TIME.test(text) && !Numb
 
 /** The module's source for a schema's text. */
 export const generate = schemaText => {
-  const ajv = new Ajv.default({ code: { source: true, esm: true, lines: true, formats: Ajv._`formats` }, allErrors: false })
+  const ajv = new Ajv.default({
+    code: { source: true, esm: true, lines: true, formats: Ajv._`formats` },
+    allErrors: false,
+  })
   ajv.addFormat('date-time', { type: 'string', validate: () => true })
   let code = standaloneCode.default(ajv, ajv.compile(JSON.parse(schemaText)))
   for (const [required, name] of Object.entries(HELPERS)) code = code.split(required).join(name)
-  if (/\brequire\(/.test(code)) throw new Error(`the generated validator requires a helper not inlined: ${code.match(/require\([^)]*\)/)[0]}`)
+  if (/\brequire\(/.test(code))
+    throw new Error(`the generated validator requires a helper not inlined: ${code.match(/require\([^)]*\)/)[0]}`)
   return PREAMBLE + code + '\n'
 }
 
@@ -59,7 +63,9 @@ if (process.argv.includes('--check')) {
     // missing: out of date
   }
   if (current !== source) {
-    console.error('collector/schema-v1.js is out of date with schema/v1.json: run node collector/generate-validator.mjs')
+    console.error(
+      'collector/schema-v1.js is out of date with schema/v1.json: run node collector/generate-validator.mjs',
+    )
     process.exit(1)
   }
 } else {

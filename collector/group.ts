@@ -88,7 +88,12 @@ export const groupWrites = <T>(flush: (items: T[]) => Promise<void>, options: Gr
   return {
     write: (items, weight = items.length) =>
       new Promise<void>((resolve, reject) => {
-        if (queued + weight > maxPending) return reject(new Error(`[spa-telemetry] store backlog over ${maxPending} events: the store is slower than the events arrive`))
+        if (queued + weight > maxPending)
+          return reject(
+            new Error(
+              `[spa-telemetry] store backlog over ${maxPending} events: the store is slower than the events arrive`,
+            ),
+          )
         queue.push({ items, resolve, reject })
         queued += weight
         running ??= run()

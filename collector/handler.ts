@@ -56,7 +56,11 @@ export interface Refused {
 export type Collector = (request: Request) => Promise<Response>
 
 const TYPES = new Set(['text/plain', 'application/json'])
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+}
 const PLAIN_ORIGIN = /^https?:\/\/(?:[a-z0-9-]+\.)*[a-z0-9-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](?::\d{1,5})?$/
 const unavailable = (reason = 'store unavailable'): Refusal => new Refusal(503, reason, { 'retry-after': '5' })
 
@@ -108,7 +112,8 @@ const pathOf = (url: string): string => {
 const checkOrigins = (origins: CollectorOptions['origins']): Set<string> | '*' => {
   if (origins === undefined) return new Set()
   if (origins === '*') return '*'
-  if (!Array.isArray(origins)) throw setupError('origins', origins, "an array of origins such as ['https://app.example.com'], or '*'")
+  if (!Array.isArray(origins))
+    throw setupError('origins', origins, "an array of origins such as ['https://app.example.com'], or '*'")
   return new Set(
     origins.map((origin, i) => {
       let parsed = ''
@@ -117,7 +122,12 @@ const checkOrigins = (origins: CollectorOptions['origins']): Set<string> | '*' =
       } catch {
         // not a URL
       }
-      if (typeof origin !== 'string' || parsed !== origin) throw setupError(`origins[${i}]`, origin, 'an origin such as "https://app.example.com" (scheme, host and port; no path or trailing slash)')
+      if (typeof origin !== 'string' || parsed !== origin)
+        throw setupError(
+          `origins[${i}]`,
+          origin,
+          'an origin such as "https://app.example.com" (scheme, host and port; no path or trailing slash)',
+        )
       return origin
     }),
   )
@@ -144,16 +154,26 @@ const checkOrigins = (origins: CollectorOptions['origins']): Set<string> | '*' =
  * ```
  */
 export const createCollector = (options: CollectorOptions): Collector => {
-  if (typeof options !== 'object' || options === null) throw setupError('createCollector options', options, '{ store, … }')
-  if (options.stores !== undefined && options.store !== undefined) throw setupError('store', options.store, 'store or stores, not both')
+  if (typeof options !== 'object' || options === null)
+    throw setupError('createCollector options', options, '{ store, … }')
+  if (options.stores !== undefined && options.store !== undefined)
+    throw setupError('store', options.store, 'store or stores, not both')
   const store = options.stores !== undefined ? fanoutStore(options.stores) : options.store
   const { path, onStored, onRefused } = options
-  const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] collector: ${error instanceof Error ? error.message : String(error)}`))
+  const report =
+    options.onError ??
+    ((error: unknown) =>
+      console.error(`[spa-telemetry] collector: ${error instanceof Error ? error.message : String(error)}`))
   let write: (events: StoredEvent[]) => Promise<void>
-  if (typeof store === 'function') write = groupWrites<StoredEvent>(async events => void (await store(events)), { splitForMs: options.storeTimeoutMs ?? 10_000 }).write
-  else if (store && typeof store === 'object' && typeof store.write === 'function') write = events => store.write(events)
+  if (typeof store === 'function')
+    write = groupWrites<StoredEvent>(async events => void (await store(events)), {
+      splitForMs: options.storeTimeoutMs ?? 10_000,
+    }).write
+  else if (store && typeof store === 'object' && typeof store.write === 'function')
+    write = events => store.write(events)
   else throw setupError('store', store, 'a store (ndjsonStore(…), clickhouseStore(…), { write(events) }) or a function')
-  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw setupError('path', path, 'a path such as "/telemetry"')
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/')))
+    throw setupError('path', path, 'a path such as "/telemetry"')
   if (onStored !== undefined && typeof onStored !== 'function') throw setupError('onStored', onStored, 'a function')
   if (onRefused !== undefined && typeof onRefused !== 'function') throw setupError('onRefused', onRefused, 'a function')
   const origins = checkOrigins(options.origins)
@@ -167,27 +187,34 @@ export const createCollector = (options: CollectorOptions): Collector => {
   let seeding: Promise<void> | undefined
   const seed = (): Promise<void> =>
     (seeding ??= (async () => {
-      if (typeof store === 'object' && store.recentIds) dedupe.seed(await store.recentIds(Math.min(options.dedupeWindow ?? 100_000, 100_000)))
+      if (typeof store === 'object' && store.recentIds)
+        dedupe.seed(await store.recentIds(Math.min(options.dedupeWindow ?? 100_000, 100_000)))
     })().catch(error => {
       seeding = undefined
       throw error
     }))
 
   /** `work`'s outcome, or `timedOut` if it takes over storeTimeoutMs (it goes on: only the answer stops waiting). */
-  const inTime = <T,>(work: Promise<T>, timedOut: T): Promise<T> => {
+  const inTime = <T>(work: Promise<T>, timedOut: T): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined
-    return Promise.race([work, new Promise<T>(resolve => (timer = setTimeout(resolve, storeTimeoutMs, timedOut)))]).finally(() => clearTimeout(timer))
+    return Promise.race([
+      work,
+      new Promise<T>(resolve => (timer = setTimeout(resolve, storeTimeoutMs, timedOut))),
+    ]).finally(() => clearTimeout(timer))
   }
 
   const answer = (status: number, body: unknown, headers: Record<string, string>): Response =>
-    body === undefined ? new Response(null, { status, headers }) : new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
+    body === undefined
+      ? new Response(null, { status, headers })
+      : new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } })
 
   /** CORS headers for this request's origin; null when a cross-origin browser request is not allowed. */
   const cors = (request: Request): Record<string, string> | null => {
     const origin = request.headers.get('origin')
     if (origin === null) return {}
     if (origins === '*') return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Retry-After' }
-    if (origins.has(origin)) return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' }
+    if (origins.has(origin))
+      return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' }
     if (request.headers.get('sec-fetch-site') === 'same-origin') return { vary: 'Origin' }
     try {
       if (new URL(request.url).origin === origin) return { vary: 'Origin' }
@@ -199,7 +226,13 @@ export const createCollector = (options: CollectorOptions): Collector => {
 
   const receive = async (request: Request, headers: Record<string, string>): Promise<Response> => {
     const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-    if (!TYPES.has(type)) throw new Refusal(415, 'content type is not text/plain or application/json', {}, `content type ${JSON.stringify(type.slice(0, 64))} is not text/plain or application/json`)
+    if (!TYPES.has(type))
+      throw new Refusal(
+        415,
+        'content type is not text/plain or application/json',
+        {},
+        `content type ${JSON.stringify(type.slice(0, 64))} is not text/plain or application/json`,
+      )
     const text = await readBody(request, maxBodyBytes, bodyTimeoutMs)
     let value: unknown
     try {
@@ -270,14 +303,31 @@ export const createCollector = (options: CollectorOptions): Collector => {
       const allowed = cors(request)
       if (!allowed) {
         const origin = (request.headers.get('origin') ?? '').slice(0, 200)
-        throw new Refusal(403, 'origin not allowed', {}, `origin ${JSON.stringify(origin)} is not allowed: the collector accepts it once it is among its origins (the command's --origin)`)
+        throw new Refusal(
+          403,
+          'origin not allowed',
+          {},
+          `origin ${JSON.stringify(origin)} is not allowed: the collector accepts it once it is among its origins (the command's --origin)`,
+        )
       }
       headers = allowed
       if (request.method === 'OPTIONS') {
-        const preflight: Record<string, string> = allowed['access-control-allow-origin'] ? { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '86400' } : {}
+        const preflight: Record<string, string> = allowed['access-control-allow-origin']
+          ? {
+              'access-control-allow-methods': 'POST',
+              'access-control-allow-headers': 'content-type',
+              'access-control-max-age': '86400',
+            }
+          : {}
         return answer(204, undefined, { ...headers, ...preflight, allow: 'POST, OPTIONS' })
       }
-      if (request.method !== 'POST') throw new Refusal(405, 'method not allowed: POST', { allow: 'POST, OPTIONS' }, `method ${JSON.stringify(request.method.slice(0, 32))} is not allowed: POST`)
+      if (request.method !== 'POST')
+        throw new Refusal(
+          405,
+          'method not allowed: POST',
+          { allow: 'POST, OPTIONS' },
+          `method ${JSON.stringify(request.method.slice(0, 32))} is not allowed: POST`,
+        )
       return await receive(request, headers)
     } catch (error) {
       if (error instanceof Refusal) {

@@ -54,10 +54,12 @@ const checkLimit = (name: string, limit: RateLimit | false | undefined, fallback
  */
 export const createLimiter = (limits: Limits | false = {}, now: () => number = Date.now): Limiter => {
   if (limits === false) return { take: () => 0 }
-  if (typeof limits !== 'object' || limits === null) throw setupError('limits', limits, '{ client?, overall?, clients? } or false')
+  if (typeof limits !== 'object' || limits === null)
+    throw setupError('limits', limits, '{ client?, overall?, clients? } or false')
   const client = checkLimit('limits.client', limits.client, DEFAULTS.client)
   const overall = checkLimit('limits.overall', limits.overall, DEFAULTS.overall)
-  const maxClients = limits.clients === undefined ? 100_000 : checkNumber('limits.clients', limits.clients, 1, Infinity, true)
+  const maxClients =
+    limits.clients === undefined ? 100_000 : checkNumber('limits.clients', limits.clients, 1, Infinity, true)
   const clients = new Map<string, Bucket>()
   const all: Bucket = { tokens: overall ? overall.burst : 0, at: now() }
 
@@ -66,7 +68,8 @@ export const createLimiter = (limits: Limits | false = {}, now: () => number = D
     bucket.at = time
   }
   /** seconds until `bucket` holds `cost` tokens */
-  const wait = (bucket: Bucket, limit: RateLimit, cost: number): number => Math.max(0, (Math.min(cost, limit.burst) - bucket.tokens) / limit.rate)
+  const wait = (bucket: Bucket, limit: RateLimit, cost: number): number =>
+    Math.max(0, (Math.min(cost, limit.burst) - bucket.tokens) / limit.rate)
 
   return {
     take: (key, cost) => {

@@ -37,10 +37,12 @@ export interface Listener {
  * ```
  */
 export const listen = async (handler: Collector, options: ListenOptions = {}): Promise<Listener> => {
-  if (typeof handler !== 'function') throw setupError('handler', handler, 'a function (request) => Response, such as createCollector(…)')
+  if (typeof handler !== 'function')
+    throw setupError('handler', handler, 'a function (request) => Response, such as createCollector(…)')
   const port = checkNumber('port', options.port ?? 8787, 0, 65535, true)
   const hostname = options.hostname ?? '127.0.0.1'
-  if (typeof hostname !== 'string' || !hostname) throw setupError('hostname', hostname, 'a host name or address such as "127.0.0.1"')
+  if (typeof hostname !== 'string' || !hostname)
+    throw setupError('hostname', hostname, 'a host name or address such as "127.0.0.1"')
   const headersTimeout = checkNumber('headersTimeoutMs', options.headersTimeoutMs ?? 10_000, 1, 600_000, true)
   const { serve } = await import('srvx/node')
   const server = serve({
@@ -71,8 +73,11 @@ export const listen = async (handler: Collector, options: ListenOptions = {}): P
  * app.post('/telemetry', toNodeListener(createCollector({ store: ndjsonStore({ dir: './events' }) })))
  * ```
  */
-export const toNodeListener = (handler: Collector): ((request: IncomingMessage, response: ServerResponse) => Promise<void>) => {
-  if (typeof handler !== 'function') throw setupError('handler', handler, 'a function (request) => Response, such as createCollector(…)')
+export const toNodeListener = (
+  handler: Collector,
+): ((request: IncomingMessage, response: ServerResponse) => Promise<void>) => {
+  if (typeof handler !== 'function')
+    throw setupError('handler', handler, 'a function (request) => Response, such as createCollector(…)')
   let listener: ((request: IncomingMessage, response: ServerResponse) => unknown) | undefined
   return async (request, response) => {
     listener ??= (await import('srvx/node')).toNodeHandler(handler) as typeof listener & object

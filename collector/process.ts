@@ -5,7 +5,8 @@
  */
 import { COMMANDS, FlagError, main, run } from './cli.js'
 
-const commandOf = (name: string | undefined) => (name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined)
+const commandOf = (name: string | undefined) =>
+  name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
 
 /** What {@link stopOnSignal} uses of the process (replaced in tests). */
 export interface ProcessHooks {
@@ -36,7 +37,9 @@ export const stopOnSignal = (stop: () => Promise<void>, graceMs = 15_000, hooks:
     }
     stopping = true
     const timer = setTimeout(() => {
-      hooks.error(`[spa-telemetry] the store did not finish its writes within ${graceMs / 1000} s: stopped without them (their requests got no 2xx)`)
+      hooks.error(
+        `[spa-telemetry] the store did not finish its writes within ${graceMs / 1000} s: stopped without them (their requests got no 2xx)`,
+      )
       hooks.exit(1)
     }, graceMs)
     stop().then(
@@ -70,8 +73,15 @@ export const command = (name: 'spa-telemetry' | 'spa-telemetry-collector', args:
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error)
-      const help = name === 'spa-telemetry' ? `spa-telemetry ${commandOf(args[0]) ? `${args[0]} ` : ''}--help` : 'spa-telemetry-collector --help'
-      console.error(error instanceof FlagError || /^\[spa-telemetry\] [\w.[\]-]+ is /.test(message) ? `${message}\n(${help} lists the flags)` : message)
+      const help =
+        name === 'spa-telemetry'
+          ? `spa-telemetry ${commandOf(args[0]) ? `${args[0]} ` : ''}--help`
+          : 'spa-telemetry-collector --help'
+      console.error(
+        error instanceof FlagError || /^\[spa-telemetry\] [\w.[\]-]+ is /.test(message)
+          ? `${message}\n(${help} lists the flags)`
+          : message,
+      )
       process.exit(1)
     },
   )

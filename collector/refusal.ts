@@ -18,7 +18,27 @@ export class Refusal {
 }
 
 /** The keys of schema/v1.json: the only words of a JSON pointer a log line keeps. */
-const KEYS = new Set(['schema', 'sentAt', 'library', 'app', 'name', 'version', 'env', 'instanceId', 'anonymousId', 'sessionId', 'events', 'dropped', 'type', 'id', 'ts', 'path', 'from', 'referrer', 'props'])
+const KEYS = new Set([
+  'schema',
+  'sentAt',
+  'library',
+  'app',
+  'name',
+  'version',
+  'env',
+  'instanceId',
+  'anonymousId',
+  'sessionId',
+  'events',
+  'dropped',
+  'type',
+  'id',
+  'ts',
+  'path',
+  'from',
+  'referrer',
+  'props',
+])
 
 /**
  * A reason with nothing of the request left in it, for a log line. Reasons put
@@ -40,7 +60,8 @@ export const contentFree = (reason: string): string => {
   return (cut < 0 ? reason : reason.slice(0, cut))
     .split(/\s+/)
     .map(word => {
-      if (word.startsWith('/')) return word.replace(/[^/]+/g, segment => (/^\d+$/.test(segment) || KEYS.has(segment) ? segment : '*'))
+      if (word.startsWith('/'))
+        return word.replace(/[^/]+/g, segment => (/^\d+$/.test(segment) || KEYS.has(segment) ? segment : '*'))
       return /[@?=#%&]|:\/\//.test(word) ? '*' : word // unquoted data, against a reason that breaks the rule
     })
     .join(' ')

@@ -6,7 +6,17 @@
  * paths, `from` and referrers that the tracker could not have produced are
  * refused, and the reason names the field and the rule, never the value.
  */
-import { HOST_SYNTAX, PATH_SYNTAX, isActionType, isName, isPath, isPropKey, isQueryWord, isReferrer, looksLikeData } from '../src/grammar.js'
+import {
+  HOST_SYNTAX,
+  PATH_SYNTAX,
+  isActionType,
+  isName,
+  isPath,
+  isPropKey,
+  isQueryWord,
+  isReferrer,
+  looksLikeData,
+} from '../src/grammar.js'
 import { validate } from './schema-v1.js'
 import type { Payload, PayloadEvent } from './types.js'
 
@@ -24,8 +34,22 @@ const pathRule = (path: string): string => {
   if (path.includes('@')) return 'it has an "@" (credentials or an email)'
   if (path.includes('#')) return 'it has a #fragment'
   const query = path.indexOf('?')
-  const pairs = query < 0 ? [] : path.slice(query + 1).split('&').map(pair => pair.split('='))
-  if (pairs.some(([key, value, extra]) => extra !== undefined || !isQueryWord(key) || (value === undefined || (value && value !== '*' && !isQueryWord(value))))) {
+  const pairs =
+    query < 0
+      ? []
+      : path
+          .slice(query + 1)
+          .split('&')
+          .map(pair => pair.split('='))
+  if (
+    pairs.some(
+      ([key, value, extra]) =>
+        extra !== undefined ||
+        !isQueryWord(key) ||
+        value === undefined ||
+        (value && value !== '*' && !isQueryWord(value)),
+    )
+  ) {
     return 'its query is not key=value pairs, each value a word (allowed by keepQuery) or *'
   }
   if (!PATH.test(path)) return 'it has a character or a shape the tracker never writes'
@@ -39,7 +63,9 @@ const grammarFault = (event: PayloadEvent, at: string): string | undefined => {
   if (name !== undefined && !(type === 'action' ? isActionType(name) : isName(name))) {
     return `${at}/name ${looksLikeData(name) ? DATA : 'does not follow the name grammar (identifier segments joined by "/" or ":")'}`
   }
-  if (props) for (const key in props) if (!isPropKey(key)) return `${at}/props has a prop name that is not an identifier or ${DATA}`
+  if (props)
+    for (const key in props)
+      if (!isPropKey(key)) return `${at}/props has a prop name that is not an identifier or ${DATA}`
   if (path !== undefined && !isPath(path)) return `${at}/path is outside the path grammar: ${pathRule(path)}`
   if (from !== undefined && !isPath(from)) return `${at}/from is outside the path grammar: ${pathRule(from)}`
   if (referrer !== undefined && !isReferrer(referrer)) {
@@ -74,12 +100,16 @@ export const validatePayload = (value: unknown): Validation => {
       return { ok: false, reason: `body refused: ${where} is outside the path grammar: ${pathRule(text)}` }
     }
     const extra = error?.params.additionalProperty ?? error?.params.propertyName
-    return { ok: false, reason: `body does not match schema/v1.json: ${where} ${error?.message ?? 'is invalid'}${extra === undefined ? '' : ` (${String(extra).slice(0, 64)})`}` }
+    return {
+      ok: false,
+      reason: `body does not match schema/v1.json: ${where} ${error?.message ?? 'is invalid'}${extra === undefined ? '' : ` (${String(extra).slice(0, 64)})`}`,
+    }
   }
   const payload = value as Payload
   for (let i = 0; i < payload.events.length; i++) {
     const event = payload.events[i]
-    if (event.props && Object.prototype.hasOwnProperty.call(event.props, '__proto__')) return { ok: false, reason: `body refused: /events/${i}/props has a __proto__ key` }
+    if (event.props && Object.prototype.hasOwnProperty.call(event.props, '__proto__'))
+      return { ok: false, reason: `body refused: /events/${i}/props has a __proto__ key` }
     const fault = grammarFault(event, `/events/${i}`)
     if (fault) return { ok: false, reason: `body refused: ${fault}` }
   }

@@ -13,7 +13,15 @@ export default defineConfig({
     minify: false,
     sourcemap: true,
     target: 'node20',
-    lib: { entry: { index: here('index.ts'), bin: here('bin.ts'), 'spa-telemetry': here('spa-telemetry.ts'), browser: here('browser.ts') }, formats: ['es'] },
+    lib: {
+      entry: {
+        index: here('index.ts'),
+        bin: here('bin.ts'),
+        'spa-telemetry': here('spa-telemetry.ts'),
+        browser: here('browser.ts'),
+      },
+      formats: ['es'],
+    },
     rollupOptions: {
       // the runtime's own modules, srvx and the ClickHouse client stay imports (the last two loaded only when used); the command imports the dashboard by its package name
       external: [/^node:/, /^srvx(\/.*)?$/, /^@clickhouse\/client(\/.*)?$/, /^spa-telemetry\/dashboard$/],

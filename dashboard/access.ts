@@ -16,13 +16,22 @@ const encoder = new TextEncoder()
 
 /** Is this a loopback address (127.0.0.0/8, ::1, or IPv4-mapped 127.x)? */
 export const isLoopbackAddress = (address: string | undefined): boolean =>
-  !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.') || address === '0:0:0:0:0:0:0:1')
+  !!address &&
+  (address === '::1' ||
+    address.startsWith('127.') ||
+    address.startsWith('::ffff:127.') ||
+    address === '0:0:0:0:0:0:0:1')
 
 /** Is this `Host` header a name of this machine (localhost, 127.x, [::1]), with any port? */
 export const isLoopbackHost = (host: string | null): boolean => {
   if (!host) return false
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '')
-  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+  )
 }
 
 /** Headers a proxy adds: a request that went through one is not from this machine, whatever its peer. */
@@ -33,7 +42,8 @@ const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-i
  * the Vite plugin): `'1.0'`, `'1.1'` or `'2.0'`; undefined where it is not known.
  */
 const httpVersion = (request: Request): string | undefined => {
-  const version = (request as Request & { runtime?: { node?: { req?: { httpVersion?: unknown } } } }).runtime?.node?.req?.httpVersion
+  const version = (request as Request & { runtime?: { node?: { req?: { httpVersion?: unknown } } } }).runtime?.node?.req
+    ?.httpVersion
   return typeof version === 'string' ? version : undefined
 }
 
@@ -81,19 +91,28 @@ const base64url = (bytes: ArrayBuffer): string => {
 
 /** The session cookie's signature: HMAC-SHA-256 of its expiry, keyed by the token (a new token ends every session). */
 const sign = async (token: string, expires: number): Promise<string> => {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey('raw', encoder.encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ])
   return base64url(await crypto.subtle.sign('HMAC', key, encoder.encode(`spa-telemetry dashboard session ${expires}`)))
 }
 
 /** The `Set-Cookie` of a new session (or of its end, with `clear`). */
-export const sessionCookie = async (token: string, path: string, secure: boolean, now: number, clear = false): Promise<string> => {
+export const sessionCookie = async (
+  token: string,
+  path: string,
+  secure: boolean,
+  now: number,
+  clear = false,
+): Promise<string> => {
   const expires = Math.floor(now / 1000) + SESSION_SECONDS
   const value = clear ? '' : `${expires}.${await sign(token, expires)}`
   return `${COOKIE}=${value}; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=${clear ? 0 : SESSION_SECONDS}${secure ? '; Secure' : ''}`
 }
 
 /** Does the request present a token in an `Authorization: Bearer` header (right or wrong)? */
-export const presentsBearer = (request: Request): boolean => request.headers.get('authorization')?.startsWith('Bearer ') === true
+export const presentsBearer = (request: Request): boolean =>
+  request.headers.get('authorization')?.startsWith('Bearer ') === true
 
 /** Does the request carry the token (Bearer) or a valid session cookie? */
 export const authorized = async (request: Request, token: string, now: number): Promise<boolean> => {

@@ -11,7 +11,10 @@ export interface Asset {
   type: string
 }
 
-const FILES: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' }
+const FILES: Record<string, string> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+}
 
 let loading: Promise<Map<string, Asset>> | undefined
 
@@ -19,11 +22,15 @@ let loading: Promise<Map<string, Asset>> | undefined
 export const loadAssets = (): Promise<Map<string, Asset>> =>
   (loading ??= (async () => {
     const { readFile } = await import('node:fs/promises')
-    const places = [new URL(/* @vite-ignore */ './assets/', import.meta.url), new URL(/* @vite-ignore */ '../dist/dashboard/assets/', import.meta.url)]
+    const places = [
+      new URL(/* @vite-ignore */ './assets/', import.meta.url),
+      new URL(/* @vite-ignore */ '../dist/dashboard/assets/', import.meta.url),
+    ]
     for (const place of places) {
       try {
         const assets = new Map<string, Asset>()
-        for (const [name, type] of Object.entries(FILES)) assets.set(name, { body: await readFile(new URL(name, place)), type })
+        for (const [name, type] of Object.entries(FILES))
+          assets.set(name, { body: await readFile(new URL(name, place)), type })
         return assets
       } catch {
         // not here

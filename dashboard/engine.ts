@@ -110,13 +110,24 @@ export interface Engine {
    * Distinct installs and sessions per key (and version) over the day atoms with at least `k` installs
    * (sessions only when asked). `days`, the selection's day atoms when the caller has them, may spare the engine recounting them.
    */
-  unions(selection: Selection, key: readonly KeyColumn[], k: number, byVersion: boolean, sessions?: boolean, days?: readonly Atom[]): Promise<Union[]>
+  unions(
+    selection: Selection,
+    key: readonly KeyColumn[],
+    k: number,
+    byVersion: boolean,
+    sessions?: boolean,
+    days?: readonly Atom[],
+  ): Promise<Union[]>
   /** Per day atom: distinct installs over its hour atoms with fewer than `k` installs (only atoms that have some). */
   hourRests(selection: Selection, key: readonly KeyColumn[], k: number): Promise<HourRest[]>
   /** The funnel atoms of these ordered steps, within sessions, over the selection. */
   funnel(selection: Selection, steps: readonly Step[]): Promise<FunnelAtom[]>
   /** Per step i, distinct installs over funnel sessions that reached at least step i + 1 in the released atoms `released[i]` (`"day version"` strings). */
-  funnelUnions(selection: Selection, steps: readonly Step[], released: readonly (readonly string[])[]): Promise<FunnelUnion>
+  funnelUnions(
+    selection: Selection,
+    steps: readonly Step[],
+    released: readonly (readonly string[])[],
+  ): Promise<FunnelUnion>
   /** Every app and environment, with distinct installs over all time. */
   scopes(): Promise<Scope[]>
   /** Releases files or connections. */
@@ -127,7 +138,8 @@ export interface Engine {
 export const clampTs = (value: number): number => Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.round(value)))
 
 /** The atom identity `key…\u0000bucket\u0000version`, for maps. */
-export const atomId = (key: readonly string[], bucket: number, version: string): string => `${key.join('\u0000')}\u0000${bucket}\u0000${version}`
+export const atomId = (key: readonly string[], bucket: number, version: string): string =>
+  `${key.join('\u0000')}\u0000${bucket}\u0000${version}`
 
 /** A key's identity for maps. */
 export const keyId = (key: readonly string[]): string => key.join('\u0000')

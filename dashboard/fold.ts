@@ -68,8 +68,14 @@ const pick = (atoms: readonly Atom[], k: number, version: string | undefined): {
  * hours shown would be a group under `k`).
  */
 export const releasedHours = (hours: readonly Atom[], rests: readonly HourRest[], k: number): Atom[] => {
-  const blocked = new Set(rests.filter(rest => rest.installs < k).map(rest => `${keyId(rest.key)}\u0000${rest.day}\u0000${rest.version}`))
-  return hours.filter(atom => released(atom, k) && !blocked.has(`${keyId(atom.key)}\u0000${atom.bucket - (atom.bucket % UNIT_MS.day)}\u0000${atom.version}`))
+  const blocked = new Set(
+    rests.filter(rest => rest.installs < k).map(rest => `${keyId(rest.key)}\u0000${rest.day}\u0000${rest.version}`),
+  )
+  return hours.filter(
+    atom =>
+      released(atom, k) &&
+      !blocked.has(`${keyId(atom.key)}\u0000${atom.bucket - (atom.bucket % UNIT_MS.day)}\u0000${atom.version}`),
+  )
 }
 
 /** Options of {@link rank}. */
@@ -86,7 +92,11 @@ export interface RankOptions {
 }
 
 /** Ranks keys by released events: rows with installs and trends, "other", the total, and the folded band. */
-export const rank = (days: readonly Atom[], unions: readonly Union[], options: RankOptions): Ranked & { folded: Folded } => {
+export const rank = (
+  days: readonly Atom[],
+  unions: readonly Union[],
+  options: RankOptions,
+): Ranked & { folded: Folded } => {
   const { k, version, top, buckets } = options
   const { shown, all } = pick(days, k, version)
   const index = new Map(buckets.map((bucket, i) => [bucket, i]))
@@ -143,7 +153,12 @@ export const compareKeys = (a: readonly string[], b: readonly string[]): number 
 }
 
 /** Per bucket, the sums over released atoms (of one version or all) of events, installs and sessions. */
-export const series = (atoms: readonly Atom[], k: number, buckets: readonly number[], version?: string): { events: number[]; installs: number[]; sessions: number[] } => {
+export const series = (
+  atoms: readonly Atom[],
+  k: number,
+  buckets: readonly number[],
+  version?: string,
+): { events: number[]; installs: number[]; sessions: number[] } => {
   const index = new Map(buckets.map((bucket, i) => [bucket, i]))
   const out = { events: buckets.map(() => 0), installs: buckets.map(() => 0), sessions: buckets.map(() => 0) }
   for (const atom of atoms) {
@@ -172,7 +187,11 @@ export interface FunnelStep {
 export const funnelReleased = (atom: FunnelAtom, k: number): boolean[] => {
   const out: boolean[] = []
   for (let i = 0; i < atom.sessions.length; i++) {
-    const previous = i === 0 ? true : out[i - 1] && (atom.installsExactly[i - 1] === 0 && atom.sessions[i - 1] === 0 ? true : atom.installsExactly[i - 1] >= k)
+    const previous =
+      i === 0
+        ? true
+        : out[i - 1] &&
+          (atom.installsExactly[i - 1] === 0 && atom.sessions[i - 1] === 0 ? true : atom.installsExactly[i - 1] >= k)
     out.push(previous && atom.installsAtLeast[i] >= k && atLeast(atom, i) > 0)
   }
   return out
@@ -184,7 +203,8 @@ export const atLeast = (atom: FunnelAtom, i: number): number => atom.sessions.sl
 /** The released atoms of each step, as `"day version"` strings (what {@link Engine.funnelUnions} takes). */
 export const funnelSets = (atoms: readonly FunnelAtom[], k: number, steps: number): string[][] => {
   const sets: string[][] = Array.from({ length: steps }, () => [])
-  for (const atom of atoms) funnelReleased(atom, k).forEach((ok, i) => ok && sets[i].push(`${atom.day} ${atom.version}`))
+  for (const atom of atoms)
+    funnelReleased(atom, k).forEach((ok, i) => ok && sets[i].push(`${atom.day} ${atom.version}`))
   return sets
 }
 

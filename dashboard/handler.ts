@@ -57,37 +57,64 @@ const LOGIN_ATTEMPTS_PER_MINUTE = 10
  * ```
  */
 export const createDashboard = (options: DashboardOptions): Dashboard => {
-  if (typeof options !== 'object' || options === null) throw setupError('createDashboard options', options, '{ store, … }')
+  if (typeof options !== 'object' || options === null)
+    throw setupError('createDashboard options', options, '{ store, … }')
   const { store, token } = options
-  if (!store || typeof store.atoms !== 'function') throw setupError('store', store, 'an engine: ndjsonEngine({ dir }) or clickhouseEngine({ url })')
+  if (!store || typeof store.atoms !== 'function')
+    throw setupError('store', store, 'an engine: ndjsonEngine({ dir }) or clickhouseEngine({ url })')
   const k = checkNumber('threshold', options.threshold ?? 5, 0, 1_000_000, true)
   const identity = options.identity ?? 'persistent'
   if (!IDENTITIES.includes(identity)) throw setupError('identity', identity, "'persistent', 'session' or 'none'")
-  if (options.base !== undefined && (typeof options.base !== 'string' || !options.base.startsWith('/'))) throw setupError('base', options.base, 'a path such as "/dashboard"')
+  if (options.base !== undefined && (typeof options.base !== 'string' || !options.base.startsWith('/')))
+    throw setupError('base', options.base, 'a path such as "/dashboard"')
   const base = (options.base ?? '/dashboard').replace(/\/+$/, '')
-  if (token !== undefined && (typeof token !== 'string' || token.length < 16 || /\s/.test(token))) throw setupError('token', token === undefined ? token : '(hidden)', 'a string of 16 characters or more, without spaces')
+  if (token !== undefined && (typeof token !== 'string' || token.length < 16 || /\s/.test(token)))
+    throw setupError(
+      'token',
+      token === undefined ? token : '(hidden)',
+      'a string of 16 characters or more, without spaces',
+    )
   const top = checkNumber('top', options.top ?? 20, 1, 1000, true)
   const address = options.clientAddress ?? defaultAddress
   if (typeof address !== 'function') throw setupError('clientAddress', address, 'a function (request) => address')
-  const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] dashboard: ${error instanceof Error ? error.message : String(error)}`))
+  const report =
+    options.onError ??
+    ((error: unknown) =>
+      console.error(`[spa-telemetry] dashboard: ${error instanceof Error ? error.message : String(error)}`))
   // the apps and environments change rarely, and every question without app and env asks for them (its default): kept 10 s
   let scopes: { at: number; value: ReturnType<Engine['scopes']> } | undefined
   const engine: Engine = {
     ...store,
     scopes: () => {
-      if (!scopes || Date.now() - scopes.at > 10_000) scopes = { at: Date.now(), value: store.scopes().catch(error => ((scopes = undefined), Promise.reject(error))) }
+      if (!scopes || Date.now() - scopes.at > 10_000)
+        scopes = { at: Date.now(), value: store.scopes().catch(error => ((scopes = undefined), Promise.reject(error))) }
       return scopes.value
     },
   }
   const context: Context = { engine, k, identity, top }
   let failures: number[] = []
 
-  const respond = (status: number, body: string | Uint8Array | null, type: string, headers: Record<string, string> = {}): Response =>
-    new Response(body as BodyInit | null, { status, headers: { ...SECURITY_HEADERS, 'cache-control': 'no-store', ...(body === null ? {} : { 'content-type': type }), ...headers } })
-  const json = (status: number, value: unknown, headers: Record<string, string> = {}): Response => respond(status, JSON.stringify(value), JSON_TYPE, headers)
+  const respond = (
+    status: number,
+    body: string | Uint8Array | null,
+    type: string,
+    headers: Record<string, string> = {},
+  ): Response =>
+    new Response(body as BodyInit | null, {
+      status,
+      headers: {
+        ...SECURITY_HEADERS,
+        'cache-control': 'no-store',
+        ...(body === null ? {} : { 'content-type': type }),
+        ...headers,
+      },
+    })
+  const json = (status: number, value: unknown, headers: Record<string, string> = {}): Response =>
+    respond(status, JSON.stringify(value), JSON_TYPE, headers)
 
   /** The default scope: the app and environment with the most installs. */
-  const defaultScope = async (): Promise<{ app: string; env: string }> => (await views.scopes(context)).scopes[0] ?? { app: '', env: '' }
+  const defaultScope = async (): Promise<{ app: string; env: string }> =>
+    (await views.scopes(context)).scopes[0] ?? { app: '', env: '' }
 
   const api = async (name: string, params: URLSearchParams): Promise<Record<string, unknown>> => {
     const query = parseQuery(params, await defaultScope(), Date.now())
@@ -138,22 +165,33 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
 
   /** Sign-in: the token as a form field, from this site only, at most 10 failures a minute. */
   const signIn = async (request: Request, secure: boolean): Promise<Response> => {
-    if (crossSite(request)) return respond(403, refusal('Refused', 'Sign in from the dashboard page itself.'), 'text/html; charset=utf-8')
+    if (crossSite(request))
+      return respond(403, refusal('Refused', 'Sign in from the dashboard page itself.'), 'text/html; charset=utf-8')
     const now = Date.now()
-    if (lockedOut(now)) return respond(429, login('Too many wrong tokens: wait a minute.'), 'text/html; charset=utf-8', { 'retry-after': '60' })
+    if (lockedOut(now))
+      return respond(429, login('Too many wrong tokens: wait a minute.'), 'text/html; charset=utf-8', {
+        'retry-after': '60',
+      })
     const form = new URLSearchParams((await request.text()).slice(0, 4096))
     if (!token || !same(form.get('token') ?? '', token)) {
       failures.push(now)
       return respond(401, login('That is not the dashboard token.'), 'text/html; charset=utf-8')
     }
-    return respond(303, null, '', { location: `${base}/`, 'set-cookie': await sessionCookie(token, `${base}/`, secure, now) })
+    return respond(303, null, '', {
+      location: `${base}/`,
+      'set-cookie': await sessionCookie(token, `${base}/`, secure, now),
+    })
   }
 
   return async request => {
     try {
       const url = new URL(request.url)
-      if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return respond(404, 'not found', 'text/plain; charset=utf-8')
-      if (tokenInUrl(request.url, token)) return json(400, { error: 'a token must never be in a URL: send it in an Authorization header or through the sign-in form' })
+      if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
+        return respond(404, 'not found', 'text/plain; charset=utf-8')
+      if (tokenInUrl(request.url, token))
+        return json(400, {
+          error: 'a token must never be in a URL: send it in an Authorization header or through the sign-in form',
+        })
       const path = url.pathname.slice(base.length)
       const loopback = fromLoopback(request, address)
       // the cookie is Secure unless this machine asks directly (a proxy in front may name 127.0.0.1 as the Host while its clients use HTTPS)
@@ -162,21 +200,41 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
       if (path === '/login' || path === '/logout') {
         if (method !== 'POST') return respond(405, 'method not allowed', 'text/plain; charset=utf-8', { allow: 'POST' })
         if (!token) return respond(404, 'not found', 'text/plain; charset=utf-8')
-        if (path === '/logout') return respond(303, null, '', { location: `${base}/`, 'set-cookie': await sessionCookie(token, `${base}/`, secure, Date.now(), true) })
+        if (path === '/logout')
+          return respond(303, null, '', {
+            location: `${base}/`,
+            'set-cookie': await sessionCookie(token, `${base}/`, secure, Date.now(), true),
+          })
         return await signIn(request, secure)
       }
-      if (method !== 'GET' && method !== 'HEAD') return respond(405, 'method not allowed: the dashboard is read-only', 'text/plain; charset=utf-8', { allow: 'GET, HEAD' })
+      if (method !== 'GET' && method !== 'HEAD')
+        return respond(405, 'method not allowed: the dashboard is read-only', 'text/plain; charset=utf-8', {
+          allow: 'GET, HEAD',
+        })
       const asset = path === '/app.js' || path === '/app.css' ? (await loadAssets()).get(path.slice(1)) : undefined
       if (asset) return respond(200, method === 'HEAD' ? null : asset.body, asset.type, { 'cache-control': 'no-cache' })
       // a Bearer header is checked like the sign-in form: 10 wrong tokens a minute, then none is checked until the minute is over
       const bearer = token !== undefined && presentsBearer(request)
-      if (bearer && lockedOut(Date.now())) return json(429, { error: 'too many wrong tokens: wait a minute' }, { 'retry-after': '60' })
+      if (bearer && lockedOut(Date.now()))
+        return json(429, { error: 'too many wrong tokens: wait a minute' }, { 'retry-after': '60' })
       const allowed = token ? await authorized(request, token, Date.now()) : loopback
       if (bearer && !allowed) failures.push(Date.now())
       if (!allowed) {
-        if (path.startsWith('/api/')) return json(token ? 401 : 403, { error: token ? 'sign in first (Authorization: Bearer, or the sign-in form)' : 'the dashboard answers on this machine only unless a token is set' })
+        if (path.startsWith('/api/'))
+          return json(token ? 401 : 403, {
+            error: token
+              ? 'sign in first (Authorization: Bearer, or the sign-in form)'
+              : 'the dashboard answers on this machine only unless a token is set',
+          })
         if (token) return respond(401, login(''), 'text/html; charset=utf-8')
-        return respond(403, refusal('Refused', 'The dashboard answers requests from this machine only. To open it from elsewhere, start it with a token (SPA_TELEMETRY_DASHBOARD_TOKEN) behind HTTPS.'), 'text/html; charset=utf-8')
+        return respond(
+          403,
+          refusal(
+            'Refused',
+            'The dashboard answers requests from this machine only. To open it from elsewhere, start it with a token (SPA_TELEMETRY_DASHBOARD_TOKEN) behind HTTPS.',
+          ),
+          'text/html; charset=utf-8',
+        )
       }
       if (path === '') return respond(308, null, '', { location: `${base}/` })
       if (path === '/') return respond(200, method === 'HEAD' ? null : page(), 'text/html; charset=utf-8')
@@ -185,7 +243,12 @@ export const createDashboard = (options: DashboardOptions): Dashboard => {
       const answer = await api(match[1], url.searchParams)
       if (match[2]) {
         if (match[1] === 'scopes') throw new NotFound()
-        return respond(200, method === 'HEAD' ? null : toCsv(answer as Parameters<typeof toCsv>[0]), 'text/csv; charset=utf-8', { 'content-disposition': `attachment; filename="spa-telemetry-${match[1]}.csv"` })
+        return respond(
+          200,
+          method === 'HEAD' ? null : toCsv(answer as Parameters<typeof toCsv>[0]),
+          'text/csv; charset=utf-8',
+          { 'content-disposition': `attachment; filename="spa-telemetry-${match[1]}.csv"` },
+        )
       }
       return json(200, answer)
     } catch (error) {

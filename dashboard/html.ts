@@ -7,7 +7,8 @@
 
 /** Every response's security headers. */
 export const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -65,4 +66,5 @@ export const login = (message: string): string =>
   )
 
 /** A refusal as a page. */
-export const refusal = (title: string, text: string): string => shell(title, `<main class="login"><h1>${escape(title)}</h1><p>${escape(text)}</p></main>`)
+export const refusal = (title: string, text: string): string =>
+  shell(title, `<main class="login"><h1>${escape(title)}</h1><p>${escape(text)}</p></main>`)

@@ -5,6 +5,19 @@ export { ndjsonEngine } from './engines/ndjson.js'
 export type { NdjsonEngineOptions } from './engines/ndjson.js'
 export { clickhouseEngine } from './engines/clickhouse.js'
 export type { ClickHouseEngineOptions } from './engines/clickhouse.js'
-export type { Atom, Engine, EventType, FunnelAtom, FunnelUnion, HourRest, KeyColumn, Scope, Selection, Step, Union, Unit } from './engine.js'
+export type {
+  Atom,
+  Engine,
+  EventType,
+  FunnelAtom,
+  FunnelUnion,
+  HourRest,
+  KeyColumn,
+  Scope,
+  Selection,
+  Step,
+  Union,
+  Unit,
+} from './engine.js'
 export type { Identity } from './views.js'
 export type { ClientAddress } from './access.js'

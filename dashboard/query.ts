@@ -20,7 +20,8 @@ export const HOURLY_DAYS = 2
 export const parseDate = (name: string, value: string): number => {
   const match = DATE.exec(value)
   const at = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN
-  if (!match || new Date(at).toISOString().slice(0, 10) !== value) throw new BadQuery(`${name} is ${JSON.stringify(value.slice(0, 40))}: expected a date such as 2026-01-31`)
+  if (!match || new Date(at).toISOString().slice(0, 10) !== value)
+    throw new BadQuery(`${name} is ${JSON.stringify(value.slice(0, 40))}: expected a date such as 2026-01-31`)
   return at
 }
 
@@ -49,7 +50,14 @@ export const parseQuery = (params: URLSearchParams, fallback: { app: string; env
   if ((to - from) / DAY > MAX_DAYS) throw new BadQuery(`the period is longer than ${MAX_DAYS} days`)
   const unit: Unit = (to - from) / DAY <= HOURLY_DAYS ? 'hour' : 'day'
   const version = text(params, 'version', 64)
-  return { from, to, unit, app: text(params, 'app', 64) ?? fallback.app, env: text(params, 'env', 64) ?? fallback.env, ...(version ? { version } : {}) }
+  return {
+    from,
+    to,
+    unit,
+    app: text(params, 'app', 64) ?? fallback.app,
+    env: text(params, 'env', 64) ?? fallback.env,
+    ...(version ? { version } : {}),
+  }
 }
 
 /** A step written `page:/path`, `track:name` or `action:name`. */
@@ -58,7 +66,9 @@ export const parseStep = (name: string, value: string): Step => {
   const type = value.slice(0, colon)
   const rest = value.slice(colon + 1)
   if (colon < 0 || (type !== 'page' && type !== 'track' && type !== 'action') || !rest || rest.length > 512) {
-    throw new BadQuery(`${name} is ${JSON.stringify(value.slice(0, 80))}: expected page:/path, track:name or action:name`)
+    throw new BadQuery(
+      `${name} is ${JSON.stringify(value.slice(0, 80))}: expected page:/path, track:name or action:name`,
+    )
   }
   return { type, value: rest }
 }

@@ -5,7 +5,18 @@
  */
 import type { Atom, Engine, EventType, KeyColumn, Selection, Step, Union, Unit } from './engine.js'
 import { TYPES } from './engine.js'
-import { bucketsOf, compareKeys, funnelFolded, funnelReleased, funnelSessions, funnelSets, rank, released, releasedHours, series } from './fold.js'
+import {
+  bucketsOf,
+  compareKeys,
+  funnelFolded,
+  funnelReleased,
+  funnelSessions,
+  funnelSets,
+  rank,
+  released,
+  releasedHours,
+  series,
+} from './fold.js'
 import type { Folded, Ranked } from './fold.js'
 
 /** How the tracker identified installs: only `persistent` ids count installs. */
@@ -62,43 +73,95 @@ const header = (view: string, context: Context, query: Query, folded: Folded): H
   folded,
 })
 
-const selection = (query: Query, types: readonly EventType[], where?: Selection['where']): Selection => ({ app: query.app, env: query.env, from: query.from, to: query.to, types, ...(where ? { where } : {}) })
+const selection = (query: Query, types: readonly EventType[], where?: Selection['where']): Selection => ({
+  app: query.app,
+  env: query.env,
+  from: query.from,
+  to: query.to,
+  types,
+  ...(where ? { where } : {}),
+})
 
 /** Hour atoms that may be drawn (hour unit only). */
-const hoursOf = async (context: Context, query: Query, chosen: Selection, key: readonly KeyColumn[]): Promise<Atom[] | undefined> => {
+const hoursOf = async (
+  context: Context,
+  query: Query,
+  chosen: Selection,
+  key: readonly KeyColumn[],
+): Promise<Atom[] | undefined> => {
   if (query.unit !== 'hour') return undefined
-  const [hours, rests] = await Promise.all([context.engine.atoms(chosen, key, 'hour', key.length === 0), context.engine.hourRests(chosen, key, context.k)])
+  const [hours, rests] = await Promise.all([
+    context.engine.atoms(chosen, key, 'hour', key.length === 0),
+    context.engine.hourRests(chosen, key, context.k),
+  ])
   return releasedHours(hours, rests, context.k)
 }
 
 /** A ranked answer: rows as `{ key, events, installs, trend }`. */
-export type RankedAnswer = Header & Omit<Ranked, 'rows'> & { rows: { key: string[]; events: number; installs: number | null; trend: number[] }[] }
+export type RankedAnswer = Header &
+  Omit<Ranked, 'rows'> & { rows: { key: string[]; events: number; installs: number | null; trend: number[] }[] }
 
 /** Day atoms, then the unions over the released ones (the engine may use the atoms it was given), and hour atoms when by the hour. */
-const counted = async (context: Context, query: Query, chosen: Selection, key: readonly KeyColumn[], sessions: boolean, byVersion: boolean): Promise<[Atom[], Union[], Atom[] | undefined]> => {
+const counted = async (
+  context: Context,
+  query: Query,
+  chosen: Selection,
+  key: readonly KeyColumn[],
+  sessions: boolean,
+  byVersion: boolean,
+): Promise<[Atom[], Union[], Atom[] | undefined]> => {
   const hours = hoursOf(context, query, chosen, key)
   const days = await context.engine.atoms(chosen, key, 'day', sessions)
   return Promise.all([days, context.engine.unions(chosen, key, context.k, byVersion, sessions, days), hours])
 }
 
-const ranked = async (view: string, context: Context, query: Query, chosen: Selection, key: readonly KeyColumn[]): Promise<RankedAnswer> => {
+const ranked = async (
+  view: string,
+  context: Context,
+  query: Query,
+  chosen: Selection,
+  key: readonly KeyColumn[],
+): Promise<RankedAnswer> => {
   const [days, unions, hours] = await counted(context, query, chosen, key, false, query.version !== undefined)
   const buckets = bucketsOf(query.from, query.to, query.unit)
-  const { folded, rows, other, total } = rank(days, unions, { k: context.k, version: query.version, top: context.top, buckets, hours })
-  return { ...header(view, context, query, folded), rows: rows.map(({ key: rowKey, events, installs: count, trend }) => ({ key: rowKey, events, installs: installs(context, count), trend })), other, total }
+  const { folded, rows, other, total } = rank(days, unions, {
+    k: context.k,
+    version: query.version,
+    top: context.top,
+    buckets,
+    hours,
+  })
+  return {
+    ...header(view, context, query, folded),
+    rows: rows.map(({ key: rowKey, events, installs: count, trend }) => ({
+      key: rowKey,
+      events,
+      installs: installs(context, count),
+      trend,
+    })),
+    other,
+    total,
+  }
 }
 
 /** Screens: page views by route template. */
-export const screens = (context: Context, query: Query): Promise<RankedAnswer> => ranked('screens', context, query, selection(query, ['page']), ['path'])
+export const screens = (context: Context, query: Query): Promise<RankedAnswer> =>
+  ranked('screens', context, query, selection(query, ['page']), ['path'])
 
 /** Actions: track and action events by type and name. */
-export const actions = (context: Context, query: Query): Promise<RankedAnswer> => ranked('actions', context, query, selection(query, ['track', 'action']), ['type', 'name'])
+export const actions = (context: Context, query: Query): Promise<RankedAnswer> =>
+  ranked('actions', context, query, selection(query, ['track', 'action']), ['type', 'name'])
 
 /** Errors: error classes by screen. */
-export const errors = (context: Context, query: Query): Promise<RankedAnswer> => ranked('errors', context, query, selection(query, ['error']), ['name', 'path'])
+export const errors = (context: Context, query: Query): Promise<RankedAnswer> =>
+  ranked('errors', context, query, selection(query, ['error']), ['name', 'path'])
 
 /** Flows: where page views from one screen went. */
-export const flows = async (context: Context, query: Query, screen: string): Promise<RankedAnswer & { screen: string }> => ({
+export const flows = async (
+  context: Context,
+  query: Query,
+  screen: string,
+): Promise<RankedAnswer & { screen: string }> => ({
   ...(await ranked('flows', context, query, selection(query, ['page'], { from: screen }), ['path'])),
   screen,
 })
@@ -114,18 +177,40 @@ export interface VersionRow {
 }
 
 /** Versions: the adoption of each version over time, or the use of one screen or action split by version. */
-export const versions = async (context: Context, query: Query, of?: Step): Promise<Header & { of: Step | null; rows: VersionRow[] }> => {
-  const chosen = of ? selection(query, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value }) : selection(query, TYPES)
+export const versions = async (
+  context: Context,
+  query: Query,
+  of?: Step,
+): Promise<Header & { of: Step | null; rows: VersionRow[] }> => {
+  const chosen = of
+    ? selection(query, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value })
+    : selection(query, TYPES)
   const [days, unions, hours] = await counted(context, query, chosen, [], true, true)
   const buckets = bucketsOf(query.from, query.to, query.unit)
-  const names = [...new Set(days.filter(atom => released(atom, context.k)).map(atom => atom.version))].filter(version => query.version === undefined || version === query.version)
+  const names = [...new Set(days.filter(atom => released(atom, context.k)).map(atom => atom.version))].filter(
+    version => query.version === undefined || version === query.version,
+  )
   const rows = names.map((version): VersionRow => {
     const perBucket = series(hours ?? days, hours ? 0 : context.k, buckets, version)
     const union = unions.find(u => u.version === version)
-    const events = days.filter(atom => atom.version === version && released(atom, context.k)).reduce((sum, atom) => sum + atom.events, 0)
-    return { version, events, installs: installs(context, union?.installs ?? 0), sessions: union?.sessions ?? 0, trend: perBucket.events, installsTrend: perBucket.installs.map(value => installs(context, value)) }
+    const events = days
+      .filter(atom => atom.version === version && released(atom, context.k))
+      .reduce((sum, atom) => sum + atom.events, 0)
+    return {
+      version,
+      events,
+      installs: installs(context, union?.installs ?? 0),
+      sessions: union?.sessions ?? 0,
+      trend: perBucket.events,
+      installsTrend: perBucket.installs.map(value => installs(context, value)),
+    }
   })
-  rows.sort((a, b) => (b.installs ?? b.sessions) - (a.installs ?? a.sessions) || b.events - a.events || compareKeys([a.version], [b.version]))
+  rows.sort(
+    (a, b) =>
+      (b.installs ?? b.sessions) - (a.installs ?? a.sessions) ||
+      b.events - a.events ||
+      compareKeys([a.version], [b.version]),
+  )
   const all = days.filter(atom => query.version === undefined || atom.version === query.version)
   const shown = all.filter(atom => released(atom, context.k))
   return { ...header('versions', context, query, bandOf(all, shown)), of: of ?? null, rows }
@@ -134,14 +219,29 @@ export const versions = async (context: Context, query: Query, of?: Step): Promi
 const bandOf = (all: readonly Atom[], shown: readonly Atom[]): Folded => {
   const sum = (list: readonly Atom[]): number => list.reduce((total, atom) => total + atom.events, 0)
   const [a, s] = [sum(all), sum(shown)]
-  return a <= s ? 'none' : (a - s) / a < 0.01 ? 'under 1%' : (a - s) / a < 0.1 ? '1-10%' : (a - s) / a < 0.5 ? '10-50%' : 'over 50%'
+  return a <= s
+    ? 'none'
+    : (a - s) / a < 0.01
+      ? 'under 1%'
+      : (a - s) / a < 0.1
+        ? '1-10%'
+        : (a - s) / a < 0.5
+          ? '10-50%'
+          : 'over 50%'
 }
 
 /** Installs and sessions: per bucket and over the period. */
 export const activity = async (
   context: Context,
   query: Query,
-): Promise<Header & { installs: (number | null)[]; sessions: (number | null)[]; events: number[]; totals: { installs: number | null; sessions: number | null; events: number } }> => {
+): Promise<
+  Header & {
+    installs: (number | null)[]
+    sessions: (number | null)[]
+    events: number[]
+    totals: { installs: number | null; sessions: number | null; events: number }
+  }
+> => {
   const chosen = selection(query, TYPES)
   const byVersion = query.version !== undefined
   const [days, unions, hours] = await counted(context, query, chosen, [], true, byVersion)
@@ -156,7 +256,11 @@ export const activity = async (
     installs: perBucket.installs.map(value => installs(context, value)),
     sessions: perBucket.sessions.map(value => (sessionsKnown ? value : null)),
     events: perBucket.events,
-    totals: { installs: installs(context, union?.installs ?? 0), sessions: sessionsKnown ? (union?.sessions ?? 0) : null, events: shown.reduce((sum, atom) => sum + atom.events, 0) },
+    totals: {
+      installs: installs(context, union?.installs ?? 0),
+      sessions: sessionsKnown ? (union?.sessions ?? 0) : null,
+      events: shown.reduce((sum, atom) => sum + atom.events, 0),
+    },
   }
 }
 
@@ -167,29 +271,60 @@ export interface FunnelStepAnswer {
 }
 
 /** Funnels: sessions through ordered steps, with conversion, for every version and split by version. */
-export const funnel = async (context: Context, query: Query, steps: readonly Step[]): Promise<Header & { steps: Step[]; total: FunnelStepAnswer[]; byVersion: { version: string; steps: FunnelStepAnswer[] }[] }> => {
+export const funnel = async (
+  context: Context,
+  query: Query,
+  steps: readonly Step[],
+): Promise<
+  Header & { steps: Step[]; total: FunnelStepAnswer[]; byVersion: { version: string; steps: FunnelStepAnswer[] }[] }
+> => {
   const chosen = selection(query, [...new Set(steps.map(step => step.type))])
   const atoms = await context.engine.funnel(chosen, steps)
   const sets = funnelSets(atoms, context.k, steps.length)
   const unions = await context.engine.funnelUnions(chosen, steps, sets)
   const stepsOf = (version: string | undefined, counts: number[] | undefined): FunnelStepAnswer[] =>
-    funnelSessions(atoms, context.k, steps.length, version).map((sessions, i) => ({ sessions, installs: installs(context, counts?.[i] ?? 0) }))
-  const names = [...new Set(atoms.filter(atom => funnelReleased(atom, context.k)[0]).map(atom => atom.version))].filter(version => query.version === undefined || version === query.version)
+    funnelSessions(atoms, context.k, steps.length, version).map((sessions, i) => ({
+      sessions,
+      installs: installs(context, counts?.[i] ?? 0),
+    }))
+  const names = [...new Set(atoms.filter(atom => funnelReleased(atom, context.k)[0]).map(atom => atom.version))].filter(
+    version => query.version === undefined || version === query.version,
+  )
   const byVersion = names.map(version => ({ version, steps: stepsOf(version, unions.byVersion[version]) }))
   byVersion.sort((a, b) => b.steps[0].sessions - a.steps[0].sessions || compareKeys([a.version], [b.version]))
-  const total = query.version === undefined ? stepsOf(undefined, unions.installs) : stepsOf(query.version, unions.byVersion[query.version])
+  const total =
+    query.version === undefined
+      ? stepsOf(undefined, unions.installs)
+      : stepsOf(query.version, unions.byVersion[query.version])
   const scoped = query.version === undefined ? atoms : atoms.filter(atom => atom.version === query.version)
-  return { ...header('funnel', context, query, funnelFolded(scoped, context.k, steps.length)), unit: 'day', buckets: [], steps: [...steps], total, byVersion }
+  return {
+    ...header('funnel', context, query, funnelFolded(scoped, context.k, steps.length)),
+    unit: 'day',
+    buckets: [],
+    steps: [...steps],
+    total,
+    byVersion,
+  }
 }
 
 /** The apps and environments that reach the threshold, and the versions with released atoms in the period. */
-export const scopes = async (context: Context, query?: Omit<Query, 'version'>): Promise<{ threshold: number; identity: Identity; scopes: { app: string; env: string }[]; versions: string[] }> => {
+export const scopes = async (
+  context: Context,
+  query?: Omit<Query, 'version'>,
+): Promise<{ threshold: number; identity: Identity; scopes: { app: string; env: string }[]; versions: string[] }> => {
   const all = await context.engine.scopes()
-  const list = all.filter(scope => released(scope, context.k)).sort((a, b) => b.installs - a.installs || compareKeys([a.app, a.env], [b.app, b.env]))
+  const list = all
+    .filter(scope => released(scope, context.k))
+    .sort((a, b) => b.installs - a.installs || compareKeys([a.app, a.env], [b.app, b.env]))
   let versionList: string[] = []
   if (query && list.some(scope => scope.app === query.app && scope.env === query.env)) {
     const days = await context.engine.atoms(selection({ ...query }, TYPES), [], 'day', false)
     versionList = [...new Set(days.filter(atom => released(atom, context.k)).map(atom => atom.version))].sort()
   }
-  return { threshold: context.k, identity: context.identity, scopes: list.map(({ app, env }) => ({ app, env })), versions: versionList }
+  return {
+    threshold: context.k,
+    identity: context.identity,
+    scopes: list.map(({ app, env }) => ({ app, env })),
+    versions: versionList,
+  }
 }

@@ -45,7 +45,16 @@ export const readStored = (dir: string): StoredEvent[] => {
  * What the panel shows of a stored event: the event as sent, without the ids of
  * the install and the session (the stream is open to any page Vite's CORS allows).
  */
-const asSent = ({ id, type, clientTs, path, from, referrer, name, props }: StoredEvent): Partial<StoredEvent> => ({ id, type, clientTs, path, from, referrer, name, props })
+const asSent = ({ id, type, clientTs, path, from, referrer, name, props }: StoredEvent): Partial<StoredEvent> => ({
+  id,
+  type,
+  clientTs,
+  path,
+  from,
+  referrer,
+  name,
+  props,
+})
 
 /** Events kept for a stream that opens after they were stored (a page's first batch can beat its stream). */
 const RECENT = 200
@@ -64,7 +73,9 @@ export const createLiveView = (): LiveView => {
   /** each open stream, and the time (the page's clock) its page opened: older events are another visit's */
   const streams = new Map<ServerResponse, number>()
   const send = (stream: ServerResponse, since: number, events: StoredEvent[]): void => {
-    const lines = events.filter(event => event.clientTs >= since).map(event => `data: ${JSON.stringify(asSent(event))}\n\n`)
+    const lines = events
+      .filter(event => event.clientTs >= since)
+      .map(event => `data: ${JSON.stringify(asSent(event))}\n\n`)
     if (lines.length) stream.write(lines.join(''))
   }
 
@@ -73,7 +84,11 @@ export const createLiveView = (): LiveView => {
     if (request.method !== 'GET') return next()
     if (url.pathname === '/telemetry/stream') {
       const since = Number(url.searchParams.get('since')) || 0
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      })
       response.write(': connected\n\n')
       send(response, since, recent)
       streams.set(response, since)

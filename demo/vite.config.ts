@@ -16,7 +16,8 @@ import type { LiveView } from './server.js'
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
 /** No inline scripts or styles, no eval: what a careful admin console ships with. */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 
 /** The panel's stream; the preview adds the CSP header. */
 const panel = (live: LiveView): Plugin => ({

@@ -11,11 +11,7 @@ import { own } from './own.js'
  * template as written), `'name'` (`table_id`), `'upper'` (`TABLE_ID`) or a
  * function of the name.
  */
-export type Placeholder =
-  | 'colon'
-  | 'name'
-  | 'upper'
-  | ((name: string, kind: 'param' | 'wildcard') => string)
+export type Placeholder = 'colon' | 'name' | 'upper' | ((name: string, kind: 'param' | 'wildcard') => string)
 
 /**
  * What happens to a path that matches no route: `'mask'` keeps the segments
@@ -35,10 +31,7 @@ export type Unmatched = 'mask' | 'drop' | ((masked: string) => string | null)
 export type KeepQuery = readonly string[] | Record<string, readonly string[] | RegExp>
 
 /** A URL, a path, or anything shaped like `window.location`. */
-export type LocationLike =
-  | string
-  | { pathname: string; search?: string; hash?: string }
-  | { href: string }
+export type LocationLike = string | { pathname: string; search?: string; hash?: string } | { href: string }
 
 export interface AnonymizerOptions {
   /**
@@ -137,12 +130,32 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
     base = '',
   } = options
   if (DEV) {
-    check(typeof placeholder === 'function' || ['colon', 'name', 'upper'].includes(placeholder), 'placeholder', placeholder, `"colon", "name", "upper" or a function`)
-    check(typeof unmatched === 'function' || unmatched === 'mask' || unmatched === 'drop', 'unmatched', unmatched, `"mask", "drop" or a function`)
+    check(
+      typeof placeholder === 'function' || ['colon', 'name', 'upper'].includes(placeholder),
+      'placeholder',
+      placeholder,
+      `"colon", "name", "upper" or a function`,
+    )
+    check(
+      typeof unmatched === 'function' || unmatched === 'mask' || unmatched === 'drop',
+      'unmatched',
+      unmatched,
+      `"mask", "drop" or a function`,
+    )
     check(typeof hash === 'boolean', 'hash', hash, 'true or false')
     check(typeof sensitive === 'boolean', 'sensitive', sensitive, 'true or false')
-    check(Array.isArray(referrerHosts) && referrerHosts.every(h => h && typeof h === 'string'), 'referrerHosts', referrerHosts, 'an array of host names')
-    check(typeof base === 'string' && (!base || base[0] === '/'), 'base', base, 'a path starting with "/", like "/app/"')
+    check(
+      Array.isArray(referrerHosts) && referrerHosts.every(h => h && typeof h === 'string'),
+      'referrerHosts',
+      referrerHosts,
+      'an array of host names',
+    )
+    check(
+      typeof base === 'string' && (!base || base[0] === '/'),
+      'base',
+      base,
+      'a path starting with "/", like "/app/"',
+    )
   }
   const fold = (text: string): string => (sensitive ? text : text.toLowerCase())
   const prefix = fold(base.replace(/\/+$/, ''))
@@ -152,10 +165,17 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
   )
   if (DEV) {
     check(
-      keepQuery && typeof keepQuery === 'object' &&
-        [...rules].every(([key, rule]) => key && typeof key === 'string' &&
-          (!rule || rule instanceof RegExp || (Array.isArray(rule) && rule.every(v => typeof v === 'string')))),
-      'keepQuery', keepQuery, 'query keys ["tab"] or allowed values { tab: ["grid", "form"], page: /^\\d+$/ }',
+      keepQuery &&
+        typeof keepQuery === 'object' &&
+        [...rules].every(
+          ([key, rule]) =>
+            key &&
+            typeof key === 'string' &&
+            (!rule || rule instanceof RegExp || (Array.isArray(rule) && rule.every(v => typeof v === 'string'))),
+        ),
+      'keepQuery',
+      keepQuery,
+      'query keys ["tab"] or allowed values { tab: ["grid", "form"], page: /^\\d+$/ }',
     )
   }
 
@@ -172,7 +192,9 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
     return out
   }
   const write = (tokens: readonly Token[]): string =>
-    tokens.map(t => (t.type === 'text' ? t.value : t.type === 'group' ? `{${write(t.tokens)}}` : style(t.name, t.type))).join('')
+    tokens
+      .map(t => (t.type === 'text' ? t.value : t.type === 'group' ? `{${write(t.tokens)}}` : style(t.name, t.type)))
+      .join('')
 
   const root = createNode()
   /** template → its number; by number: its output, rank key and rank (set before a search) */
@@ -250,14 +272,21 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
   }
 
   const addRoutes = (routes: readonly string[], skip?: (why: string) => void): void => {
-    if (DEV) check(Array.isArray(routes) && routes.length, 'routes', routes, 'a non-empty array of path templates like "/nc/:project_id"')
+    if (DEV)
+      check(
+        Array.isArray(routes) && routes.length,
+        'routes',
+        routes,
+        'a non-empty array of path templates like "/nc/:project_id"',
+      )
     const seen = new Set<string>()
     // all or nothing: every template is checked before the table changes (but for those skipped)
     const compiled = routes.map((template, index) => {
       try {
         if (DEV) {
           const name = `routes[${index}] ${show(template)}`
-          if (typeof template !== 'string') fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
+          if (typeof template !== 'string')
+            fail(`${name} is not a string: expected a path template like "/nc/:project_id"`)
           if (seen.has(template) && !skip) fail(`${name} is listed twice`)
         }
         // a template the table has already (a router adding a route again) is left as it is
@@ -383,7 +412,8 @@ export const createAnonymizer = (given: AnonymizerOptions = {}): Anonymizer => {
     if (end < 0) end = text.length
     const question = text.indexOf('?')
     const search = question >= 0 && question < end ? text.slice(question + 1, end) : ''
-    const path = question >= 0 && question < end ? text.slice(0, question) : end < text.length ? text.slice(0, end) : text
+    const path =
+      question >= 0 && question < end ? text.slice(0, question) : end < text.length ? text.slice(0, end) : text
     const hinted = route ? numbers.get(route) : undefined
     const out = hinted === undefined ? anonymizePath(path, route) : outputs[hinted]
     if (out === null) return null

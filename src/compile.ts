@@ -13,9 +13,7 @@ import { DEV } from './dev.js'
 
 /** A token, as path-to-regexp's `parse` returns them. */
 export type Token =
-  | { type: 'text'; value: string }
-  | { type: 'param' | 'wildcard'; name: string }
-  | { type: 'group'; tokens: Token[] }
+  { type: 'text'; value: string } | { type: 'param' | 'wildcard'; name: string } | { type: 'group'; tokens: Token[] }
 
 /** A segment part: text, a parameter (0) or a wildcard (1). */
 export type Part = string | 0 | 1
@@ -34,7 +32,8 @@ export interface Compiled {
  * `*name` or a quoted `:"name"` (a missing name is an error); or a brace.
  * Anything else (`()[]+?!`, a trailing `\\`) matches nothing: an error.
  */
-const TOKEN = /((?:[^\\:*{}()[\]+?!]|\\[^])+)|([:*])(?:([$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*)|"((?:\\[^]|[^"\\])*)")?|([{}])/uy
+const TOKEN =
+  /((?:[^\\:*{}()[\]+?!]|\\[^])+)|([:*])(?:([$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*)|"((?:\\[^]|[^"\\])*)")?|([{}])/uy
 
 /** Text with its escapes read: `\\:` is a `:`. */
 const unescape = (text: string): string => text.replace(/\\([^])/gu, '$1')
@@ -97,7 +96,8 @@ export const syntaxError = (template: string): string => {
         if (index++ === chars.length) return `unexpected end after \\ at index ${index - 1}`
       } else if (char === ':' || char === '*') {
         let name = ''
-        if (/^[$_\p{ID_Start}]$/u.test(chars[index])) while (/^[$\u200c\u200d\p{ID_Continue}]$/u.test(chars[index]) || !name) name += chars[index++]
+        if (/^[$_\p{ID_Start}]$/u.test(chars[index]))
+          while (/^[$\u200c\u200d\p{ID_Continue}]$/u.test(chars[index]) || !name) name += chars[index++]
         else if (chars[index] === '"') {
           const quote = index
           for (;;) {
@@ -196,7 +196,8 @@ const keyOf = (scores: readonly number[][]): string => {
   const codes: number[] = []
   for (const s of scores) {
     if (s.length === 1 && s[0] === 80) codes.push(100)
-    else if (s.length) codes.push(...(s.length === 1 && s[0] === 20 ? [-8] : s).map(score => (score < 0 ? 220 : 200) - score), 250)
+    else if (s.length)
+      codes.push(...(s.length === 1 && s[0] === 20 ? [-8] : s).map(score => (score < 0 ? 220 : 200) - score), 250)
   }
   return String.fromCharCode(...(codes.length ? codes : [100]), 210)
 }

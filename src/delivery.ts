@@ -243,11 +243,16 @@ export const createDelivery = (options: DeliveryOptions): Delivery => {
 
   /** Waits before the next attempt: `Retry-After` if given, else exponential backoff with jitter. */
   const backoff = (status: number, wait: number | undefined): void => {
-    const delay = wait === undefined ? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.5 + Math.random()) : Math.min(wait, MAX_RETRY_AFTER_MS)
+    const delay =
+      wait === undefined
+        ? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures) * (0.5 + Math.random())
+        : Math.min(wait, MAX_RETRY_AFTER_MS)
     failures++
     if (wait !== undefined) retryAt = elapsed() + delay
     if (DEV) {
-      log(`${status ? 'the collector answered ' + status : 'no answer'}: kept the events, retrying in ${Math.round(delay / 1000)} s`)
+      log(
+        `${status ? 'the collector answered ' + status : 'no answer'}: kept the events, retrying in ${Math.round(delay / 1000)} s`,
+      )
       if (!status && debug && !probed) probed = probe(endpoint, log)
     }
     if (stopped) return

@@ -50,7 +50,12 @@ export const fail: (message: string) => never = message => {
  * check(typeof hash === 'boolean', 'hash', hash, 'true or false')
  * ```
  */
-export const check: (ok: unknown, name: string, value: unknown, expected: string) => asserts ok = (ok, name, value, expected) => {
+export const check: (ok: unknown, name: string, value: unknown, expected: string) => asserts ok = (
+  ok,
+  name,
+  value,
+  expected,
+) => {
   if (!ok) fail(`${name} is ${show(value)}: expected ${expected}`)
 }
 

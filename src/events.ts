@@ -52,8 +52,12 @@ export const createEvents = (options: EventsOptions): Events => {
     page: (location, pageOptions) => {
       if (!active()) return
       const { route, name } = pageOptions || {}
-      if (name !== undefined && !isName(name)) return drop(DEV && 'a page view: its name does not follow the name grammar')
-      const path = anonymize(location ?? window.location, typeof route === 'string' || route === null ? route : undefined)
+      if (name !== undefined && !isName(name))
+        return drop(DEV && 'a page view: its name does not follow the name grammar')
+      const path = anonymize(
+        location ?? window.location,
+        typeof route === 'string' || route === null ? route : undefined,
+      )
       if (path === null) return drop(DEV && 'a page view: no route matches it, or it is not a URL')
       if (path.length > MAX_PATH) return drop(DEV && `a page view: its path is longer than ${MAX_PATH} characters`)
       // what a collector would refuse is never queued: a template, a placeholder or an `unmatched` function with data in it

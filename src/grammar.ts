@@ -120,7 +120,11 @@ export const looksLikeData = (text: string): boolean => {
       if (!last) {
         start = i
         words = 1
-      } else if ((kind === 1) !== (last === 1) || (kind === 3 && (last === 2 || (last === 3 && isLower(text.charCodeAt(i + 1)))))) words++
+      } else if (
+        (kind === 1) !== (last === 1) ||
+        (kind === 3 && (last === 2 || (last === 3 && isLower(text.charCodeAt(i + 1)))))
+      )
+        words++
     }
     last = kind
   }
@@ -139,7 +143,8 @@ export const looksLikeData = (text: string): boolean => {
  * ```
  */
 export const isName = (name: unknown): name is string =>
-  names.has(name as string) || (typeof name === 'string' && name.length <= 64 && NAME.test(name) && !looksLikeData(name) && remember(names, name))
+  names.has(name as string) ||
+  (typeof name === 'string' && name.length <= 64 && NAME.test(name) && !looksLikeData(name) && remember(names, name))
 
 /**
  * Whether `name` fits the schema's looser `name` pattern (for types the app vouches for).

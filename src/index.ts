@@ -7,4 +7,13 @@ export type { RouteTelemetry, RouterTrackingOptions } from './routing.js'
 export { segmentFormat } from './segment.js'
 export { createTracker } from './tracker.js'
 export type { Transport } from './transport.js'
-export type { ActionOptions, PageOptions, PropValue, TelemetryEvent, Tracker, TrackerOptions, TrackerStatus, TrackerStatusDetail } from './types.js'
+export type {
+  ActionOptions,
+  PageOptions,
+  PropValue,
+  TelemetryEvent,
+  Tracker,
+  TrackerOptions,
+  TrackerStatus,
+  TrackerStatusDetail,
+} from './types.js'

@@ -61,7 +61,8 @@ export const work = { steps: 0 }
 export const createNode = (x?: Label): Node => ({ x, s: undefined, p: undefined, e: undefined, t: -1 })
 
 /** Plain segments as a label: one alone as itself; none for none. */
-const toLabel = (items: (string | 0)[]): Label | undefined => (items.length > 1 ? items : items.length ? items[0] : undefined)
+const toLabel = (items: (string | 0)[]): Label | undefined =>
+  items.length > 1 ? items : items.length ? items[0] : undefined
 
 /** The pieces of a label, as a list. */
 const pieces = (x: Label): (string | 0)[] => (typeof x === 'object' ? x : [x])
@@ -117,7 +118,15 @@ const childFor = (node: Node, segment: Segment, label: () => Label | undefined):
   let edge = node.e?.find(e => JSON.stringify(e.p) === key)
   if (!edge) {
     const [first, last] = [p[0], p[p.length - 1]]
-    edge = { p, w: p.includes(1), a: typeof first === 'string' ? first : '', z: typeof last === 'string' ? last : '', n: createNode(label()), m: 0, q: 0 }
+    edge = {
+      p,
+      w: p.includes(1),
+      a: typeof first === 'string' ? first : '',
+      z: typeof last === 'string' ? last : '',
+      n: createNode(label()),
+      m: 0,
+      q: 0,
+    }
     node.e = (node.e || []).concat(edge)
   }
   return edge.n
@@ -133,7 +142,12 @@ const childFor = (node: Node, segment: Segment, label: () => Label | undefined):
  * insert(root, 0, ['files', 1], (a, b) => a < b) // /files/*path
  * ```
  */
-export const insert = (root: Node, t: number, path: readonly Segment[], before: (a: number, b: number) => boolean): void => {
+export const insert = (
+  root: Node,
+  t: number,
+  path: readonly Segment[],
+  before: (a: number, b: number) => boolean,
+): void => {
   let node = root
   let i = 0
   /** the plain segments from `i` on: the label of a new node */
@@ -173,7 +187,8 @@ let tailsOf = 0
 
 /** Takes template `t` if it ranks before the one found (equal ranks: the smaller output). */
 const take = (t: number): void => {
-  if (t >= 0 && (best < 0 || ranks[t] < ranks[best] || (ranks[t] === ranks[best] && outputs[t] < outputs[best]))) best = t
+  if (t >= 0 && (best < 0 || ranks[t] < ranks[best] || (ranks[t] === ranks[best] && outputs[t] < outputs[best])))
+    best = t
 }
 
 // the last segment endOf found (a wildcard's span and the node after it look up the same ones)
@@ -248,7 +263,7 @@ const span = (edge: Edge, start: number, end: number): void => {
   const stop = edge.q === search ? endOf(edge.m) : length
   edge.m = start
   edge.q = search
-  for (let to = end; !empty; ) {
+  for (let to = end; !empty;) {
     work.steps++
     // the next end first: the node's label reads that segment first too
     const next = to < stop ? endOf(to + 1) : -1

@@ -33,7 +33,12 @@ export interface StoredQueue {
  * const [events, refused] = stored.load(Date.now()) // on the next load
  * ```
  */
-export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (event: TelemetryEvent) => boolean, legacy?: string): StoredQueue => {
+export const createStoredQueue = (
+  storage: SafeStorage,
+  key: string,
+  isValid: (event: TelemetryEvent) => boolean,
+  legacy?: string,
+): StoredQueue => {
   /** ids this tab wrote: other tabs' stored events are left alone */
   let mine = new Set<string>()
   /** what this tab wrote last: while storage holds it, no other tab wrote since and it need not be parsed */
@@ -60,7 +65,8 @@ export const createStoredQueue = (storage: SafeStorage, key: string, isValid: (e
 
   return {
     save: events => {
-      const others = storage.get(key) === written ? [] : read().filter(e => e && typeof e === 'object' && !mine.has(e.id))
+      const others =
+        storage.get(key) === written ? [] : read().filter(e => e && typeof e === 'object' && !mine.has(e.id))
       let kept = others.concat(events)
       let text = JSON.stringify({ v: 1, events: kept })
       // the oldest make room (they stay in memory, and are sent if the page lives on)

@@ -18,10 +18,7 @@ export interface SafeStorage {
  * local.set('k', 'v') // false in private mode, never throws
  * ```
  */
-export const openStorage = (
-  kind: 'localStorage' | 'sessionStorage',
-  report: (reason: string) => void,
-): SafeStorage => {
+export const openStorage = (kind: 'localStorage' | 'sessionStorage', report: (reason: string) => void): SafeStorage => {
   const run = <T>(fallback: T, action: (storage: Storage) => T): T => {
     try {
       return action(window[kind])

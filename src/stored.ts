@@ -40,15 +40,23 @@ export const createEventCheck = ({ anonymizer, hash, referrerHosts = [], verbati
     templates ||= new Set(anonymizer.routes().map(route => anonymizer.anonymize(route, route)!))
     if (!isPath(path)) return false
     // read as the tracker reads a location: after '#' with hash routing
-    return templates.has(path) || anonymizer.anonymize(hash ? { pathname: '/', hash: '#' + path } : { pathname: path }) === path
+    return (
+      templates.has(path) ||
+      anonymizer.anonymize(hash ? { pathname: '/', hash: '#' + path } : { pathname: path }) === path
+    )
   }
 
   const isValidName = (type: string, name: unknown): boolean =>
-    name === undefined ? type === 'page' || type === 'heartbeat' : type !== 'heartbeat' && (isName(name) || (type === 'action' && verbatim.has(name as string)))
+    name === undefined
+      ? type === 'page' || type === 'heartbeat'
+      : type !== 'heartbeat' && (isName(name) || (type === 'action' && verbatim.has(name as string)))
 
   const isValidProps = (props: unknown): boolean => {
     const clean = cleanProps(props)
-    return typeof clean === 'object' && Object.keys(clean).every(key => clean[key] === (props as Record<string, unknown>)[key])
+    return (
+      typeof clean === 'object' &&
+      Object.keys(clean).every(key => clean[key] === (props as Record<string, unknown>)[key])
+    )
   }
 
   return {
@@ -63,7 +71,11 @@ export const createEventCheck = ({ anonymizer, hash, referrerHosts = [], verbati
         (type !== 'heartbeat' || path === undefined) &&
         (path === undefined ? !page : isSafePath(path)) &&
         (from === undefined || (page && isSafePath(from))) &&
-        (referrer === undefined || (page && (referrer === 'external' || (referrerHosts.includes(referrer) && isHost(referrer)) || isSafePath(referrer)))) &&
+        (referrer === undefined ||
+          (page &&
+            (referrer === 'external' ||
+              (referrerHosts.includes(referrer) && isHost(referrer)) ||
+              isSafePath(referrer)))) &&
         isValidName(type, name) &&
         (props === undefined || (type === 'track' && isValidProps(props)))
       )

@@ -114,7 +114,12 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   let active = browser
 
   /** Wraps a public method: whatever goes wrong is logged in fixed words (nothing of what was thrown), never thrown. */
-  const guard = <A extends unknown[], R>(name: string, method: (...args: A) => R, fallback?: R, counts = true): ((...args: A) => R) =>
+  const guard = <A extends unknown[], R>(
+    name: string,
+    method: (...args: A) => R,
+    fallback?: R,
+    counts = true,
+  ): ((...args: A) => R) =>
     ((a?: unknown, b?: unknown) => {
       try {
         return (method as unknown as Method)(a, b)
@@ -164,20 +169,34 @@ export const createTracker = (given: TrackerOptions): Tracker => {
   }
 
   /** The page's events the tracker listens to (in a browser only). */
-  const listeners: [target: EventTarget, type: string, listener: (event: never) => void][] = !browser ? [] : [
-    [document, 'visibilitychange', () => (document.visibilityState === 'hidden' ? delivery.flush('hidden') : heartbeat.beat())],
-    [window, 'pagehide', () => delivery.flush('unload')],
-    [window, 'online', () => delivery.flush('now')],
-    // a choice made (or storage cleared) in another tab of the origin; any other change may have made room for an opt-out storage refused
-    [window, 'storage', (event: StorageEvent) => (event.key === consentKey || event.key === null ? (allowed() ? start() : heartbeat.stop()) : allowed())],
-  ]
+  const listeners: [target: EventTarget, type: string, listener: (event: never) => void][] = !browser
+    ? []
+    : [
+        [
+          document,
+          'visibilitychange',
+          () => (document.visibilityState === 'hidden' ? delivery.flush('hidden') : heartbeat.beat()),
+        ],
+        [window, 'pagehide', () => delivery.flush('unload')],
+        [window, 'online', () => delivery.flush('now')],
+        // a choice made (or storage cleared) in another tab of the origin; any other change may have made room for an opt-out storage refused
+        [
+          window,
+          'storage',
+          (event: StorageEvent) =>
+            event.key === consentKey || event.key === null ? (allowed() ? start() : heartbeat.stop()) : allowed(),
+        ],
+      ]
   if (browser && captureErrors) {
     listeners.push([window, 'error', (event: ErrorEvent) => events.error(event.error)])
     listeners.push([window, 'unhandledrejection', (event: PromiseRejectionEvent) => events.error(event.reason)])
   }
-  const guarded = listeners.map(([target, type, listener]) => [target, type, guard(type, listener as (event: Event) => void)] as const)
+  const guarded = listeners.map(
+    ([target, type, listener]) => [target, type, guard(type, listener as (event: Event) => void)] as const,
+  )
   const listen = (add: boolean): void => {
-    for (const [target, type, listener] of guarded) target[add ? 'addEventListener' : 'removeEventListener'](type, listener)
+    for (const [target, type, listener] of guarded)
+      target[add ? 'addEventListener' : 'removeEventListener'](type, listener)
   }
 
   if (browser) {
@@ -246,7 +265,13 @@ export const createTracker = (given: TrackerOptions): Tracker => {
       'addRoutes',
       (routes: readonly string[]) => {
         // after setup a bad template is skipped, never thrown: the app may add routes at any time
-        if (!Array.isArray(routes)) log(DEV ? `addRoutes() takes a list of path templates like ["/nc/:project_id"], not ${show(routes)}: ignored` : 'addRoutes() skipped', routes)
+        if (!Array.isArray(routes))
+          log(
+            DEV
+              ? `addRoutes() takes a list of path templates like ["/nc/:project_id"], not ${show(routes)}: ignored`
+              : 'addRoutes() skipped',
+            routes,
+          )
         else if (routes.length) anonymizer.addRoutes(routes, why => log('addRoutes() skipped ' + why))
         check.reset()
       },

@@ -91,13 +91,7 @@ export interface ActionOptions {
  * `'inactive'` (destroyed, or not in a browser).
  */
 export type TrackerStatus =
-  | 'on'
-  | 'opted-out'
-  | 'awaiting-consent'
-  | 'disabled'
-  | 'do-not-track'
-  | 'global-privacy-control'
-  | 'inactive'
+  'on' | 'opted-out' | 'awaiting-consent' | 'disabled' | 'do-not-track' | 'global-privacy-control' | 'inactive'
 
 /**
  * `status(true)`: the status, and the user's choice with whether it is

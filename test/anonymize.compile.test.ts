@@ -27,18 +27,50 @@ const tokenizeOrError = (template: string): unknown => {
 
 describe('tokenize', () => {
   it('reads every string as path-to-regexp parse reads it: the same tokens, or an error for both', () => {
-    const char = fc.constantFrom('/', 'a', 'b', ':', '*', '{', '}', '\\', '"', '(', ')', '?', '+', '!', '[', ']', '-', '.', '$', '_', '1', 'é', '\u200c', ' ', '😀')
+    const char = fc.constantFrom(
+      '/',
+      'a',
+      'b',
+      ':',
+      '*',
+      '{',
+      '}',
+      '\\',
+      '"',
+      '(',
+      ')',
+      '?',
+      '+',
+      '!',
+      '[',
+      ']',
+      '-',
+      '.',
+      '$',
+      '_',
+      '1',
+      'é',
+      '\u200c',
+      ' ',
+      '😀',
+    )
     fc.assert(
-      fc.property(fc.array(char, { maxLength: 16 }).map(chars => chars.join('')), template => {
-        expect(tokenizeOrError(template)).toEqual(tokensOf(template))
-      }),
+      fc.property(
+        fc.array(char, { maxLength: 16 }).map(chars => chars.join('')),
+        template => {
+          expect(tokenizeOrError(template)).toEqual(tokensOf(template))
+        },
+      ),
       { numRuns: 20_000 },
     )
   })
 
-  it.each(['/a/:b', '/:"quoted \\" name"/x', '/a\\:b/\\{c\\}', '/x{/:y{/:z}}', '/:ñame/*rest', '/{}'])('%j', template => {
-    expect(tokenize(template)).toEqual(parse(template).tokens)
-  })
+  it.each(['/a/:b', '/:"quoted \\" name"/x', '/a\\:b/\\{c\\}', '/x{/:y{/:z}}', '/:ñame/*rest', '/{}'])(
+    '%j',
+    template => {
+      expect(tokenize(template)).toEqual(parse(template).tokens)
+    },
+  )
 })
 
 describe('compile', () => {
@@ -57,15 +89,29 @@ describe('compile', () => {
   it('orders rank keys as vue-router ranks the same paths', () => {
     /** a segment as a path-to-regexp template writes it, and its vue-router scores */
     const segment = fc.constantFrom<[string, number[]]>(
-      ['/a', [80]], ['/:p', [60]], ['{/:p}', [52]], ['/*w', [40]], ['/:a.:b', [60, 80, 60]], ['/a-:b', [80, 60]], ['/:n-{:v}', [60, 80, 52]], ['/a-{*w}', [80, 20]], ['/*a-x', [40, 80]],
+      ['/a', [80]],
+      ['/:p', [60]],
+      ['{/:p}', [52]],
+      ['/*w', [40]],
+      ['/:a.:b', [60, 80, 60]],
+      ['/a-:b', [80, 60]],
+      ['/:n-{:v}', [60, 80, 52]],
+      ['/a-{*w}', [80, 20]],
+      ['/*a-x', [40, 80]],
     )
     const path = fc
       .tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.boolean())
       .map(([segments, splat]) => (splat ? [...segments, ['{/*all}', [-8]] as [string, number[]]] : segments))
-    const template = (segments: [string, number[]][]): string => segments.map(([text], i) => text.replace(/([:*])(\w)/g, `$1$2${i}`)).join('')
+    const template = (segments: [string, number[]][]): string =>
+      segments.map(([text], i) => text.replace(/([:*])(\w)/g, `$1$2${i}`)).join('')
     fc.assert(
       fc.property(path, path, (a, b) => {
-        const vue = Math.sign(comparePaths(a.map(([, s]) => s), b.map(([, s]) => s)))
+        const vue = Math.sign(
+          comparePaths(
+            a.map(([, s]) => s),
+            b.map(([, s]) => s),
+          ),
+        )
         const [ka, kb] = [compile(template(a)).key, compile(template(b)).key]
         expect(Math.sign(ka < kb ? -1 : ka > kb ? 1 : 0)).toBe(vue)
       }),
@@ -81,18 +127,45 @@ describe('syntaxError', () => {
       parse(template)
       return undefined
     } catch (error) {
-      const reason = (error as Error).message.replace(`: ${template}; visit https://git.new/pathToRegexpError for info`, '')
+      const reason = (error as Error).message.replace(
+        `: ${template}; visit https://git.new/pathToRegexpError for info`,
+        '',
+      )
       return reason[0].toLowerCase() + reason.slice(1)
     }
   }
 
   it('says what path-to-regexp parse says, for every string it refuses', () => {
-    const char = fc.constantFrom('/', 'a', ':', '*', '{', '}', '\\', '"', '(', ')', '?', '+', '!', '[', ']', '-', '1', 'é', '😀', '$')
+    const char = fc.constantFrom(
+      '/',
+      'a',
+      ':',
+      '*',
+      '{',
+      '}',
+      '\\',
+      '"',
+      '(',
+      ')',
+      '?',
+      '+',
+      '!',
+      '[',
+      ']',
+      '-',
+      '1',
+      'é',
+      '😀',
+      '$',
+    )
     fc.assert(
-      fc.property(fc.array(char, { maxLength: 14 }).map(chars => chars.join('')), template => {
-        const expected = parseMessage(template)
-        if (expected !== undefined) expect([template, syntaxError(template)]).toEqual([template, expected])
-      }),
+      fc.property(
+        fc.array(char, { maxLength: 14 }).map(chars => chars.join('')),
+        template => {
+          const expected = parseMessage(template)
+          if (expected !== undefined) expect([template, syntaxError(template)]).toEqual([template, expected])
+        },
+      ),
       { numRuns: 20_000 },
     )
   })

@@ -44,20 +44,51 @@ describe('production build', () => {
   })
 
   it('checks no other option, and a template listed twice is listed once', () => {
-    const anonymizer = production(create => create({ routes: ['/a', '/a'], placeholder: 'snake' as never, hash: 'yes' as never }))
+    const anonymizer = production(create =>
+      create({ routes: ['/a', '/a'], placeholder: 'snake' as never, hash: 'yes' as never }),
+    )
     expect(anonymizer.routes()).toEqual(['/a'])
     expect(() => createAnonymizer({ placeholder: 'snake' as never })).toThrow('[spa-telemetry] placeholder is "snake"')
   })
 
   it('masks, keeps queries, folds case and decodes as the development build does', () => {
     const options: AnonymizerOptions[] = [
-      { routes: ['/nc/:project_id', '/nc/:project_id/table/:table_id', '/Settings/profile', '/files/*path.json', '/docs{/:page}'], keepQuery: { tab: ['grid'], q: [] } },
+      {
+        routes: [
+          '/nc/:project_id',
+          '/nc/:project_id/table/:table_id',
+          '/Settings/profile',
+          '/files/*path.json',
+          '/docs{/:page}',
+        ],
+        keepQuery: { tab: ['grid'], q: [] },
+      },
       { routes: ['/nc/:id', '/a/:x.:y'], placeholder: 'upper', sensitive: true, base: '/app/', unmatched: 'drop' },
       { routes: ['/', '/nc/:id'], hash: true, unmatched: masked => masked.toUpperCase() },
     ]
     const url = fc
       .tuple(
-        fc.array(fc.constantFrom('nc', 'NC', 'p_1', 'table', 't%2F1', 'settings', 'Profile', 'files', 'a.json', 'caf%C3%A9', '%E0%A4%A', 'app', 'docs', 'a', 'x.y', ''), { maxLength: 6 }),
+        fc.array(
+          fc.constantFrom(
+            'nc',
+            'NC',
+            'p_1',
+            'table',
+            't%2F1',
+            'settings',
+            'Profile',
+            'files',
+            'a.json',
+            'caf%C3%A9',
+            '%E0%A4%A',
+            'app',
+            'docs',
+            'a',
+            'x.y',
+            '',
+          ),
+          { maxLength: 6 },
+        ),
         fc.constantFrom('', '?tab=grid&q=alice', '?tab=x', '#/nc/p1?tab=grid', '#frag'),
       )
       .map(([parts, rest]) => '/' + parts.join('/') + rest)

@@ -5,7 +5,13 @@ import { createAnonymizer } from '../src/anonymize.js'
 import { work } from '../src/match.js'
 import { expectAsPathToRegexp } from './helpers/reference.js'
 
-const NOCODB = ['/nc/:project_id', '/nc/:project_id/table/:table_id', '/nc/:project_id/table/:table_id/view/:view_id', '/nc', '/signin']
+const NOCODB = [
+  '/nc/:project_id',
+  '/nc/:project_id/table/:table_id',
+  '/nc/:project_id/table/:table_id/view/:view_id',
+  '/nc',
+  '/signin',
+]
 
 /** Hasura console routes, as in 003_239b839b987d72c6.txt ("SCHEMA_NAME and TABLE_NAME are not placeholders"). */
 const HASURA = [
@@ -291,18 +297,30 @@ describe('route table', () => {
 
 describe('setup errors', () => {
   it.each([
-    [{ routes: ['/users/:'] }, '[spa-telemetry] routes[0] "/users/:" is not a valid path template: missing parameter name at index 8'],
+    [
+      { routes: ['/users/:'] },
+      '[spa-telemetry] routes[0] "/users/:" is not a valid path template: missing parameter name at index 8',
+    ],
     [{ routes: ['/a', '/b', '/c', '/users/:'] }, 'routes[3] "/users/:" is not a valid path template'],
     [{ routes: ['users/:id'] }, 'routes[0] "users/:id" is not a valid path template: it must start with "/"'],
     [{ routes: ['/a/:x:y'] }, 'routes[0] "/a/:x:y" is not a valid path template: missing text before "y"'],
     [{ routes: ['/a{/b'] }, 'routes[0] "/a{/b" is not a valid path template: unexpected end at index 5, expected }'],
     [{ routes: ['/a/(x)'] }, 'routes[0] "/a/(x)" is not a valid path template: unexpected ( at index 3'],
-    [{ routes: ['/a/x-*w.:p'] }, 'routes[0] "/a/x-*w.:p" is not a valid path template: a wildcard can only share its segment with text'],
-    [{ routes: ['/a', 42] }, '[spa-telemetry] routes[1] 42 is not a string: expected a path template like "/nc/:project_id"'],
+    [
+      { routes: ['/a/x-*w.:p'] },
+      'routes[0] "/a/x-*w.:p" is not a valid path template: a wildcard can only share its segment with text',
+    ],
+    [
+      { routes: ['/a', 42] },
+      '[spa-telemetry] routes[1] 42 is not a string: expected a path template like "/nc/:project_id"',
+    ],
     [{ routes: ['/a', '/b', '/a'] }, '[spa-telemetry] routes[2] "/a" is listed twice'],
     [{ routes: [] }, '[spa-telemetry] routes is an array: expected a non-empty array of path templates'],
     [{ routes: '/a' }, '[spa-telemetry] routes is "/a": expected a non-empty array'],
-    [{ placeholder: 'snake' }, '[spa-telemetry] placeholder is "snake": expected "colon", "name", "upper" or a function'],
+    [
+      { placeholder: 'snake' },
+      '[spa-telemetry] placeholder is "snake": expected "colon", "name", "upper" or a function',
+    ],
     [{ unmatched: 'keep' }, '[spa-telemetry] unmatched is "keep": expected "mask", "drop" or a function'],
     [{ base: 'app' }, '[spa-telemetry] base is "app": expected a path starting with "/"'],
     [{ hash: 'yes' }, '[spa-telemetry] hash is "yes": expected true or false'],
@@ -337,12 +355,24 @@ describe('time linear in the length of the URL', () => {
     ['text, a wildcard, text, then a segment', ['/x-*w.json/:c'], size => '/x-' + 'a.json/'.repeat(size / 7) + 'q.txt'],
     ['several wildcards', ['/a/*x/b/*y/c'], size => '/a/' + 'b/'.repeat(size / 2) + 'd'],
     ['three wildcards with texts between', ['/*a/x/*b/x/*c/y'], size => '/' + 'x/'.repeat(size / 2) + 'z'],
-    ['a long last segment after many wildcard starts', ['/*a/x/*b/c'], size => '/' + 'x/'.repeat(size / 4) + 'c'.repeat(size / 2)],
+    [
+      'a long last segment after many wildcard starts',
+      ['/*a/x/*b/c'],
+      size => '/' + 'x/'.repeat(size / 4) + 'c'.repeat(size / 2),
+    ],
     ['a wildcard before a mixed segment', ['/*a/:b-:c-:d/e'], size => '/' + 'a-b-c/'.repeat(size / 6) + 'f'],
     ['mixed segment, one long segment', ['/:a-:b-:c/x'], size => '/' + 'a-'.repeat(size / 2) + '/y'],
-    ['eight optional groups', ['/docs{/:a}{/:b}{/:c}{/:d}{/:e}{/:f}{/:g}{/:h}'], size => '/docs/' + 'a/'.repeat(size / 2)],
+    [
+      'eight optional groups',
+      ['/docs{/:a}{/:b}{/:c}{/:d}{/:e}{/:f}{/:g}{/:h}'],
+      size => '/docs/' + 'a/'.repeat(size / 2),
+    ],
     ['encoded slashes', ['/files/*path.json', '/:a/:b'], size => '/files/' + '%2F%25a/'.repeat(size / 8) + 'b.json'],
-    ['a deep table', Array.from({ length: 64 }, (_, i) => '/a' + '/:p/b'.repeat(i % 8) + `/*w${i}/c${i}`), size => '/a/' + '1/b/'.repeat(size / 4)],
+    [
+      'a deep table',
+      Array.from({ length: 64 }, (_, i) => '/a' + '/:p/b'.repeat(i % 8) + `/*w${i}/c${i}`),
+      size => '/a/' + '1/b/'.repeat(size / 4),
+    ],
   ]
 
   it.each(SHAPES)('%s: 16 times the length, at most 20 times the work', (_, routes, url) => {
@@ -357,19 +387,33 @@ describe('time linear in the length of the URL', () => {
   })
 
   it('answers what path-to-regexp answers on long paths', () => {
-    const template = fc.constantFrom('/*a.json', '/x-*w.json/:c', '/a/*x/b/*y/c', '/*a/x/*b/x/*c/y', '/:a-:b/*rest', '/f/:name.:ext/*rest')
-    const path = fc.array(fc.constantFrom('a', 'b', 'c', 'x', 'y', 'a.json', 'x-a', 'x-a.json', 'a-b', 'f'), { minLength: 1, maxLength: 80 }).map(parts => '/' + parts.join('/'))
-    fc.assert(
-      fc.property(template, fc.array(path, { minLength: 1, maxLength: 5 }), expectAsPathToRegexp),
-      { numRuns: 1_000 },
+    const template = fc.constantFrom(
+      '/*a.json',
+      '/x-*w.json/:c',
+      '/a/*x/b/*y/c',
+      '/*a/x/*b/x/*c/y',
+      '/:a-:b/*rest',
+      '/f/:name.:ext/*rest',
     )
+    const path = fc
+      .array(fc.constantFrom('a', 'b', 'c', 'x', 'y', 'a.json', 'x-a', 'x-a.json', 'a-b', 'f'), {
+        minLength: 1,
+        maxLength: 80,
+      })
+      .map(parts => '/' + parts.join('/'))
+    fc.assert(fc.property(template, fc.array(path, { minLength: 1, maxLength: 5 }), expectAsPathToRegexp), {
+      numRuns: 1_000,
+    })
   })
 })
 
 describe('strict CSP', () => {
-  it.each(['src/anonymize.ts', 'src/compile.ts', 'src/match.ts'])('%s uses no eval or Function constructor', async file => {
-    const { readFile } = await import('node:fs/promises')
-    const source = await readFile(file, 'utf8')
-    expect(source).not.toMatch(/\beval\(|new Function|Function\(/)
-  })
+  it.each(['src/anonymize.ts', 'src/compile.ts', 'src/match.ts'])(
+    '%s uses no eval or Function constructor',
+    async file => {
+      const { readFile } = await import('node:fs/promises')
+      const source = await readFile(file, 'utf8')
+      expect(source).not.toMatch(/\beval\(|new Function|Function\(/)
+    },
+  )
 })

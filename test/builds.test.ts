@@ -11,9 +11,14 @@ import { describe, expect, it, vi } from 'vitest'
 import * as source from '../src/index.js'
 import { useFakeBrowser } from './helpers/browser.js'
 
-const BUILT = ['dist/index.js', 'dist/dev/index.js', 'dist/redux.js', 'dist/dev/redux.js'].every(file => existsSync(file))
+const BUILT = ['dist/index.js', 'dist/dev/index.js', 'dist/redux.js', 'dist/dev/redux.js'].every(file =>
+  existsSync(file),
+)
 type Core = typeof source
-const load = async (): Promise<[Core, Core]> => [await import('../dist/dev/index.js' as string), await import('../dist/index.js' as string)]
+const load = async (): Promise<[Core, Core]> => [
+  await import('../dist/dev/index.js' as string),
+  await import('../dist/index.js' as string),
+]
 
 useFakeBrowser()
 
@@ -22,7 +27,10 @@ const MISTAKES: [string, () => unknown][] = [
   ['an endpoint that is not a URL', () => ({ endpoint: 'telemetry', app: { name: 'console' } })],
   ['a misspelt option', () => ({ endpoint: '/telemetry', app: { name: 'console' }, endpont: '/x' })],
   ['a batch size of 0', () => ({ endpoint: '/telemetry', app: { name: 'console' }, batch: { size: 0 } })],
-  ["format: 'segment' (0.1.0's string)", () => ({ endpoint: '/telemetry', app: { name: 'console' }, format: 'segment' })],
+  [
+    "format: 'segment' (0.1.0's string)",
+    () => ({ endpoint: '/telemetry', app: { name: 'console' }, format: 'segment' }),
+  ],
   ['an invalid template', () => ({ endpoint: '/telemetry', app: { name: 'console' }, routes: ['/users/:'] })],
 ]
 
@@ -37,10 +45,17 @@ const DEV_ONLY = [
 ]
 
 /** Words of the adapters' setup checks and warnings, which only their development files may carry. */
-const ADAPTERS_DEV_ONLY = ['a tracker from createTracker()', 'an object like {', 'is deprecated and goes in the next minor version']
+const ADAPTERS_DEV_ONLY = [
+  'a tracker from createTracker()',
+  'an object like {',
+  'is deprecated and goes in the next minor version',
+]
 
 /** The browser files of a build (dist/ or dist/dev/): the core, the adapters and their shared chunks. */
-const files = (dir: string): string[] => readdirSync(dir).filter(name => name.endsWith('.js')).map(name => `${dir}/${name}`)
+const files = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter(name => name.endsWith('.js'))
+    .map(name => `${dir}/${name}`)
 /** A built file's code, without the docs the build keeps (a doc's example may quote a message). */
 const code = (file: string): string => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
 
@@ -63,7 +78,9 @@ describe('the two builds', () => {
 
   it('production: the option checks are left out, so a misspelt option does not throw', async () => {
     const [, production] = await load()
-    expect(() => production.createTracker({ endpoint: '/telemetry', app: { name: 'console' }, endpont: '/x' } as never).destroy()).not.toThrow()
+    expect(() =>
+      production.createTracker({ endpoint: '/telemetry', app: { name: 'console' }, endpont: '/x' } as never).destroy(),
+    ).not.toThrow()
   })
 
   it('production: none of the development words are in the bundle; development has them all', () => {
@@ -76,7 +93,7 @@ describe('the two builds', () => {
     expect(development).not.toMatch(/process\.env\.NODE_ENV\s*[!=]/)
   })
 
-  it('production: none of the adapters\' development words are in any file; development has each', () => {
+  it("production: none of the adapters' development words are in any file; development has each", () => {
     for (const words of ADAPTERS_DEV_ONLY) {
       expect(files('dist').filter(file => code(file).includes(words))).toEqual([])
       expect(files('dist/dev').filter(file => code(file).includes(words))).not.toEqual([])
@@ -94,8 +111,15 @@ describe('the two builds', () => {
     const sent: string[][] = []
     for (const core of await load()) {
       const bodies: string[] = []
-      vi.stubGlobal('fetch', async (_: string, init: RequestInit) => (bodies.push(String(init.body)), new Response(null, { status: 204 })))
-      const tracker = core.createTracker({ endpoint: '/telemetry', app: { name: 'console' }, routes: ['/nc/:project_id'] })
+      vi.stubGlobal(
+        'fetch',
+        async (_: string, init: RequestInit) => (bodies.push(String(init.body)), new Response(null, { status: 204 })),
+      )
+      const tracker = core.createTracker({
+        endpoint: '/telemetry',
+        app: { name: 'console' },
+        routes: ['/nc/:project_id'],
+      })
       tracker.page('/nc/p_8f2k?q=alice')
       tracker.track('table_created', { kind: 'grid' })
       tracker.track('search for Alice Smith')
@@ -104,7 +128,13 @@ describe('the two builds', () => {
       tracker.flush()
       await vi.runAllTimersAsync()
       tracker.destroy()
-      sent.push(bodies.flatMap(body => JSON.parse(body).events.map((e: { type: string; name?: string; path?: string }) => `${e.type} ${e.name ?? ''} ${e.path ?? ''}`)))
+      sent.push(
+        bodies.flatMap(body =>
+          JSON.parse(body).events.map(
+            (e: { type: string; name?: string; path?: string }) => `${e.type} ${e.name ?? ''} ${e.path ?? ''}`,
+          ),
+        ),
+      )
       expect(bodies.map(body => JSON.parse(body).dropped)).toEqual([2])
     }
     expect(sent[1]).toEqual(sent[0])
@@ -115,8 +145,24 @@ describe('the two builds', () => {
     const [dev, production] = await load()
     for (const core of [dev, production]) {
       const info = vi.spyOn(console, 'info').mockImplementation(() => {})
-      const tracker = core.createTracker({ endpoint: '/telemetry', app: { name: 'console' }, routes: ['/nc/:project_id'], debug: true })
-      for (const routes of [['/users/:'], ['/a/(x)'], ['/files/*'], ['/x/{y'], [42], [null], 42, null, undefined, '/x']) {
+      const tracker = core.createTracker({
+        endpoint: '/telemetry',
+        app: { name: 'console' },
+        routes: ['/nc/:project_id'],
+        debug: true,
+      })
+      for (const routes of [
+        ['/users/:'],
+        ['/a/(x)'],
+        ['/files/*'],
+        ['/x/{y'],
+        [42],
+        [null],
+        42,
+        null,
+        undefined,
+        '/x',
+      ]) {
         expect(() => tracker.addRoutes(routes as never)).not.toThrow()
       }
       tracker.addRoutes(['/ok/:id', '/users/:'])
@@ -132,7 +178,9 @@ describe('the two builds', () => {
   it('adapters: development checks their options, production does not', async () => {
     const dev = await import('../dist/dev/redux.js' as string)
     const production = await import('../dist/redux.js' as string)
-    expect(() => dev.createTelemetryMiddleware({})).toThrow('[spa-telemetry] tracker is an object: expected a tracker from createTracker()')
+    expect(() => dev.createTelemetryMiddleware({})).toThrow(
+      '[spa-telemetry] tracker is an object: expected a tracker from createTracker()',
+    )
     expect(() => production.createTelemetryMiddleware({})).not.toThrow()
   })
 })

@@ -86,7 +86,9 @@ describe('the opt-out survives a full storage', () => {
     tracker.optOut()
     expect(tracker.status()).toBe('opted-out')
     expect(tracker.status(true)).toEqual({ status: 'opted-out', choice: 'out', stored: false })
-    expect(lines()).toContain('[spa-telemetry] storage refused the choice "out" (full or blocked): it holds in this tab only, and is written again before every request and when storage changes')
+    expect(lines()).toContain(
+      '[spa-telemetry] storage refused the choice "out" (full or blocked): it holds in this tab only, and is written again before every request and when storage changes',
+    )
     // the earlier opt-in no longer speaks for the user: a reload now waits for consent
     expect(localStorage.getItem(CONSENT)).toBeNull()
     expect(setup({ routes, consent: 'opt-in' }).tracker.status()).toBe('awaiting-consent')
@@ -220,7 +222,12 @@ describe('privacy signals switched on while the page runs', () => {
       tracker.track('after')
       tracker.flush()
       await vi.runAllTimersAsync()
-      expect(requests.slice(1).flatMap(r => r.payload.events).map(e => e.name)).toEqual(['after'])
+      expect(
+        requests
+          .slice(1)
+          .flatMap(r => r.payload.events)
+          .map(e => e.name),
+      ).toEqual(['after'])
     })
   }
 

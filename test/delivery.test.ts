@@ -14,7 +14,12 @@ import { useFakeBrowser } from './helpers/browser.js'
 
 const KEY = 'q'
 let serial = 0
-const event = (name = 'e'): TelemetryEvent => ({ type: 'track', id: String(serial++).padStart(21, '0'), ts: Date.now(), name })
+const event = (name = 'e'): TelemetryEvent => ({
+  type: 'track',
+  id: String(serial++).padStart(21, '0'),
+  ts: Date.now(),
+  name,
+})
 
 interface Request {
   events: string[]
@@ -31,7 +36,9 @@ const collector = () => {
     (_: string, init: RequestInit) =>
       new Promise<Response>((resolve, reject) => {
         // as fetch does: an aborted request rejects
-        init.signal?.addEventListener('abort', () => reject(new DOMException('The operation was aborted.', 'AbortError')))
+        init.signal?.addEventListener('abort', () =>
+          reject(new DOMException('The operation was aborted.', 'AbortError')),
+        )
         const body = JSON.parse(String(init.body))
         requests.push({
           events: body.events.map((e: TelemetryEvent) => e.name),
@@ -49,7 +56,8 @@ const collector = () => {
   return { requests, fetch }
 }
 
-const stored = (): string[] => JSON.parse(localStorage.getItem(KEY) || '{"events":[]}').events.map((e: TelemetryEvent) => e.name)
+const stored = (): string[] =>
+  JSON.parse(localStorage.getItem(KEY) || '{"events":[]}').events.map((e: TelemetryEvent) => e.name)
 
 const deliver = (options: Partial<DeliveryOptions> = {}) =>
   createDelivery({
@@ -57,7 +65,11 @@ const deliver = (options: Partial<DeliveryOptions> = {}) =>
     transport: 'fetch',
     batchSize: 3,
     intervalMs: 5000,
-    stored: createStoredQueue(openStorage('localStorage', () => {}), KEY, () => true),
+    stored: createStoredQueue(
+      openStorage('localStorage', () => {}),
+      KEY,
+      () => true,
+    ),
     hasStored: localStorage.getItem(KEY) !== null,
     serialize: (events, dropped) => JSON.stringify({ events, dropped }),
     allowed: () => true,
@@ -70,10 +82,24 @@ useFakeBrowser()
 
 describe('classify(status)', () => {
   it.each([
-    [200, 'sent'], [202, 'sent'], [204, 'sent'], [299, 'sent'],
+    [200, 'sent'],
+    [202, 'sent'],
+    [204, 'sent'],
+    [299, 'sent'],
     [413, 'shrink'],
-    [400, 'drop'], [401, 'drop'], [403, 'drop'], [404, 'drop'], [415, 'drop'], [422, 'drop'],
-    [408, 'retry'], [429, 'retry'], [500, 'retry'], [502, 'retry'], [503, 'retry'], [0, 'retry'], [302, 'retry'],
+    [400, 'drop'],
+    [401, 'drop'],
+    [403, 'drop'],
+    [404, 'drop'],
+    [415, 'drop'],
+    [422, 'drop'],
+    [408, 'retry'],
+    [429, 'retry'],
+    [500, 'retry'],
+    [502, 'retry'],
+    [503, 'retry'],
+    [0, 'retry'],
+    [302, 'retry'],
   ])('%i → %s', (status, outcome) => {
     expect(classify(status)).toBe(outcome)
   })
@@ -103,7 +129,10 @@ describe('acknowledged delivery', () => {
     const second = deliver()
     second.start()
     await vi.advanceTimersByTimeAsync(1000)
-    expect(requests.map(r => r.events)).toEqual([['a', 'b'], ['a', 'b']])
+    expect(requests.map(r => r.events)).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ])
     await requests[1].answer(204)
     expect(stored()).toEqual([])
   })
@@ -117,7 +146,10 @@ describe('acknowledged delivery', () => {
     await vi.advanceTimersByTimeAsync(10_000)
     expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c']])
     await requests[0].answer(204)
-    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f', 'g']])
+    expect(requests.map(r => r.events)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f', 'g'],
+    ])
   })
 
   it('at unload, everything queued goes at once, beside what is in flight, within the keepalive budget', async () => {
@@ -137,7 +169,10 @@ describe('acknowledged delivery', () => {
     const { requests } = collector()
     const delivery = deliver({ batchSize: 1000 })
     // seven events of about 12.5 KB (20 props of 200 three-byte characters, within limits)
-    const big = (name: string): TelemetryEvent => ({ ...event(name), props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, '€'.repeat(200)])) })
+    const big = (name: string): TelemetryEvent => ({
+      ...event(name),
+      props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, '€'.repeat(200)])),
+    })
     delivery.push(event('page'))
     delivery.flush('now')
     const names = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']
@@ -315,18 +350,27 @@ describe('retries', () => {
 })
 
 describe('a collector on another origin that answers without CORS headers', () => {
-  it('debug output (development) names the collector command\'s --origin flag with this page\'s origin', async () => {
+  it("debug output (development) names the collector command's --origin flag with this page's origin", async () => {
     const lines: string[] = []
-    vi.stubGlobal('fetch', vi.fn(async (_: string, init: RequestInit) => {
-      // a POST's answer cannot be read (no Access-Control-Allow-Origin); the no-cors HEAD probe gets an opaque answer
-      if (init.method === 'HEAD') return new Response(null, { status: 200 })
-      throw new TypeError('Failed to fetch')
-    }))
-    const delivery = deliver({ endpoint: 'https://collector.example/telemetry', debug: true, log: line => void lines.push(line) })
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_: string, init: RequestInit) => {
+        // a POST's answer cannot be read (no Access-Control-Allow-Origin); the no-cors HEAD probe gets an opaque answer
+        if (init.method === 'HEAD') return new Response(null, { status: 200 })
+        throw new TypeError('Failed to fetch')
+      }),
+    )
+    const delivery = deliver({
+      endpoint: 'https://collector.example/telemetry',
+      debug: true,
+      log: line => void lines.push(line),
+    })
     delivery.push(event('a'))
     delivery.flush('now')
     await vi.advanceTimersByTimeAsync(0)
-    expect(lines.join('\n')).toContain(`https://collector.example answers, but not with Access-Control-Allow-Origin for ${location.origin}`)
+    expect(lines.join('\n')).toContain(
+      `https://collector.example answers, but not with Access-Control-Allow-Origin for ${location.origin}`,
+    )
     expect(lines.join('\n')).toContain(`start the collector with --origin ${location.origin}`)
   })
 })
@@ -356,11 +400,17 @@ describe('answers that shrink or drop', () => {
   it('after a 413, an event a little over the halved size is tried alone, not dropped untried; a 413 while hidden loses nothing', async () => {
     const { requests } = collector()
     const delivery = deliver({ batchSize: 1000 })
-    const sized = (name: string): TelemetryEvent => ({ ...event(name), props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, '€'.repeat(100)])) })
+    const sized = (name: string): TelemetryEvent => ({
+      ...event(name),
+      props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, '€'.repeat(100)])),
+    })
     for (const name of ['a', 'b', 'c', 'd']) delivery.push(sized(name))
     // hidden: two requests of two events each
     delivery.flush('unload')
-    expect(requests.map(r => r.events)).toEqual([['a', 'b'], ['c', 'd']])
+    expect(requests.map(r => r.events)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ])
     await requests[0].answer(413)
     await requests[1].answer(204)
     // each of a and b, larger than half the refused body, alone
@@ -478,7 +528,10 @@ describe('opt-out and offline', () => {
     expect(stored()).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
     // the answer sends d, e and f at once: no write (a crash now could only send a, b and c again)
     await requests[0].answer(204)
-    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f']])
+    expect(requests.map(r => r.events)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f'],
+    ])
     expect(setItem).toHaveBeenCalledTimes(2)
     expect(removeItem).not.toHaveBeenCalled()
     // the last answer empties the queue: one write (nothing left: the key is removed)
@@ -513,7 +566,10 @@ describe('opt-out and offline', () => {
   it('answered events leave the stored copy at unload, and when the drain stops (here: offline)', async () => {
     const { requests, delivery } = await aInFlightAndDStored()
     await requests[0].answer(204)
-    expect(requests.map(r => r.events)).toEqual([['a', 'b', 'c'], ['d', 'e', 'f']])
+    expect(requests.map(r => r.events)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f'],
+    ])
     expect(stored()).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
     delivery.flush('unload')
     expect(stored()).toEqual(['d', 'e', 'f'])

@@ -65,7 +65,10 @@ describe('createEvents', () => {
       { type: 'track', id: '', ts: 0, name: 'table_created', props: { kind: 'grid', rows: 3 } },
       { type: 'track', id: '', ts: 0, name: 'opened' },
     ])
-    expect(dropped).toEqual(['a track event: its name does not follow the name grammar', 'track "ok": prop "user" is not a string, a finite number or a boolean'])
+    expect(dropped).toEqual([
+      'a track event: its name does not follow the name grammar',
+      'track "ok": prop "user" is not a string, a finite number or a boolean',
+    ])
   })
 
   it('actions carry the current template; a vouched type is remembered; errors carry the class name only', () => {

@@ -9,7 +9,12 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-const pages = ['README.md', ...readdirSync('docs', { recursive: true, encoding: 'utf8' }).filter(name => name.endsWith('.md')).map(name => `docs/${name}`)]
+const pages = [
+  'README.md',
+  ...readdirSync('docs', { recursive: true, encoding: 'utf8' })
+    .filter(name => name.endsWith('.md'))
+    .map(name => `docs/${name}`),
+]
 
 /** A quoted string, a number, `true`, `false` or `null` at the start of `text`. */
 const LITERAL = /^('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d[\d_.]*|true|false|null)/
@@ -57,14 +62,20 @@ describe('examples that print a result', () => {
     expect(toRunnable('1 + 1 // → 3\nx\n// → 2').code).toBe('claim(1 + 1, 3, "1 + 1")\nclaim(x, 2, "x")\n')
   })
 
-  it.each(examples.map(example => [`${example.page} block ${example.index}`, example] as const))('%s', async (_, example) => {
-    mkdirSync('test/.build', { recursive: true })
-    const file = `test/.build/example-${example.page.replace(/\W/g, '-')}-${example.index}.ts`
-    const results: [actual: unknown, expected: unknown, line: string][] = []
-    ;(globalThis as Record<string, unknown>).__claims = results
-    writeFileSync(file, `const claim = (actual: unknown, expected: unknown, line: string) => (globalThis as any).__claims.push([actual, expected, line])\n${example.code}\nexport {}\n`)
-    await import(/* @vite-ignore */ `./.build/${file.split('/').pop()}?t=${Date.now()}`)
-    expect(results.length).toBe(example.claims)
-    for (const [actual, expected, line] of results) expect(actual, line).toEqual(expected)
-  })
+  it.each(examples.map(example => [`${example.page} block ${example.index}`, example] as const))(
+    '%s',
+    async (_, example) => {
+      mkdirSync('test/.build', { recursive: true })
+      const file = `test/.build/example-${example.page.replace(/\W/g, '-')}-${example.index}.ts`
+      const results: [actual: unknown, expected: unknown, line: string][] = []
+      ;(globalThis as Record<string, unknown>).__claims = results
+      writeFileSync(
+        file,
+        `const claim = (actual: unknown, expected: unknown, line: string) => (globalThis as any).__claims.push([actual, expected, line])\n${example.code}\nexport {}\n`,
+      )
+      await import(/* @vite-ignore */ `./.build/${file.split('/').pop()}?t=${Date.now()}`)
+      expect(results.length).toBe(example.claims)
+      for (const [actual, expected, line] of results) expect(actual, line).toEqual(expected)
+    },
+  )
 })

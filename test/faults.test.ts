@@ -51,9 +51,24 @@ const settle = (ms = 15 * 60_000) => vi.advanceTimersByTimeAsync(ms)
 
 describe('transport faults', () => {
   it.each([
-    ['sendBeacon missing', () => Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true })],
-    ['sendBeacon returning false', () => Object.defineProperty(navigator, 'sendBeacon', { value: () => false, configurable: true })],
-    ['sendBeacon throwing', () => Object.defineProperty(navigator, 'sendBeacon', { value: () => { throw new TypeError('Illegal invocation') }, configurable: true })],
+    [
+      'sendBeacon missing',
+      () => Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true }),
+    ],
+    [
+      'sendBeacon returning false',
+      () => Object.defineProperty(navigator, 'sendBeacon', { value: () => false, configurable: true }),
+    ],
+    [
+      'sendBeacon throwing',
+      () =>
+        Object.defineProperty(navigator, 'sendBeacon', {
+          value: () => {
+            throw new TypeError('Illegal invocation')
+          },
+          configurable: true,
+        }),
+    ],
   ])('%s: the default transport never needs it, everything is delivered with fetch, once', async (_, breakBeacon) => {
     const { tracker, sent } = setup({ routes })
     breakBeacon()
@@ -67,7 +82,16 @@ describe('transport faults', () => {
 
   it.each([
     ['missing', () => Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true })],
-    ['throwing', () => Object.defineProperty(navigator, 'sendBeacon', { value: () => { throw new TypeError('Illegal invocation') }, configurable: true })],
+    [
+      'throwing',
+      () =>
+        Object.defineProperty(navigator, 'sendBeacon', {
+          value: () => {
+            throw new TypeError('Illegal invocation')
+          },
+          configurable: true,
+        }),
+    ],
   ])("transport: 'beacon' with sendBeacon %s: events are kept, nothing throws", async (_, breakBeacon) => {
     const { tracker, sent } = setup({ routes, transport: 'beacon' })
     breakBeacon()
@@ -269,7 +293,13 @@ describe('lifecycle faults', () => {
   })
 
   it('a hostile enabled() or a broken navigator never reaches the app', async () => {
-    const tracker = createTracker({ endpoint: '/t', app: { name: 'x' }, enabled: () => { throw new Error('config not loaded') } })
+    const tracker = createTracker({
+      endpoint: '/t',
+      app: { name: 'x' },
+      enabled: () => {
+        throw new Error('config not loaded')
+      },
+    })
     expect(() => use(tracker, 4)).not.toThrow()
     vi.spyOn(navigator, 'onLine', 'get').mockImplementation(() => {
       throw new Error('broken')

@@ -43,9 +43,32 @@ const CHANNELS: [string, (tracker: Tracker, name: string) => void][] = [
   ['a page name', (tracker, name) => tracker.page('/nc/p1', { name })],
   ['action()', (tracker, name) => tracker.action(name)],
   ['action() vouched for (verbatim)', (tracker, name) => tracker.action(name, { verbatim: true })],
-  ['the Redux middleware', (tracker, name) => void legacy_createStore((s: unknown) => s ?? null, applyMiddleware(createTelemetryMiddleware(tracker, { throttleMs: 0 }) as never)).dispatch({ type: name })],
-  ['the Redux middleware, the type named in include', (tracker, name) => void legacy_createStore((s: unknown) => s ?? null, applyMiddleware(createTelemetryMiddleware(tracker, { include: [name], throttleMs: 0 }) as never)).dispatch({ type: name })],
-  ["React Router's handle.telemetry", (tracker, name) => void trackRouter(tracker, createMemoryRouter([{ path: '/nc/:project_id', handle: { telemetry: { name } } }], { initialEntries: ['/nc/p1'] }))],
+  [
+    'the Redux middleware',
+    (tracker, name) =>
+      void legacy_createStore(
+        (s: unknown) => s ?? null,
+        applyMiddleware(createTelemetryMiddleware(tracker, { throttleMs: 0 }) as never),
+      ).dispatch({ type: name }),
+  ],
+  [
+    'the Redux middleware, the type named in include',
+    (tracker, name) =>
+      void legacy_createStore(
+        (s: unknown) => s ?? null,
+        applyMiddleware(createTelemetryMiddleware(tracker, { include: [name], throttleMs: 0 }) as never),
+      ).dispatch({ type: name }),
+  ],
+  [
+    "React Router's handle.telemetry",
+    (tracker, name) =>
+      void trackRouter(
+        tracker,
+        createMemoryRouter([{ path: '/nc/:project_id', handle: { telemetry: { name } } }], {
+          initialEntries: ['/nc/p1'],
+        }),
+      ),
+  ],
 ]
 
 /** Runs `act` on a fresh tracker, then sends a probe: what was sent, and the probe's `dropped`. */
@@ -54,7 +77,12 @@ const run = async (act: (tracker: Tracker) => void, options: Partial<TrackerOpti
   expect(() => act(tracker)).not.toThrow()
   tracker.track('probe')
   await vi.runAllTimersAsync()
-  return { events: events(), dropped: sent.reduce((n, s) => n + s.payload.dropped, 0), bodies: sent.map(s => s.body).join('\n'), tracker }
+  return {
+    events: events(),
+    dropped: sent.reduce((n, s) => n + s.payload.dropped, 0),
+    bodies: sent.map(s => s.body).join('\n'),
+    tracker,
+  }
 }
 
 describe('data in a name is dropped and counted in every channel', () => {
@@ -76,14 +104,28 @@ describe('data in a name is dropped and counted in every channel', () => {
 })
 
 describe('the names of real apps go out as they are', () => {
-  const NAMES = ['table:create', 'project:created', 'execute_ACTION_TRIGGERED', 'APPLICATIONS_PAGE_LOAD', 'ModifyTable/RESET', 'api/executeQuery/fulfilled', 'todos/add', 'oauth2/callback', 'http_404', 'v2_enabled', 'step_3']
+  const NAMES = [
+    'table:create',
+    'project:created',
+    'execute_ACTION_TRIGGERED',
+    'APPLICATIONS_PAGE_LOAD',
+    'ModifyTable/RESET',
+    'api/executeQuery/fulfilled',
+    'todos/add',
+    'oauth2/callback',
+    'http_404',
+    'v2_enabled',
+    'step_3',
+  ]
   for (const [channel, send] of CHANNELS) {
     it(channel, async () => {
       // a prop name has no "/" or ":" (it is not a name: an identifier, dots allowed)
       const given = channel === 'a prop name' ? NAMES.filter(name => !/[/:]/.test(name)) : NAMES
       const { events, dropped } = await run(tracker => given.forEach(name => send(tracker, name)))
       expect(dropped).toBe(0)
-      const names = events.map(e => (channel === 'a prop name' ? Object.keys(e.props ?? {})[0] : e.name)).filter(name => name && name !== 'probe')
+      const names = events
+        .map(e => (channel === 'a prop name' ? Object.keys(e.props ?? {})[0] : e.name))
+        .filter(name => name && name !== 'probe')
       expect(new Set(names)).toEqual(new Set(given))
     })
   }
@@ -93,8 +135,16 @@ describe('a path the collector would refuse is dropped before it is queued', () 
   it.each([
     ['a placeholder function that returns data', { placeholder: () => 'card_4111_1111_1111_1111' }, '/nc/p1'],
     ['a placeholder function that returns an email', { placeholder: () => 'alice@corp.example' }, '/nc/p1'],
-    ['an unmatched function that returns the raw path', { unmatched: () => '/users/alice@corp.example?tab=1#x' }, '/users/alice@corp.example'],
-    ['an unmatched function that returns a number split by slashes', { unmatched: () => '/tel/555/867/5309' }, '/tel/555/867/5309'],
+    [
+      'an unmatched function that returns the raw path',
+      { unmatched: () => '/users/alice@corp.example?tab=1#x' },
+      '/users/alice@corp.example',
+    ],
+    [
+      'an unmatched function that returns a number split by slashes',
+      { unmatched: () => '/tel/555/867/5309' },
+      '/tel/555/867/5309',
+    ],
     ['an unmatched function that returns a URL', { unmatched: () => 'https://app.example/x' }, '/x'],
     ['a template with an "@"', { routes: ['/@:user'] }, '/@alice'],
   ] as [string, Partial<TrackerOptions>, string][])('%s', async (_, options, url) => {
@@ -112,17 +162,35 @@ describe('a path the collector would refuse is dropped before it is queued', () 
   })
 
   it('every placeholder style goes out: as written, name, upper, {name}, [name], <kind:name>, $name', async () => {
-    const styles: TrackerOptions['placeholder'][] = ['colon', 'name', 'upper', n => `{${n}}`, n => `[${n}]`, (n, kind) => `<${kind}:${n}>`, n => `$${n}`]
+    const styles: TrackerOptions['placeholder'][] = [
+      'colon',
+      'name',
+      'upper',
+      n => `{${n}}`,
+      n => `[${n}]`,
+      (n, kind) => `<${kind}:${n}>`,
+      n => `$${n}`,
+    ]
     const paths: unknown[] = []
     for (const placeholder of styles) {
       const { events } = await run(tracker => tracker.page('/nc/p1/table/t1'), { placeholder })
       paths.push(events[0].path)
     }
-    expect(paths).toEqual(['/nc/:project_id/table/:table_id', '/nc/project_id/table/table_id', '/nc/PROJECT_ID/table/TABLE_ID', '/nc/{project_id}/table/{table_id}', '/nc/[project_id]/table/[table_id]', '/nc/<param:project_id>/table/<param:table_id>', '/nc/$project_id/table/$table_id'])
+    expect(paths).toEqual([
+      '/nc/:project_id/table/:table_id',
+      '/nc/project_id/table/table_id',
+      '/nc/PROJECT_ID/table/TABLE_ID',
+      '/nc/{project_id}/table/{table_id}',
+      '/nc/[project_id]/table/[table_id]',
+      '/nc/<param:project_id>/table/<param:table_id>',
+      '/nc/$project_id/table/$table_id',
+    ])
   })
 
   it('keepQuery: an allowed value that looks like data is sent as *, a key that is not a word is left out', async () => {
-    const { events } = await run(tracker => tracker.page('/nc/p1?tab=grid&emp=12345&filter%5Bstatus%5D=open'), { keepQuery: { tab: ['grid'], emp: /^\d+$/, 'filter[status]': ['open'] } })
+    const { events } = await run(tracker => tracker.page('/nc/p1?tab=grid&emp=12345&filter%5Bstatus%5D=open'), {
+      keepQuery: { tab: ['grid'], emp: /^\d+$/, 'filter[status]': ['open'] },
+    })
     expect(events[0].path).toBe('/nc/:project_id?tab=grid&emp=*')
   })
 
@@ -154,9 +222,15 @@ describe('stored events are checked by the same grammar', () => {
     ['a name that is base64 of an email', { type: 'track', name: `users/${b64('alice@corp.example')}/loaded` }],
     ['a prop name that is a card number', { type: 'track', name: 'x', props: { card_4111_1111_1111_1111: 1 } }],
     ['a verbatim action type with a date', { type: 'action', name: 'dob_1985_04_12' }],
-    ['a referrer with credentials', { type: 'page', path: '/nc/:project_id', referrer: 'https://alice:hunter2@intranet.example/?emp=12345' }],
+    [
+      'a referrer with credentials',
+      { type: 'page', path: '/nc/:project_id', referrer: 'https://alice:hunter2@intranet.example/?emp=12345' },
+    ],
   ])('stored %s is dropped, never sent', async (_, event) => {
-    localStorage.setItem('spa-telemetry:console:queue', JSON.stringify({ v: 1, events: [{ id: 'A'.repeat(21), ts: Date.now(), ...event }] }))
+    localStorage.setItem(
+      'spa-telemetry:console:queue',
+      JSON.stringify({ v: 1, events: [{ id: 'A'.repeat(21), ts: Date.now(), ...event }] }),
+    )
     const { events, bodies } = await run(() => {})
     expect(events.map(e => e.name)).toEqual(['probe'])
     expect(bodies).not.toMatch(/555|1111|1985|alice|YWxp/)

@@ -111,9 +111,18 @@ describe('consent', () => {
 describe('names are identifiers', () => {
   it.each([
     ['track(a URL)', (t: ReturnType<typeof setup>['tracker']) => t.track('https://app.example.com/nc/p_8f2k')],
-    ['page(…, { name: a URL })', (t: ReturnType<typeof setup>['tracker']) => t.page('/nc/p1', { name: 'https://app.example.com/nc' })],
-    ['action(a type with an email-like segment)', (t: ReturnType<typeof setup>['tracker']) => t.action('users/alice.smith/loaded')],
-    ['action(a type with a uuid)', (t: ReturnType<typeof setup>['tracker']) => t.action('projects/3f2a9c1d-0b5e-4f3a-9c1d-0b5e7a2c6d81/opened')],
+    [
+      'page(…, { name: a URL })',
+      (t: ReturnType<typeof setup>['tracker']) => t.page('/nc/p1', { name: 'https://app.example.com/nc' }),
+    ],
+    [
+      'action(a type with an email-like segment)',
+      (t: ReturnType<typeof setup>['tracker']) => t.action('users/alice.smith/loaded'),
+    ],
+    [
+      'action(a type with a uuid)',
+      (t: ReturnType<typeof setup>['tracker']) => t.action('projects/3f2a9c1d-0b5e-4f3a-9c1d-0b5e7a2c6d81/opened'),
+    ],
     ['track(free text)', (t: ReturnType<typeof setup>['tracker']) => t.track('search for Alice Smith')],
     ['track(a long digit run)', (t: ReturnType<typeof setup>['tracker']) => t.track('order_123456_paid')],
     ['track(a hex id)', (t: ReturnType<typeof setup>['tracker']) => t.track('session_a0885e8e6a38')],
@@ -125,7 +134,9 @@ describe('names are identifiers', () => {
     await vi.runAllTimersAsync()
     expect(sent[0].payload.events.map(e => e.name)).toEqual(['ok'])
     expect(sent[0].payload.dropped).toBe(1)
-    expect(info.mock.calls.flat().map(String).join('\n')).toMatch(/dropped (a|an) (track event|page view|action): its (name|type) does not follow the name grammar/)
+    expect(info.mock.calls.flat().map(String).join('\n')).toMatch(
+      /dropped (a|an) (track event|page view|action): its (name|type) does not follow the name grammar/,
+    )
   })
 
   it('4b. the Redux middleware may vouch for a type it names as a string (verbatim), within the schema', async () => {
@@ -151,12 +162,26 @@ describe('debug output', () => {
   it('6. names nothing taken from a thrown value: enabled() and props getters that throw data', async () => {
     const info = vi.spyOn(console, 'info').mockImplementation(() => {})
     const thrown = Object.assign(new Error('alice@corp.example'), { name: 'alice@corp.example' })
-    const { tracker } = setup({ routes, debug: true, enabled: () => { throw thrown } })
-    tracker.track('x', { get a(): string { throw thrown } })
+    const { tracker } = setup({
+      routes,
+      debug: true,
+      enabled: () => {
+        throw thrown
+      },
+    })
+    tracker.track('x', {
+      get a(): string {
+        throw thrown
+      },
+    })
     tracker.track('y')
     await vi.runAllTimersAsync()
     const { tracker: other } = setup({ routes, debug: true })
-    other.track('x', { get a(): string { throw thrown } })
+    other.track('x', {
+      get a(): string {
+        throw thrown
+      },
+    })
     const logged = JSON.stringify(info.mock.calls)
     expect(logged).toContain('enabled() threw: tracking stays off')
     expect(logged).toContain('track() failed; the app is not affected')
@@ -263,7 +288,13 @@ describe('nothing escapes into the app', () => {
     const { proxy, revoke } = Proxy.revocable({}, {})
     revoke()
     const { tracker, sent } = setup({ routes })
-    expect(() => tracker.track('x', { get a(): string { throw proxy } })).not.toThrow()
+    expect(() =>
+      tracker.track('x', {
+        get a(): string {
+          throw proxy
+        },
+      }),
+    ).not.toThrow()
     expect(() => tracker.error(proxy)).not.toThrow()
     tracker.track('ok')
     await vi.runAllTimersAsync()
@@ -285,7 +316,8 @@ describe('our own pass', () => {
   /** Sets properties on Object.prototype for the time of `run`, as a prototype-polluting merge of JSON would. */
   const polluted = async (values: Record<string, unknown>, run: () => Promise<void>): Promise<void> => {
     const proto = Object.prototype as Record<string, unknown>
-    for (const [key, value] of Object.entries(values)) Object.defineProperty(proto, key, { value, configurable: true, writable: true })
+    for (const [key, value] of Object.entries(values))
+      Object.defineProperty(proto, key, { value, configurable: true, writable: true })
     try {
       await run()
     } finally {
@@ -295,26 +327,38 @@ describe('our own pass', () => {
 
   it('a polluted Object.prototype does not turn the transport to beacon, silence Do Not Track or add to the payload', async () => {
     Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true })
-    await polluted({ transport: 'beacon', respectPrivacySignals: false, debug: true, version: 'alice@corp.example', instanceId: 'alice' }, async () => {
-      expect(setup({ routes }).tracker.status()).toBe('do-not-track')
-      Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true })
-      const { tracker, fetch, beacon } = setup({ routes })
-      const info = vi.spyOn(console, 'info').mockImplementation(() => {})
-      tracker.track('x')
-      await vi.runAllTimersAsync()
-      expect(beacon).not.toHaveBeenCalled()
-      expect(fetch).toHaveBeenCalledTimes(1)
-      expect(String(fetch.mock.calls[0][1].body)).not.toContain('alice')
-      expect(info).not.toHaveBeenCalled()
-    })
+    await polluted(
+      {
+        transport: 'beacon',
+        respectPrivacySignals: false,
+        debug: true,
+        version: 'alice@corp.example',
+        instanceId: 'alice',
+      },
+      async () => {
+        expect(setup({ routes }).tracker.status()).toBe('do-not-track')
+        Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true })
+        const { tracker, fetch, beacon } = setup({ routes })
+        const info = vi.spyOn(console, 'info').mockImplementation(() => {})
+        tracker.track('x')
+        await vi.runAllTimersAsync()
+        expect(beacon).not.toHaveBeenCalled()
+        expect(fetch).toHaveBeenCalledTimes(1)
+        expect(String(fetch.mock.calls[0][1].body)).not.toContain('alice')
+        expect(info).not.toHaveBeenCalled()
+      },
+    )
   })
 
   it('a polluted Object.prototype does not make the anonymizer keep query values or paths', async () => {
-    await polluted({ keepQuery: { email: /.*/ }, unmatched: (masked: string) => masked + '/alice', hash: true }, async () => {
-      const { tracker } = setup({ routes })
-      expect(tracker.anonymize('/nc/p_1?email=alice%40corp.example')).toBe('/nc/:project_id')
-      expect(tracker.anonymize('/unknown/alice')).toBe('/*/*')
-    })
+    await polluted(
+      { keepQuery: { email: /.*/ }, unmatched: (masked: string) => masked + '/alice', hash: true },
+      async () => {
+        const { tracker } = setup({ routes })
+        expect(tracker.anonymize('/nc/p_1?email=alice%40corp.example')).toBe('/nc/:project_id')
+        expect(tracker.anonymize('/unknown/alice')).toBe('/*/*')
+      },
+    )
   })
 
   it('a forged storage event cannot opt a tab back in: the stored choice decides', async () => {

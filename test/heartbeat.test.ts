@@ -13,12 +13,24 @@ const HOUR = 3_600_000
 /** Storage shared by the "tabs" of a test, as localStorage is by an origin's tabs. */
 const memoryStorage = (): SafeStorage & { data: Map<string, string> } => {
   const data = new Map<string, string>()
-  return { data, get: key => data.get(key) ?? null, set: (key, value) => (data.set(key, value), true), remove: key => void data.delete(key) }
+  return {
+    data,
+    get: key => data.get(key) ?? null,
+    set: (key, value) => (data.set(key, value), true),
+    remove: key => void data.delete(key),
+  }
 }
 
 const heartbeat = (options: Partial<HeartbeatOptions> & { storage: SafeStorage }) => {
   let beats = 0
-  const beat = createHeartbeat({ intervalMs: HOUR, key: 'beat', allowed: () => true, record: () => beats++, guard: run => run, ...options })
+  const beat = createHeartbeat({
+    intervalMs: HOUR,
+    key: 'beat',
+    allowed: () => true,
+    record: () => beats++,
+    guard: run => run,
+    ...options,
+  })
   return { beat, beats: () => beats }
 }
 

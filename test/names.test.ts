@@ -59,11 +59,16 @@ describe('isName', () => {
 
   it('no canary survives in a name, however it is dressed, unless it is a plain word', () => {
     fc.assert(
-      fc.property(canary, fc.constantFrom('', 'users/', 'track_'), fc.constantFrom('', '/loaded', '_done'), ([, value], before, after) => {
-        // a token of letters only is a word to any grammar (documented in docs/privacy.md)
-        fc.pre(!/^[a-z]+$/i.test(value))
-        expect(isName(before + value + after)).toBe(false)
-      }),
+      fc.property(
+        canary,
+        fc.constantFrom('', 'users/', 'track_'),
+        fc.constantFrom('', '/loaded', '_done'),
+        ([, value], before, after) => {
+          // a token of letters only is a word to any grammar (documented in docs/privacy.md)
+          fc.pre(!/^[a-z]+$/i.test(value))
+          expect(isName(before + value + after)).toBe(false)
+        },
+      ),
       { numRuns: 2000 },
     )
   })
@@ -71,7 +76,12 @@ describe('isName', () => {
 
 describe('cleanProps', () => {
   it('keeps primitives, caps strings at 200 characters', () => {
-    expect(cleanProps({ kind: 'grid', rows: 3, ok: false, note: 'x'.repeat(300) })).toEqual({ kind: 'grid', rows: 3, ok: false, note: 'x'.repeat(200) })
+    expect(cleanProps({ kind: 'grid', rows: 3, ok: false, note: 'x'.repeat(300) })).toEqual({
+      kind: 'grid',
+      rows: 3,
+      ok: false,
+      note: 'x'.repeat(200),
+    })
   })
 
   it.each([
@@ -88,12 +98,26 @@ describe('cleanProps', () => {
 
   it('what it keeps passes the schema', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 70 }), fc.oneof(fc.string({ maxLength: 300 }), fc.double(), fc.boolean()), { maxKeys: 25 }), props => {
-        const clean = cleanProps(props)
-        if (typeof clean === 'string') return
-        const payload = { schema: 1, sentAt: '2026-11-24T10:00:00.000Z', library: { name: 'spa-telemetry', version: '0.1.0' }, app: { name: 'x' }, dropped: 0, events: [{ type: 'track', id: 'A'.repeat(21), ts: 1, name: 'x', props: clean }] }
-        expect(validatePayload(payload)).toBe(true)
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.string({ maxLength: 70 }),
+          fc.oneof(fc.string({ maxLength: 300 }), fc.double(), fc.boolean()),
+          { maxKeys: 25 },
+        ),
+        props => {
+          const clean = cleanProps(props)
+          if (typeof clean === 'string') return
+          const payload = {
+            schema: 1,
+            sentAt: '2026-11-24T10:00:00.000Z',
+            library: { name: 'spa-telemetry', version: '0.1.0' },
+            app: { name: 'x' },
+            dropped: 0,
+            events: [{ type: 'track', id: 'A'.repeat(21), ts: 1, name: 'x', props: clean }],
+          }
+          expect(validatePayload(payload)).toBe(true)
+        },
+      ),
       { numRuns: 3000 },
     )
   })

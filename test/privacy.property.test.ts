@@ -20,7 +20,13 @@ const appOptions: fc.Arbitrary<Partial<TrackerOptions>> = fc.record(
   {
     routes: fc.uniqueArray(
       fc
-        .array(fc.oneof(fc.constantFrom(...WORDS).map(w => `/${w}`), fc.constantFrom('/:id', '/:project_id', '{/:tab}', '/*rest')), { minLength: 1, maxLength: 4 })
+        .array(
+          fc.oneof(
+            fc.constantFrom(...WORDS).map(w => `/${w}`),
+            fc.constantFrom('/:id', '/:project_id', '{/:tab}', '/*rest'),
+          ),
+          { minLength: 1, maxLength: 4 },
+        )
         .map(parts => parts.join(''))
         .filter(t => t.startsWith('/') && !/\*rest./.test(t)),
       { minLength: 1, maxLength: 6 },
@@ -41,7 +47,13 @@ const appOptions: fc.Arbitrary<Partial<TrackerOptions>> = fc.record(
 /** A URL built from app words and canaries in every position: `[tokens, url]`. */
 const url = fc
   .tuple(
-    fc.array(fc.oneof(fc.constantFrom(...WORDS).map(w => ['', w] as [string, string]), canary), { maxLength: 5 }),
+    fc.array(
+      fc.oneof(
+        fc.constantFrom(...WORDS).map(w => ['', w] as [string, string]),
+        canary,
+      ),
+      { maxLength: 5 },
+    ),
     fc.option(canary),
     fc.option(canary),
     fc.constantFrom('', 'https://console.example', '//cdn.example', 'https://console.example/app'),
@@ -73,7 +85,8 @@ const steps: Record<string, Step> = {
   actionWithData: (t, v) => /^[a-z]+$/i.test(v) || t.action(`users/${v}/loaded`),
   trackUrl: (t, v) => t.track(`https://app.example.com/nc/${v}`),
   pageNamedUrl: (t, v) => t.page('/nc', { name: `https://app.example.com/${v}` }),
-  errorNameFromData: (t, v) => t.error(Object.assign(new Error(), JSON.parse(JSON.stringify({ constructor: { name: v }, name: v })))),
+  errorNameFromData: (t, v) =>
+    t.error(Object.assign(new Error(), JSON.parse(JSON.stringify({ constructor: { name: v }, name: v })))),
   consent: t => {
     t.optOut()
     t.optIn()
@@ -122,7 +135,9 @@ beforeEach(() => {
     bodies.push(String(init.body))
     return new Response(null, { status: [204, 503, 0, 429, 413][bodies.length % 5] || 204 })
   })
-  vi.spyOn(console, 'info').mockImplementation((...args) => void logs.push(args.map(a => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')))
+  vi.spyOn(console, 'info').mockImplementation(
+    (...args) => void logs.push(args.map(a => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+  )
 })
 afterEach(() => {
   window.removeEventListener('error', handled)
@@ -138,7 +153,13 @@ describe('no canary leaves the browser, is stored, or is logged', () => {
         bodies = []
         logs = []
         vi.spyOn(document, 'referrer', 'get').mockReturnValue(`https://mail.example/u/${referrer[1]}`)
-        const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'prop' }, debug: true, batch: { size: 3, intervalMs: 100 }, ...options })
+        const tracker = createTracker({
+          endpoint: '/telemetry',
+          app: { name: 'prop' },
+          debug: true,
+          batch: { size: 3, intervalMs: 100 },
+          ...options,
+        })
         const tokens = [referrer[0], ...urlTokens]
         try {
           for (const [step, [tok, value]] of ops) {
@@ -151,7 +172,11 @@ describe('no canary leaves the browser, is stored, or is logged', () => {
         } finally {
           tracker.destroy()
         }
-        const stored = [...Object.keys(localStorage), ...Object.values(localStorage), ...Object.values(sessionStorage)].join('\n')
+        const stored = [
+          ...Object.keys(localStorage),
+          ...Object.values(localStorage),
+          ...Object.values(sessionStorage),
+        ].join('\n')
         expect(leaks(bodies.join('\n'), tokens)).toEqual([])
         expect(leaks(stored, tokens)).toEqual([])
         expect(leaks(logs.join('\n'), tokens)).toEqual([])

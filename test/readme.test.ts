@@ -30,6 +30,8 @@ describe('README', () => {
     const anchors = new Set([...readme.matchAll(/^#+ (.+)$/gm)].map(([, heading]) => slug(heading)))
     const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map(([, link]) => link)
     expect(links.length).toBeGreaterThan(5)
-    expect(links.filter(link => !/^https:\/\//.test(link) && !(link.startsWith('#') && anchors.has(link.slice(1))))).toEqual([])
+    expect(
+      links.filter(link => !/^https:\/\//.test(link) && !(link.startsWith('#') && anchors.has(link.slice(1)))),
+    ).toEqual([])
   })
 })

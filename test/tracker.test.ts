@@ -55,7 +55,11 @@ describe('events', () => {
     const { tracker, events } = setup({ routes })
     tracker.track('table_created', { kind: 'grid', rows: 3, shared: false, note: 'x'.repeat(500) })
     await vi.runAllTimersAsync()
-    expect(events()[0]).toMatchObject({ type: 'track', name: 'table_created', props: { kind: 'grid', rows: 3, shared: false } })
+    expect(events()[0]).toMatchObject({
+      type: 'track',
+      name: 'table_created',
+      props: { kind: 'grid', rows: 3, shared: false },
+    })
     expect((events()[0].props as { note: string }).note).toHaveLength(200)
   })
 
@@ -99,12 +103,18 @@ describe('events', () => {
     const { tracker, events } = setup({ routes, captureErrors: true })
     tracker.page('/nc/p1')
     class QuotaError extends Error {}
-    window.dispatchEvent(new ErrorEvent('error', { error: new QuotaError('alice@example.com'), message: 'alice@example.com' }))
+    window.dispatchEvent(
+      new ErrorEvent('error', { error: new QuotaError('alice@example.com'), message: 'alice@example.com' }),
+    )
     const rejection = new Event('unhandledrejection') as Event & { reason: unknown }
     rejection.reason = new RangeError('alice')
     window.dispatchEvent(rejection)
     await vi.runAllTimersAsync()
-    expect(events().slice(1).map(e => [e.type, e.name])).toEqual([
+    expect(
+      events()
+        .slice(1)
+        .map(e => [e.type, e.name]),
+    ).toEqual([
       ['error', 'QuotaError'],
       ['error', 'RangeError'],
     ])
@@ -206,13 +216,25 @@ describe('batching and transport', () => {
       resetBrowser()
       const { tracker, sent } = setup({ routes, transport: 'beacon' }, { beacon: false })
       if (broken === undefined) Object.defineProperty(navigator, 'sendBeacon', { value: undefined, configurable: true })
-      if (broken === 'throw') Object.defineProperty(navigator, 'sendBeacon', { value: () => { throw new TypeError('blocked') }, configurable: true })
+      if (broken === 'throw')
+        Object.defineProperty(navigator, 'sendBeacon', {
+          value: () => {
+            throw new TypeError('blocked')
+          },
+          configurable: true,
+        })
       tracker.track('a')
       tracker.flush()
       await vi.advanceTimersByTimeAsync(0)
       expect(sent).toHaveLength(0)
       expect(localStorage.getItem(queueKey())).toContain('"a"')
-      Object.defineProperty(navigator, 'sendBeacon', { value: (_: string, body: string) => (sent.push({ via: 'beacon', body, payload: JSON.parse(body), status: 202 }), true), configurable: true })
+      Object.defineProperty(navigator, 'sendBeacon', {
+        value: (_: string, body: string) => (
+          sent.push({ via: 'beacon', body, payload: JSON.parse(body), status: 202 }),
+          true
+        ),
+        configurable: true,
+      })
       await vi.advanceTimersByTimeAsync(120_000)
       expect(sent.flatMap(s => s.payload.events.map(e => e.name))).toEqual(['a'])
       destroyAll()
@@ -241,7 +263,11 @@ describe('batching and transport', () => {
     setVisibility('hidden')
     expect(beacon).not.toHaveBeenCalled()
     expect(fetch).toHaveBeenCalledTimes(1)
-    expect(fetch.mock.calls[0][1]).toMatchObject({ keepalive: false, credentials: 'omit', referrerPolicy: 'no-referrer' })
+    expect(fetch.mock.calls[0][1]).toMatchObject({
+      keepalive: false,
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    })
     tracker.track('b')
     tracker.destroy() // an app's own teardown is no unload either
     expect(beacon).not.toHaveBeenCalled()
@@ -255,7 +281,10 @@ describe('batching and transport', () => {
     // the page unloads: ordinary requests die with it, so what they carry goes again, by beacon (collectors de-duplicate by id)
     window.dispatchEvent(new Event('pagehide'))
     expect(second.beacon).toHaveBeenCalledTimes(1)
-    expect(JSON.parse(String(second.beacon.mock.calls[0][1])).events.map((e: { name: string }) => e.name)).toEqual(['c', 'd'])
+    expect(JSON.parse(String(second.beacon.mock.calls[0][1])).events.map((e: { name: string }) => e.name)).toEqual([
+      'c',
+      'd',
+    ])
   })
 
   it("a relative endpoint resolves against the page's location: an injected <base href> reroutes nothing", async () => {
@@ -263,7 +292,12 @@ describe('batching and transport', () => {
     base.href = 'https://other-origin.example/'
     try {
       for (const transport of ['fetch', 'beacon'] as const) {
-        const { tracker, fetch, beacon } = setup({ routes, endpoint: '/collect/a', transport, app: { name: transport } })
+        const { tracker, fetch, beacon } = setup({
+          routes,
+          endpoint: '/collect/a',
+          transport,
+          app: { name: transport },
+        })
         document.head.append(base)
         tracker.track('a')
         tracker.flush()
@@ -312,7 +346,8 @@ describe('batching and transport', () => {
     tracker.track('refused')
     tracker.flush()
     await vi.runAllTimersAsync()
-    for (let i = 0; i < 8; i++) tracker.track('big', { i, text: 'x'.repeat(200), more: 'y'.repeat(200), last: 'z'.repeat(200) })
+    for (let i = 0; i < 8; i++)
+      tracker.track('big', { i, text: 'x'.repeat(200), more: 'y'.repeat(200), last: 'z'.repeat(200) })
     tracker.flush()
     await vi.runAllTimersAsync()
     expect(events().map(e => (e.props as { i?: number } | undefined)?.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
@@ -371,7 +406,14 @@ describe('consent', () => {
   it.each([
     ['enabled: false', { enabled: false }],
     ['enabled() returning false', { enabled: () => false }],
-    ['enabled() throwing', { enabled: () => { throw new Error('x') } }],
+    [
+      'enabled() throwing',
+      {
+        enabled: () => {
+          throw new Error('x')
+        },
+      },
+    ],
   ])('%s sends and stores nothing', async (_, options) => {
     const setItem = vi.spyOn(Storage.prototype, 'setItem')
     const { tracker, beacon } = setup({ routes, ...options })
@@ -394,7 +436,10 @@ describe('consent', () => {
 
   it.each([
     ['Do Not Track', () => Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true })],
-    ['Global Privacy Control', () => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true })],
+    [
+      'Global Privacy Control',
+      () => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true }),
+    ],
   ])('%s turns tracking off unless respectPrivacySignals is false', async (_, signal) => {
     signal()
     const off = setup({ routes })
@@ -504,7 +549,10 @@ describe('persistence', () => {
 
   it("a queue stored under 0.1.0's key (one per app, whatever the endpoint) is deleted unsent and counted as dropped", async () => {
     const old = (name: string, n: number) => ({ type: 'track', id: String(n).padStart(21, 'A'), ts: Date.now(), name })
-    localStorage.setItem('spa-telemetry:console:queue', JSON.stringify({ v: 1, events: [old('for_elsewhere', 1), old('also_elsewhere', 2)] }))
+    localStorage.setItem(
+      'spa-telemetry:console:queue',
+      JSON.stringify({ v: 1, events: [old('for_elsewhere', 1), old('also_elsewhere', 2)] }),
+    )
     const { tracker, sent } = setup({ routes })
     tracker.track('fresh')
     await vi.runAllTimersAsync()
@@ -528,12 +576,24 @@ describe('persistence', () => {
     ['corrupt JSON', '{"v":1,"events":[{'],
     ['foreign JSON', '{"queue":["x"]}'],
     ['a raw URL', '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"path":"/nc/p_secret"}]}'],
-    ['an unknown key', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"name":"x","email":"alice@x.io"}]}'],
+    [
+      'an unknown key',
+      '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"name":"x","email":"alice@x.io"}]}',
+    ],
     ['an expired event', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":1000,"name":"x"}]}'],
-    ['a free-text name', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"name":"alice@x.io"}]}'],
+    [
+      'a free-text name',
+      '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"name":"alice@x.io"}]}',
+    ],
     ['a page view without a path', '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW}]}'],
-    ['props on a page view', '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"path":"/","props":{"alice":1}}]}'],
-    ['a track event without a name', '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"props":{"alice":1}}]}'],
+    [
+      'props on a page view',
+      '{"v":1,"events":[{"type":"page","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"path":"/","props":{"alice":1}}]}',
+    ],
+    [
+      'a track event without a name',
+      '{"v":1,"events":[{"type":"track","id":"AAAAAAAAAAAAAAAAAAAAA","ts":NOW,"props":{"alice":1}}]}',
+    ],
   ])('stored %s is dropped, never sent', async (_, text) => {
     localStorage.setItem(queueKey(), text.replace('NOW', String(Date.now())))
     const { tracker, sent } = setup({ routes })
@@ -545,7 +605,11 @@ describe('persistence', () => {
   })
 
   it('stored events of this tracker are accepted: templates, masked paths, props', async () => {
-    const event = (extra: object) => ({ id: Math.random().toString(36).slice(2).padEnd(21, 'x').slice(0, 21), ts: Date.now(), ...extra })
+    const event = (extra: object) => ({
+      id: Math.random().toString(36).slice(2).padEnd(21, 'x').slice(0, 21),
+      ts: Date.now(),
+      ...extra,
+    })
     const events = [
       event({ type: 'page', path: '/nc/:project_id/table/:table_id', from: '/nc/*/*', referrer: 'external' }),
       event({ type: 'track', name: 'export', props: { kind: 'csv' } }),
@@ -663,16 +727,29 @@ describe('format: segmentFormat', () => {
     const { batch } = sent[0].payload as unknown as { batch: Record<string, unknown>[] }
     const anonymousId = localStorage.getItem('spa-telemetry:console:id')
     expect(batch).toEqual([
-      expect.objectContaining({ type: 'page', anonymousId, messageId: expect.any(String), timestamp: '2026-11-24T10:00:00.000Z', context: expect.objectContaining({ page: { path: '/nc/:project_id' } }), properties: { path: '/nc/:project_id' } }),
+      expect.objectContaining({
+        type: 'page',
+        anonymousId,
+        messageId: expect.any(String),
+        timestamp: '2026-11-24T10:00:00.000Z',
+        context: expect.objectContaining({ page: { path: '/nc/:project_id' } }),
+        properties: { path: '/nc/:project_id' },
+      }),
       expect.objectContaining({ type: 'track', event: 'export', properties: { kind: 'csv' } }),
-      expect.objectContaining({ type: 'track', event: 'tables/create', properties: { path: '/nc/:project_id', category: 'action' } }),
+      expect.objectContaining({
+        type: 'track',
+        event: 'tables/create',
+        properties: { path: '/nc/:project_id', category: 'action' },
+      }),
     ])
   })
 })
 
 describe('describe()', () => {
   it('tells what is collected from the actual options', () => {
-    const text = describeTracker(setup({ routes, identity: 'none', captureErrors: true, heartbeatMs: 6 * 3600_000, consent: 'opt-in' }).tracker)
+    const text = describeTracker(
+      setup({ routes, identity: 'none', captureErrors: true, heartbeatMs: 6 * 3600_000, consent: 'opt-in' }).tracker,
+    )
     expect(text).toContain('console 2.1.0 collects anonymous usage data')
     expect(text).toContain('"/"')
     expect(text).toContain('no identifier of any kind')
@@ -681,7 +758,9 @@ describe('describe()', () => {
     expect(text).toContain('Nothing is collected until you agree')
     expect(text).toContain('Sent to /telemetry')
     // the library reads the address (to find its template): what it never does is send it
-    expect(text).toContain("Never sent: the full address, its query and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, or anything to fingerprint your device.")
+    expect(text).toContain(
+      "Never sent: the full address, its query and #fragment, page titles, text on the screen or typed into forms, the app's data and state, error messages, or anything to fingerprint your device.",
+    )
     expect(text).not.toContain('Never read')
     expect(text).toContain('without cookies and without this page')
   })
@@ -703,9 +782,22 @@ describe('lifecycle', () => {
 
   it('a tracker that throws inside never throws into the app', () => {
     const { tracker } = setup({ routes })
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('boom') } })
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom')
+        },
+      },
+    )
     expect(() => tracker.track('x', hostile as never)).not.toThrow()
-    expect(() => tracker.page({ get pathname(): string { throw new Error('boom') } })).not.toThrow()
+    expect(() =>
+      tracker.page({
+        get pathname(): string {
+          throw new Error('boom')
+        },
+      }),
+    ).not.toThrow()
   })
 })
 
@@ -714,23 +806,44 @@ describe('setup errors', () => {
   it.each([
     [undefined, '[spa-telemetry] options is undefined: expected an object'],
     [{ ...base, endpont: '/x' }, '[spa-telemetry] unknown option "endpont": expected one of'],
-    [{ ...base, endpoint: '' }, '[spa-telemetry] endpoint is "": expected an absolute URL or a path, like "/telemetry"'],
+    [
+      { ...base, endpoint: '' },
+      '[spa-telemetry] endpoint is "": expected an absolute URL or a path, like "/telemetry"',
+    ],
     [{ ...base, endpoint: 'telemetry' }, '[spa-telemetry] endpoint is "telemetry": expected an absolute URL or a path'],
     [{ ...base, app: 'console' }, '[spa-telemetry] app is "console": expected an object'],
     [{ ...base, app: { name: '' } }, '[spa-telemetry] app.name is "": expected a short name'],
-    [{ ...base, app: { name: 'x', version: 2 } }, '[spa-telemetry] app.version is 2: expected a string of at most 64 characters'],
+    [
+      { ...base, app: { name: 'x', version: 2 } },
+      '[spa-telemetry] app.version is 2: expected a string of at most 64 characters',
+    ],
     [{ ...base, consent: 'yes' }, '[spa-telemetry] consent is "yes": expected "opt-out" or "opt-in"'],
     [{ ...base, enabled: 'false' }, '[spa-telemetry] enabled is "false": expected true, false or a function'],
-    [{ ...base, identity: 'fingerprint' }, '[spa-telemetry] identity is "fingerprint": expected "persistent", "session" or "none"'],
+    [
+      { ...base, identity: 'fingerprint' },
+      '[spa-telemetry] identity is "fingerprint": expected "persistent", "session" or "none"',
+    ],
     [{ ...base, batch: { size: 0 } }, '[spa-telemetry] batch.size is 0: expected a whole number from 1 to 1000'],
-    [{ ...base, batch: { intervalMs: 10 } }, '[spa-telemetry] batch.intervalMs is 10: expected milliseconds from 100 to 3600000'],
+    [
+      { ...base, batch: { intervalMs: 10 } },
+      '[spa-telemetry] batch.intervalMs is 10: expected milliseconds from 100 to 3600000',
+    ],
     [{ ...base, heartbeatMs: 5 }, '[spa-telemetry] heartbeatMs is 5: expected milliseconds, at least 1000'],
     [{ ...base, debug: 'yes' }, '[spa-telemetry] debug is "yes": expected true, false or "dry-run"'],
-    [{ ...base, format: 'ga4' }, '[spa-telemetry] format is "ga4": expected a function like segmentFormat (schema 1 is the default)'],
-    [{ ...base, format: 'segment' }, '[spa-telemetry] format is "segment": expected a function: import { segmentFormat } from "spa-telemetry" and pass format: segmentFormat'],
+    [
+      { ...base, format: 'ga4' },
+      '[spa-telemetry] format is "ga4": expected a function like segmentFormat (schema 1 is the default)',
+    ],
+    [
+      { ...base, format: 'segment' },
+      '[spa-telemetry] format is "segment": expected a function: import { segmentFormat } from "spa-telemetry" and pass format: segmentFormat',
+    ],
     [{ ...base, transport: 'xhr' }, '[spa-telemetry] transport is "xhr": expected "fetch" or "beacon"'],
     [{ ...base, persist: 'no' }, '[spa-telemetry] persist is "no": expected true or false'],
-    [{ ...base, routes: ['/users/:'] }, '[spa-telemetry] routes[0] "/users/:" is not a valid path template: missing parameter name'],
+    [
+      { ...base, routes: ['/users/:'] },
+      '[spa-telemetry] routes[0] "/users/:" is not a valid path template: missing parameter name',
+    ],
   ])('%j', (options, message) => {
     expect(() => createTracker(options as never)).toThrow(message)
   })

@@ -18,7 +18,10 @@ import type { DashboardOptions } from '../dashboard/index.js'
 import { isGitIgnored } from './gitignore.js'
 
 /** Options of {@link telemetry}: where to listen and store, and the collector's own options. */
-export interface VitePluginOptions extends Pick<CollectorOptions, 'origins' | 'limits' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'dedupeWindow' | 'onStored' | 'onError'> {
+export interface VitePluginOptions extends Pick<
+  CollectorOptions,
+  'origins' | 'limits' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'dedupeWindow' | 'onStored' | 'onError'
+> {
   /** The path the collector answers at: the tracker's `endpoint`. Default `/telemetry`. */
   path?: string
   /** The directory of the ndjson files (`events-YYYY-MM-DD.ndjson`), relative to the project's root. Default `.spa-telemetry`. */
@@ -45,10 +48,25 @@ type Server = ViteDevServer | PreviewServer
 /** Where the dashboard is served. */
 const DASHBOARD = '/dashboard'
 
-const OWN = new Set(['path', 'dir', 'dashboard', 'origins', 'limits', 'maxBodyBytes', 'bodyTimeoutMs', 'dedupeWindow', 'onStored', 'onError'])
+const OWN = new Set([
+  'path',
+  'dir',
+  'dashboard',
+  'origins',
+  'limits',
+  'maxBodyBytes',
+  'bodyTimeoutMs',
+  'dedupeWindow',
+  'onStored',
+  'onError',
+])
 
 /** What a misnamed option is called here. */
-const INSTEAD: Record<string, string> = { endpoint: "path, the plugin's name for the tracker's endpoint", directory: 'dir', origin: 'origins' }
+const INSTEAD: Record<string, string> = {
+  endpoint: "path, the plugin's name for the tracker's endpoint",
+  directory: 'dir',
+  origin: 'origins',
+}
 
 /** The path of a request's URL (`/telemetry?x` → `/telemetry`). */
 const pathOf = (url = '/'): string => url.split(/[?#]/, 1)[0]
@@ -84,7 +102,10 @@ const reaches = (url: string, root: string, base: string, dir: string): boolean 
     // not decodable: Vite refuses it too
   }
   const paths = base !== '/' && path.startsWith(base) ? [path, path.slice(base.length - 1)] : [path]
-  const named = paths.flatMap(at => [resolve(root, `.${at}`), ...(/^\/@(fs|id)\//.test(at) ? [resolve(at.slice(4))] : [])])
+  const named = paths.flatMap(at => [
+    resolve(root, `.${at}`),
+    ...(/^\/@(fs|id)\//.test(at) ? [resolve(at.slice(4))] : []),
+  ])
   const files = [...named, ...named.flatMap(file => real(file) ?? [])].map(file => file.toLowerCase())
   const targets = [dir, real(dir)].flatMap(target => (target ? [target.toLowerCase()] : []))
   return files.some(file => targets.some(target => file === target || file.startsWith(target + sep)))
@@ -128,25 +149,46 @@ const middleware = (mounts: Mount[], report: (error: unknown) => void) => {
  * ```
  */
 export const telemetry = (options: VitePluginOptions = {}): Plugin => {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw setupError('telemetry options', options, '{ path, dir, origins, … } or nothing')
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw setupError('telemetry options', options, '{ path, dir, origins, … } or nothing')
   for (const key of Object.keys(options)) {
-    if (!OWN.has(key)) throw setupError(key, (options as Record<string, unknown>)[key], Object.hasOwn(INSTEAD, key) ? INSTEAD[key] : `one of the plugin's options: ${[...OWN].join(', ')}`)
+    if (!OWN.has(key))
+      throw setupError(
+        key,
+        (options as Record<string, unknown>)[key],
+        Object.hasOwn(INSTEAD, key) ? INSTEAD[key] : `one of the plugin's options: ${[...OWN].join(', ')}`,
+      )
   }
   const { path = '/telemetry', dir = '.spa-telemetry', dashboard = true, ...rest } = options
-  if (typeof path !== 'string' || !/^\/[^?#]*[^/?#]$/.test(path)) throw setupError('path', path, 'a path such as "/telemetry": the tracker\'s endpoint, without a query or a trailing slash')
+  if (typeof path !== 'string' || !/^\/[^?#]*[^/?#]$/.test(path))
+    throw setupError(
+      'path',
+      path,
+      'a path such as "/telemetry": the tracker\'s endpoint, without a query or a trailing slash',
+    )
   checkString('dir', dir, 'a directory such as ".spa-telemetry"')
   const collectorOptions: Omit<CollectorOptions, 'store'> = { ...rest, path }
   // the collector's own checks, at once: a collector on no store, without the de-duplication window
   // (3 MB; each server's collector checks dedupeWindow when it starts)
   createCollector({ ...collectorOptions, dedupeWindow: 0, store: () => {} })
-  if (typeof dashboard !== 'boolean' && (typeof dashboard !== 'object' || dashboard === null || Array.isArray(dashboard))) {
+  if (
+    typeof dashboard !== 'boolean' &&
+    (typeof dashboard !== 'object' || dashboard === null || Array.isArray(dashboard))
+  ) {
     throw setupError('dashboard', dashboard, 'true, false or { threshold, identity, token, top }')
   }
-  if (path === DASHBOARD || path.startsWith(DASHBOARD + '/')) throw setupError('path', path, `a path outside ${DASHBOARD}, where the dashboard is`)
-  const dashboardOptions: Omit<DashboardOptions, 'store'> | undefined = dashboard ? { threshold: 0, ...(dashboard === true ? {} : dashboard), base: DASHBOARD } : undefined
+  if (path === DASHBOARD || path.startsWith(DASHBOARD + '/'))
+    throw setupError('path', path, `a path outside ${DASHBOARD}, where the dashboard is`)
+  const dashboardOptions: Omit<DashboardOptions, 'store'> | undefined = dashboard
+    ? { threshold: 0, ...(dashboard === true ? {} : dashboard), base: DASHBOARD }
+    : undefined
   // the dashboard's own checks, at once too (on an engine that is never asked)
-  if (dashboardOptions) createDashboard({ ...dashboardOptions, store: { atoms: () => Promise.reject(new Error('unused')) } as never })
-  const report = options.onError ?? ((error: unknown) => console.error(`[spa-telemetry] vite: ${error instanceof Error ? error.message : String(error)}`))
+  if (dashboardOptions)
+    createDashboard({ ...dashboardOptions, store: { atoms: () => Promise.reject(new Error('unused')) } as never })
+  const report =
+    options.onError ??
+    ((error: unknown) =>
+      console.error(`[spa-telemetry] vite: ${error instanceof Error ? error.message : String(error)}`))
 
   /** The store, the mounts and the message of one server (dev or preview). */
   const serve = (server: Server): void => {
@@ -155,11 +197,14 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     const store: Store = ndjsonStore({ dir: directory })
     const mounts: Mount[] = [{ path, handler: createCollector({ ...collectorOptions, store }) }]
     const engine = dashboardOptions && ndjsonEngine({ dir: directory })
-    if (engine) mounts.push({ path: DASHBOARD, prefix: true, handler: createDashboard({ ...dashboardOptions!, store: engine }) })
+    if (engine)
+      mounts.push({ path: DASHBOARD, prefix: true, handler: createDashboard({ ...dashboardOptions!, store: engine }) })
     // the stored events are not files of the site: Vite would serve them (and its CORS lets localhost pages read them)
     server.middlewares.use((request, response, next) => {
       if (!reaches(request.url ?? '/', root, server.config.base, directory)) return next()
-      response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('spa-telemetry: the stored events are not served')
+      response
+        .writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('spa-telemetry: the stored events are not served')
     })
     server.middlewares.use(middleware(mounts, report))
     // the store ends with the server: pending writes finish, the file is closed
@@ -176,8 +221,14 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     const shown = `${inRoot ?? directory}/`
     const lines = (url: string, origin = ''): string[] => [
       `  ➜  spa-telemetry: collector at ${url}, events stored in ${shown}`,
-      ...(dashboardOptions ? [`  ➜  spa-telemetry: dashboard at ${origin}${DASHBOARD}/ (${dashboardOptions.token ? 'token required' : 'this machine only'}${dashboardOptions.threshold ? '' : ', every group shown: development'})`] : []),
-      ...(inRoot === undefined || isGitIgnored(root, directory) ? [] : [`  ➜  spa-telemetry: ${shown} is not in .gitignore: add it to keep the events out of git`]),
+      ...(dashboardOptions
+        ? [
+            `  ➜  spa-telemetry: dashboard at ${origin}${DASHBOARD}/ (${dashboardOptions.token ? 'token required' : 'this machine only'}${dashboardOptions.threshold ? '' : ', every group shown: development'})`,
+          ]
+        : []),
+      ...(inRoot === undefined || isGitIgnored(root, directory)
+        ? []
+        : [`  ➜  spa-telemetry: ${shown} is not in .gitignore: add it to keep the events out of git`]),
     ]
     if (!server.httpServer) {
       // middleware mode: no URLs are printed, so the paths are, at once
@@ -189,7 +240,8 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     server.printUrls = () => {
       printUrls()
       const local = server.resolvedUrls?.local[0]
-      for (const line of lines(local ? new URL(path, local).href : path, local ? new URL(local).origin : '')) logger.info(line)
+      for (const line of lines(local ? new URL(path, local).href : path, local ? new URL(local).origin : ''))
+        logger.info(line)
     }
   }
 
@@ -197,10 +249,22 @@ export const telemetry = (options: VitePluginOptions = {}): Plugin => {
     name: 'spa-telemetry',
     configResolved: ({ root, publicDir, build }) => {
       const directory = resolve(root, dir)
-      const served = [['the root', root], ['publicDir', publicDir], ['build.outDir', resolve(root, build.outDir)]].filter(([, at]) => at)
+      const served = [
+        ['the root', root],
+        ['publicDir', publicDir],
+        ['build.outDir', resolve(root, build.outDir)],
+      ].filter(([, at]) => at)
       for (const [name, at] of served) {
-        if (directory === at || within(directory, at) !== undefined || (name !== 'the root' && within(at, directory) !== undefined)) {
-          throw setupError('dir', dir, `a directory of its own, outside ${name} (${at}): the events would be served${name === 'the root' ? ' in place of the app' : ' with the app, or shipped in its build'}`)
+        if (
+          directory === at ||
+          within(directory, at) !== undefined ||
+          (name !== 'the root' && within(at, directory) !== undefined)
+        ) {
+          throw setupError(
+            'dir',
+            dir,
+            `a directory of its own, outside ${name} (${at}): the events would be served${name === 'the root' ? ' in place of the app' : ' with the app, or shipped in its build'}`,
+          )
         }
       }
     },

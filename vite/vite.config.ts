@@ -12,7 +12,12 @@ export default defineConfig({
       // the collector and the dashboard are imported by their public names: one copy of each, the package's own entries
       name: 'collector-by-its-public-name',
       enforce: 'pre',
-      resolveId: source => (source === '../collector/index.js' ? { id: 'spa-telemetry/collector', external: true } : source === '../dashboard/index.js' ? { id: 'spa-telemetry/dashboard', external: true } : null),
+      resolveId: source =>
+        source === '../collector/index.js'
+          ? { id: 'spa-telemetry/collector', external: true }
+          : source === '../dashboard/index.js'
+            ? { id: 'spa-telemetry/dashboard', external: true }
+            : null,
     },
   ],
   build: {

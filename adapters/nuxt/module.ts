@@ -34,12 +34,24 @@ const CONFIG_KEY = 'spaTelemetry'
  * plain objects.
  */
 const checkPlain = (value: unknown, name: string): void => {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return
-  const plain = value !== undefined && typeof value === 'object' && (Array.isArray(value) || [Object.prototype, null].includes(Object.getPrototypeOf(value)))
+  if (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  )
+    return
+  const plain =
+    value !== undefined &&
+    typeof value === 'object' &&
+    (Array.isArray(value) || [Object.prototype, null].includes(Object.getPrototypeOf(value)))
   if (!plain) {
-    fail(`${name} is ${value instanceof RegExp ? 'a RegExp' : show(value)}: expected what nuxt.config can hold (text, numbers, true or false, lists, plain objects); for functions, patterns or a format, use a plugin file with defineTelemetryNuxtPlugin`)
+    fail(
+      `${name} is ${value instanceof RegExp ? 'a RegExp' : show(value)}: expected what nuxt.config can hold (text, numbers, true or false, lists, plain objects); for functions, patterns or a format, use a plugin file with defineTelemetryNuxtPlugin`,
+    )
   }
-  for (const [key, item] of Object.entries(value as object)) if (item !== undefined) checkPlain(item, `${name}${Array.isArray(value) ? `[${key}]` : `.${key}`}`)
+  for (const [key, item] of Object.entries(value as object))
+    if (item !== undefined) checkPlain(item, `${name}${Array.isArray(value) ? `[${key}]` : `.${key}`}`)
 }
 
 /**
@@ -67,12 +79,22 @@ const module: NuxtModule<NuxtTelemetryModuleOptions> = defineNuxtModule<NuxtTele
   setup(options: NuxtTelemetryModuleOptions, nuxt: Nuxt) {
     // build-time checks: they run in Node, in every build, and cost the browser nothing
     checkPlain(options, CONFIG_KEY)
-    check(() => typeof options.app.name === 'string' && options.app.name, `${CONFIG_KEY}.app`, options.app, '{ name: "shop" } (and a version, if you like)')
+    check(
+      () => typeof options.app.name === 'string' && options.app.name,
+      `${CONFIG_KEY}.app`,
+      options.app,
+      '{ name: "shop" } (and a version, if you like)',
+    )
     const runtime = (nuxt.options.runtimeConfig.public.telemetry ||= {}) as NuxtTelemetryConfig
     // declared, so that NUXT_PUBLIC_TELEMETRY_ENDPOINT and NUXT_PUBLIC_TELEMETRY_DISABLED can set them
     runtime.endpoint ||= options.endpoint ?? ''
     runtime.disabled ??= false
-    check(runtime.endpoint, `${CONFIG_KEY}.endpoint`, options.endpoint, 'where batches go, like "/telemetry" (NUXT_PUBLIC_TELEMETRY_ENDPOINT may change it at run time)')
+    check(
+      runtime.endpoint,
+      `${CONFIG_KEY}.endpoint`,
+      options.endpoint,
+      'where batches go, like "/telemetry" (NUXT_PUBLIC_TELEMETRY_ENDPOINT may change it at run time)',
+    )
     const baseURL = nuxt.options.app.baseURL
     const plugin: NuxtTelemetryModuleOptions = {
       ...options,

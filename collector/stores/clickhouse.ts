@@ -47,7 +47,8 @@ const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
  * ```
  */
 export const clickhouseDDL = (table = 'spa_telemetry_events'): string => {
-  if (typeof table !== 'string' || !TABLE.test(table)) throw setupError('table', table, 'a table name such as "spa_telemetry_events" or "analytics.events"')
+  if (typeof table !== 'string' || !TABLE.test(table))
+    throw setupError('table', table, 'a table name such as "spa_telemetry_events" or "analytics.events"')
   return `CREATE TABLE IF NOT EXISTS ${table}
 (
     id String,
@@ -111,7 +112,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
  * a constraint, a `throwIf`): that group is split so that only its requests fail.
  */
 const NOT_THE_ROWS = new Set([
-  3, 60, 81, 159, 160, 164, 192, 193, 194, 197, 198, 201, 202, 203, 209, 210, 236, 241, 242, 252, 291, 319, 394, 425, 497, 516,
+  3, 60, 81, 159, 160, 164, 192, 193, 194, 197, 198, 201, 202, 203, 209, 210, 236, 241, 242, 252, 291, 319, 394, 425,
+  497, 516,
 ])
 
 /** A server exception's code (`Code: 81, e.displayText() = …` on 18.16, `ClickHouseError#code` on newer servers), else undefined (a network error). */
@@ -161,7 +163,12 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
     throw setupError('url', withoutCredentials(options.url), expected)
   }
   // read otherwise than meant (no scheme, or a "/", "?" or "#" of the password ending the host): its host or path would hold the password
-  if (!parsedWhole(options.url, parsed)) throw setupError('url', withoutCredentials(options.url), `${expected}, with "/", "?", "#" and "@" in the user or password percent-encoded (%2F, %3F, %23, %40)`)
+  if (!parsedWhole(options.url, parsed))
+    throw setupError(
+      'url',
+      withoutCredentials(options.url),
+      `${expected}, with "/", "?", "#" and "@" in the user or password percent-encoded (%2F, %3F, %23, %40)`,
+    )
   const shown = showUrl(parsed)
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw setupError('url', shown, expected)
   const decode = (text: string): string => {
@@ -172,7 +179,8 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
     }
   }
   const database = decode(parsed.pathname.slice(1))
-  if (database && !NAME.test(database)) throw setupError('url', shown, `${expected}: its path, the database, a name of letters, digits and _`)
+  if (database && !NAME.test(database))
+    throw setupError('url', shown, `${expected}: its path, the database, a name of letters, digits and _`)
   const table = options.table ?? 'spa_telemetry_events'
   clickhouseDDL(table) // checks the name
   const tableDatabase = table.includes('.') ? table.split('.')[0] : database
@@ -187,20 +195,34 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
 
   /** The raw error's first line, without the password, nor the bytes of a row a parse error quotes (`before: …`). */
   const raw = (error: unknown): string => {
-    let text = (error instanceof Error ? error.message : String(error)).split('\n')[0].split(/\bbefore: /)[0].trim().slice(0, 300)
+    let text = (error instanceof Error ? error.message : String(error))
+      .split('\n')[0]
+      .split(/\bbefore: /)[0]
+      .trim()
+      .slice(0, 300)
     if (password.length >= 3) text = text.split(password).join('…').split(parsed.password).join('…')
     return text.replace(/\/\/[^/\s]*@/g, '//…@')
   }
   /** The error of a failed step: `[spa-telemetry] ClickHouse at <url>: could not <step> (<raw>): <what to do>`. */
   const failure = (step: string, error: unknown, todo: string, byRows = false): ClickHouseStoreError => {
     if (error instanceof ClickHouseStoreError) return error
-    return new ClickHouseStoreError(`[spa-telemetry] ClickHouse at ${shown}: could not ${step} (${raw(error)})${todo ? `: ${todo}` : ''}`, byRows, error)
+    return new ClickHouseStoreError(
+      `[spa-telemetry] ClickHouse at ${shown}: could not ${step} (${raw(error)})${todo ? `: ${todo}` : ''}`,
+      byRows,
+      error,
+    )
   }
   /** The error of a failed connection, by its cause. */
   const connectFailure = (error: unknown): ClickHouseStoreError => {
     const code = serverCode(error)
-    if (code === 192 || code === 193 || code === 194 || code === 516) return failure(`log in as ${JSON.stringify(decode(parsed.username) || 'default')}`, error, 'check the user and password in the URL (http://user:password@host:8123/database)')
-    if (code === undefined) return failure('connect', error, 'is the server running, and is this its HTTP interface (port 8123 by default)?')
+    if (code === 192 || code === 193 || code === 194 || code === 516)
+      return failure(
+        `log in as ${JSON.stringify(decode(parsed.username) || 'default')}`,
+        error,
+        'check the user and password in the URL (http://user:password@host:8123/database)',
+      )
+    if (code === undefined)
+      return failure('connect', error, 'is the server running, and is this its HTTP interface (port 8123 by default)?')
     return failure('connect', error, '')
   }
 
@@ -216,9 +238,21 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
       const base = new URL(parsed.href)
       base.pathname = '/'
       const connect = (db: string | undefined): ClickHouseClient =>
-        module.createClient({ url: base, ...(db ? { database: db } : {}), request_timeout: timeoutMs, application: 'spa-telemetry', log: { level: module.ClickHouseLogLevel.OFF } })
+        module.createClient({
+          url: base,
+          ...(db ? { database: db } : {}),
+          request_timeout: timeoutMs,
+          application: 'spa-telemetry',
+          log: { level: module.ClickHouseLogLevel.OFF },
+        })
       const databases = async (made: ClickHouseClient): Promise<Set<string>> =>
-        new Set(((await (await made.query({ query: 'SELECT name FROM system.databases', format: 'JSONEachRow' })).json()) as { name: string }[]).map(row => row.name))
+        new Set(
+          (
+            (await (
+              await made.query({ query: 'SELECT name FROM system.databases', format: 'JSONEachRow' })
+            ).json()) as { name: string }[]
+          ).map(row => row.name),
+        )
       const made = connect(database)
       try {
         let known: Set<string>
@@ -231,24 +265,54 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
           try {
             await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` })
           } catch (cause) {
-            throw failure(`create database ${database}`, cause, `create it (CREATE DATABASE ${database}) or let this user create databases`)
+            throw failure(
+              `create database ${database}`,
+              cause,
+              `create it (CREATE DATABASE ${database}) or let this user create databases`,
+            )
           } finally {
             await admin.close()
           }
           known = await databases(made).catch((cause: unknown) => Promise.reject(connectFailure(cause)))
         }
         if (tableDatabase && !known.has(tableDatabase) && createTable) {
-          await made.command({ query: `CREATE DATABASE IF NOT EXISTS ${tableDatabase}` }).catch((cause: unknown) =>
-            Promise.reject(failure(`create database ${tableDatabase}`, cause, `create it (CREATE DATABASE ${tableDatabase}) or let this user create databases`)),
-          )
+          await made
+            .command({ query: `CREATE DATABASE IF NOT EXISTS ${tableDatabase}` })
+            .catch((cause: unknown) =>
+              Promise.reject(
+                failure(
+                  `create database ${tableDatabase}`,
+                  cause,
+                  `create it (CREATE DATABASE ${tableDatabase}) or let this user create databases`,
+                ),
+              ),
+            )
         }
         if (createTable) {
-          await made.command({ query: clickhouseDDL(qualified) }).catch((cause: unknown) => Promise.reject(failure(`create table ${qualified}`, cause, 'create it with the statement clickhouseDDL() prints, or let this user create tables')))
+          await made
+            .command({ query: clickhouseDDL(qualified) })
+            .catch((cause: unknown) =>
+              Promise.reject(
+                failure(
+                  `create table ${qualified}`,
+                  cause,
+                  'create it with the statement clickhouseDDL() prints, or let this user create tables',
+                ),
+              ),
+            )
         } else {
           await made
             .query({ query: `SELECT count() FROM ${qualified} WHERE 0`, format: 'JSONEachRow' })
             .then(result => result.close())
-            .catch((cause: unknown) => Promise.reject(failure(`read table ${qualified}`, cause, 'create it with the statement clickhouseDDL() prints, or leave createTable on')))
+            .catch((cause: unknown) =>
+              Promise.reject(
+                failure(
+                  `read table ${qualified}`,
+                  cause,
+                  'create it with the statement clickhouseDDL() prints, or leave createTable on',
+                ),
+              ),
+            )
         }
       } catch (error) {
         await made.close()
@@ -272,7 +336,12 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
       } catch (cause) {
         const code = serverCode(cause)
         const byRows = code !== undefined && !NOT_THE_ROWS.has(code)
-        error = failure(`insert into ${qualified}`, cause, byRows ? 'the server refused rows of this write' : '', byRows)
+        error = failure(
+          `insert into ${qualified}`,
+          cause,
+          byRows ? 'the server refused rows of this write' : '',
+          byRows,
+        )
         // the table or database went away (dropped, a server reinstalled): the next attempt sets them up again
         if ((code === 60 || code === 81) && createTable && client) {
           const gone = client
@@ -286,7 +355,9 @@ export const clickhouseStore = (options: ClickHouseStoreOptions): Store => {
     }
   }
 
-  const grouped = groupWrites<StoredEvent>(insert, { isolate: error => error instanceof ClickHouseStoreError && error.byRows })
+  const grouped = groupWrites<StoredEvent>(insert, {
+    isolate: error => error instanceof ClickHouseStoreError && error.byRows,
+  })
 
   return {
     open: async () => void (await open()),

@@ -54,7 +54,12 @@ export const utf8Length = (text: string): number => {
 export const checkKey = (option: string, value: unknown): string => {
   const key = typeof value === 'string' ? value.trim() : ''
   if (!/^[\x21-\x7e]+$/.test(key)) {
-    const shown = typeof value !== 'string' ? String(value) : value.trim() ? `a string of ${value.length} characters, not all printable ASCII` : 'empty'
+    const shown =
+      typeof value !== 'string'
+        ? String(value)
+        : value.trim()
+          ? `a string of ${value.length} characters, not all printable ASCII`
+          : 'empty'
     fail(`${option} is ${shown}: expected the key, printable ASCII (read it from the environment, not from code)`)
   }
   return key
@@ -78,9 +83,11 @@ export const checkUrl = (option: string, value: unknown, example: string): URL =
   if (typeof value !== 'string') throw setupError(option, value, expected)
   if (!url) fail(`${option} is not a URL (a string of ${value.length} characters): expected ${expected}`)
   // read otherwise than meant ("key:@host" without a scheme, a "/", "?" or "#" ending the host early): its host or path would hold what precedes the "@"
-  if (!parsedWhole(value, url)) throw setupError(option, withoutCredentials(value), 'a URL without credentials: the key goes in its own option')
+  if (!parsedWhole(value, url))
+    throw setupError(option, withoutCredentials(value), 'a URL without credentials: the key goes in its own option')
   const shown = `${url.protocol}//${url.username || url.password ? '…@' : ''}${url.host}${url.pathname}`
-  if (url.username || url.password) throw setupError(option, shown, 'a URL without credentials: the key goes in its own option')
+  if (url.username || url.password)
+    throw setupError(option, shown, 'a URL without credentials: the key goes in its own option')
   if (!/^https?:$/.test(url.protocol) || url.hash) throw setupError(option, shown, expected)
   return url
 }
@@ -92,9 +99,14 @@ export const checkUrl = (option: string, value: unknown, example: string): URL =
  *
  * @example assign(properties, event.props, key => key)
  */
-export const assign = (into: Record<string, unknown>, from: Record<string, unknown> | undefined, rename = (key: string): string => key): void => {
+export const assign = (
+  into: Record<string, unknown>,
+  from: Record<string, unknown> | undefined,
+  rename = (key: string): string => key,
+): void => {
   for (const key of Object.keys(from ?? {})) {
     const value = from![key]
-    if (value !== undefined) Object.defineProperty(into, rename(key), { value, enumerable: true, writable: true, configurable: true })
+    if (value !== undefined)
+      Object.defineProperty(into, rename(key), { value, enumerable: true, writable: true, configurable: true })
   }
 }

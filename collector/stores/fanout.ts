@@ -38,11 +38,21 @@ const missing = (taken: Dedupe, events: StoredEvent[]): StoredEvent[] => {
  * ```
  */
 export const fanoutStore = (stores: readonly (Store | StoreFunction)[]): Store => {
-  if (!Array.isArray(stores) || !stores.length) throw setupError('stores', stores, 'a non-empty array of stores, such as [ndjsonStore(…), segmentStore(…)]')
+  if (!Array.isArray(stores) || !stores.length)
+    throw setupError('stores', stores, 'a non-empty array of stores, such as [ndjsonStore(…), segmentStore(…)]')
   const members: Member[] = stores.map((store, i) => {
-    if (typeof store === 'function') return { store: { write: groupWrites<StoredEvent>(async events => void (await store(events))).write }, taken: createDedupe(WINDOW) }
-    if (store && typeof store === 'object' && typeof store.write === 'function') return { store, taken: createDedupe(WINDOW) }
-    throw setupError(`stores[${i}]`, store, 'a store (ndjsonStore(…), segmentStore(…), { write(events) }) or a function')
+    if (typeof store === 'function')
+      return {
+        store: { write: groupWrites<StoredEvent>(async events => void (await store(events))).write },
+        taken: createDedupe(WINDOW),
+      }
+    if (store && typeof store === 'object' && typeof store.write === 'function')
+      return { store, taken: createDedupe(WINDOW) }
+    throw setupError(
+      `stores[${i}]`,
+      store,
+      'a store (ndjsonStore(…), segmentStore(…), { write(events) }) or a function',
+    )
   })
   const listed = members.every(({ store }) => typeof store.recentIds === 'function')
 
@@ -73,7 +83,11 @@ export const fanoutStore = (stores: readonly (Store | StoreFunction)[]): Store =
     )
     const errors = results.flatMap(result => (result.status === 'rejected' ? [result.reason as unknown] : []))
     if (errors.length === 1) throw errors[0]
-    if (errors.length) throw new AggregateError(errors, errors.map(error => (error instanceof Error ? error.message : String(error))).join('; '))
+    if (errors.length)
+      throw new AggregateError(
+        errors,
+        errors.map(error => (error instanceof Error ? error.message : String(error))).join('; '),
+      )
   }
   // the writes not settled yet, which close() waits for: one may still be seeding, in no store's queue
   const pending = new Set<Promise<void>>()

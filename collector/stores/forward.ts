@@ -91,7 +91,8 @@ const start = async (response: Response): Promise<string> => {
  */
 export const forwardStore = (destination: Destination, options: ForwardOptions): Store => {
   const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? 10_000, 1, 600_000, false)
-  if (options.onError !== undefined && typeof options.onError !== 'function') throw setupError('onError', options.onError, 'a function')
+  if (options.onError !== undefined && typeof options.onError !== 'function')
+    throw setupError('onError', options.onError, 'a function')
   const { name, secrets } = destination
   const where = (() => {
     const url = new URL(destination.url)
@@ -103,7 +104,10 @@ export const forwardStore = (destination: Destination, options: ForwardOptions):
   const clean = (text: string): string => {
     let shown = text
     for (const secret of secrets) if (secret) shown = shown.split(secret).join('[key]')
-    return shown.replace(/\p{Cc}+/gu, ' ').trim().slice(0, 200)
+    return shown
+      .replace(/\p{Cc}+/gu, ' ')
+      .trim()
+      .slice(0, 200)
   }
   const failure = (text: string): Error => new Error(`[spa-telemetry] ${name}: ${clean(text)}`)
   const report = (text: string): void => {
@@ -145,7 +149,10 @@ export const forwardStore = (destination: Destination, options: ForwardOptions):
     let chunk: Encoded[] = []
     let size = envelope
     for (const event of events) {
-      if (chunk.length && (chunk.length === destination.maxEvents || size + event.bytes + 1 > destination.maxBatchBytes)) {
+      if (
+        chunk.length &&
+        (chunk.length === destination.maxEvents || size + event.bytes + 1 > destination.maxBatchBytes)
+      ) {
         chunks.push(chunk)
         chunk = []
         size = envelope
@@ -181,15 +188,23 @@ export const forwardStore = (destination: Destination, options: ForwardOptions):
         answer = `answered ${status}${text.trim() ? ` (${clean(text).slice(0, 120)})` : ''}`
       } catch (error) {
         const cause = (error as { cause?: { message?: unknown } }).cause?.message
-        answer = controller.signal.aborted ? `no answer within the write's ${timeoutMs} ms` : `no answer (${String(cause ?? (error as Error).message)})`
+        answer = controller.signal.aborted
+          ? `no answer within the write's ${timeoutMs} ms`
+          : `no answer (${String(cause ?? (error as Error).message)})`
       } finally {
         clearTimeout(timer)
       }
       const verdict = classify(status)
       if (verdict === 'sent' || verdict === 'split') return { verdict, answer }
-      if (verdict === 'fail') throw failure(`${where} ${answer}${status === 401 || status === 403 ? ': check the key' : status >= 300 && status < 400 ? ': redirects are not followed, check the URL' : ''}`)
+      if (verdict === 'fail')
+        throw failure(
+          `${where} ${answer}${status === 401 || status === 403 ? ': check the key' : status >= 300 && status < 400 ? ': redirects are not followed, check the URL' : ''}`,
+        )
       const wait = retryDelay(failures, retryAfter, Math.random())
-      if (Date.now() + wait >= deadline) throw failure(`${where} ${answer}; ${retryAfter ? `asked to wait ${Math.ceil(wait / 1000)} s, past` : 'no time left before'} the write's deadline (${timeoutMs} ms)`)
+      if (Date.now() + wait >= deadline)
+        throw failure(
+          `${where} ${answer}; ${retryAfter ? `asked to wait ${Math.ceil(wait / 1000)} s, past` : 'no time left before'} the write's deadline (${timeoutMs} ms)`,
+        )
       await sleep(wait)
     }
   }

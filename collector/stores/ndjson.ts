@@ -96,7 +96,10 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
       for (const name of (await files()).slice(-2)) await repair(name)
     })().catch((error: unknown) => {
       opening = undefined
-      throw new Error(`[spa-telemetry] ndjson store: could not open ${dir} (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+      throw new Error(
+        `[spa-telemetry] ndjson store: could not open ${dir} (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      )
     }))
 
   const fileFor = async (day: string): Promise<NonNullable<typeof file>> => {
@@ -128,7 +131,7 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
       const written = fsSync.writevSync(target.handle.fd, buffers)
       if (written < length) {
         const rest = Buffer.concat(buffers).subarray(written) // a short write: the rest in a loop
-        for (let at = 0; at < rest.length; ) at += fsSync.writeSync(target.handle.fd, rest, at, rest.length - at)
+        for (let at = 0; at < rest.length;) at += fsSync.writeSync(target.handle.fd, rest, at, rest.length - at)
       }
       if (sync) await target.handle.datasync()
       target.size += length
@@ -171,7 +174,10 @@ export const ndjsonStore = (options: NdjsonStoreOptions): Store => {
           file.size = size
         } else await fs.truncate(join(dir, `events-${day}.ndjson`), size).catch(() => {})
       }
-      throw new Error(`[spa-telemetry] ndjson store: could not append to ${join(dir, `events-${day}.ndjson`)} (${error instanceof Error ? error.message : String(error)})`, { cause: error })
+      throw new Error(
+        `[spa-telemetry] ndjson store: could not append to ${join(dir, `events-${day}.ndjson`)} (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      )
     }
   })
 

@@ -65,7 +65,8 @@ export const uuidOf = (id: string): string => {
  *
  * @example propName('$set') // '_$set'
  */
-export const propName = (key: string): string => (key.startsWith('$') || key === 'token' || key === 'distinct_id' ? `_${key}` : key)
+export const propName = (key: string): string =>
+  key.startsWith('$') || key === 'token' || key === 'distinct_id' ? `_${key}` : key
 
 /**
  * A stored event as one event of a PostHog batch: `$pageview` for page views
@@ -136,10 +137,14 @@ export const toPostHog = (event: StoredEvent, lean = false): Record<string, unkn
  * ```
  */
 export const posthogStore = (options: PostHogStoreOptions): Store => {
-  if (typeof options !== 'object' || options === null) fail('posthogStore options are missing: expected { apiKey, host? }')
+  if (typeof options !== 'object' || options === null)
+    fail('posthogStore options are missing: expected { apiKey, host? }')
   const apiKey = checkKey('apiKey', options.apiKey)
   const host = checkUrl('host', options.host ?? 'https://us.i.posthog.com', 'https://us.i.posthog.com')
-  if (host.search) fail(`host is "${host.origin}${host.pathname}?…": expected a host without a query, such as "https://us.i.posthog.com"`)
+  if (host.search)
+    fail(
+      `host is "${host.origin}${host.pathname}?…": expected a host without a query, such as "https://us.i.posthog.com"`,
+    )
   const key = JSON.stringify(apiKey)
   return forwardStore(
     {

@@ -99,7 +99,8 @@ export const toSegment = (event: StoredEvent, lean = false): Record<string, unkn
  * ```
  */
 export const segmentStore = (options: SegmentStoreOptions): Store => {
-  if (typeof options !== 'object' || options === null) fail('segmentStore options are missing: expected { writeKey, url? }')
+  if (typeof options !== 'object' || options === null)
+    fail('segmentStore options are missing: expected { writeKey, url? }')
   const writeKey = checkKey('writeKey', options.writeKey)
   const url = checkUrl('url', options.url ?? 'https://api.segment.io/v1/batch', 'https://api.segment.io/v1/batch')
   if (url.pathname === '/') url.pathname = '/v1/batch'

@@ -13,7 +13,8 @@
  *
  * @example parsedWhole('http://u:p@h/db', new URL('http://u:p@h/db')) // true; 'u:p@h' parses as scheme "u:", no host: false
  */
-export const parsedWhole = (text: string, url: URL): boolean => !text.includes('@') || (url.host !== '' && (url.username !== '' || url.password !== ''))
+export const parsedWhole = (text: string, url: URL): boolean =>
+  !text.includes('@') || (url.host !== '' && (url.username !== '' || url.password !== ''))
 
 /**
  * A URL's text without what may be credentials: its scheme (if written with

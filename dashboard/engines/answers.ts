@@ -21,11 +21,17 @@ interface Plan {
   key: (a: number, b: number) => string[]
 }
 
-const same = (types: readonly string[], wanted: readonly string[]): boolean => types.length === wanted.length && wanted.every(type => types.includes(type))
+const same = (types: readonly string[], wanted: readonly string[]): boolean =>
+  types.length === wanted.length && wanted.every(type => types.includes(type))
 const columns = (key: readonly KeyColumn[]): string => key.join(',')
 
 /** The dimension that answers a selection by this key, null when none has an event of it, undefined when no dimension answers it. */
-export const plan = (table: Table, selection: Selection, key: readonly KeyColumn[], sessions: boolean): Plan | null | undefined => {
+export const plan = (
+  table: Table,
+  selection: Selection,
+  key: readonly KeyColumn[],
+  sessions: boolean,
+): Plan | null | undefined => {
   const where = selection.where ?? {}
   const filters = Object.keys(where).filter(name => where[name as keyof typeof where] !== undefined)
   const text = (id: number): string => table.strings.values[id]
@@ -33,13 +39,24 @@ export const plan = (table: Table, selection: Selection, key: readonly KeyColumn
   let found: Omit<Plan, 'scope'> | null | undefined
   const { types } = selection
   if (same(types, TYPES) && !filters.length && !key.length) found = { dim: DIM.all, key: () => [] }
-  else if (same(types, ['page']) && !filters.length && columns(key) === 'path') found = { dim: DIM.page, key: a => [text(a)] }
-  else if (same(types, ['page']) && filters.join() === 'path' && !key.length) found = id(where.path!) < 0 ? null : { dim: DIM.page, a: id(where.path!), key: () => [] }
-  else if (same(types, ['page']) && filters.join() === 'from' && columns(key) === 'path') found = id(where.from!) < 0 ? null : { dim: DIM.flow, a: id(where.from!), key: (_, b) => [text(b)] }
-  else if (same(types, ['track', 'action']) && !filters.length && columns(key) === 'type,name') found = { dim: DIM.named, key: (a, b) => [TYPES[a], text(b)] }
-  else if (types.length === 1 && (types[0] === 'track' || types[0] === 'action') && filters.join() === 'name' && !key.length) {
-    found = id(where.name!) < 0 ? null : { dim: DIM.named, a: TYPES.indexOf(types[0]), b: id(where.name!), key: () => [] }
-  } else if (same(types, ['error']) && !filters.length && columns(key) === 'name,path') found = { dim: DIM.error, key: (a, b) => [text(a), text(b)] }
+  else if (same(types, ['page']) && !filters.length && columns(key) === 'path')
+    found = { dim: DIM.page, key: a => [text(a)] }
+  else if (same(types, ['page']) && filters.join() === 'path' && !key.length)
+    found = id(where.path!) < 0 ? null : { dim: DIM.page, a: id(where.path!), key: () => [] }
+  else if (same(types, ['page']) && filters.join() === 'from' && columns(key) === 'path')
+    found = id(where.from!) < 0 ? null : { dim: DIM.flow, a: id(where.from!), key: (_, b) => [text(b)] }
+  else if (same(types, ['track', 'action']) && !filters.length && columns(key) === 'type,name')
+    found = { dim: DIM.named, key: (a, b) => [TYPES[a], text(b)] }
+  else if (
+    types.length === 1 &&
+    (types[0] === 'track' || types[0] === 'action') &&
+    filters.join() === 'name' &&
+    !key.length
+  ) {
+    found =
+      id(where.name!) < 0 ? null : { dim: DIM.named, a: TYPES.indexOf(types[0]), b: id(where.name!), key: () => [] }
+  } else if (same(types, ['error']) && !filters.length && columns(key) === 'name,path')
+    found = { dim: DIM.error, key: (a, b) => [text(a), text(b)] }
   if (found === undefined || (found && sessions && !table.cube.countsSessions(found.dim))) return undefined
   const scope = table.scopes.find(`${selection.app}\u0000${selection.env}`)
   if (found === null || scope === undefined) return null
@@ -74,7 +91,14 @@ export const atoms = (table: Table, selection: Selection, p: Plan, sessions: boo
 }
 
 /** The engine's `unions`, from a plan: each group's released atoms, then their install and session lists, each member counted once per group. */
-export const unions = (table: Table, selection: Selection, p: Plan, k: number, byVersion: boolean, sessions: boolean): Union[] => {
+export const unions = (
+  table: Table,
+  selection: Selection,
+  p: Plan,
+  k: number,
+  byVersion: boolean,
+  sessions: boolean,
+): Union[] => {
   const cube = table.cube
   const groups = new Map<string, number[]>()
   for (const atom of chosen(table, selection, p)) {
@@ -88,7 +112,12 @@ export const unions = (table: Table, selection: Selection, p: Plan, k: number, b
   const runs = sessions ? cube.sessionLists() : undefined
   const installMarks = new Int32Array(table.installs.values.length).fill(-1)
   const runMarks = runs ? new Int32Array(table.runs.size).fill(-1) : undefined
-  const distinct = (lists: { starts: Int32Array; members: Int32Array }, marks: Int32Array, atoms: number[], group: number): number => {
+  const distinct = (
+    lists: { starts: Int32Array; members: Int32Array },
+    marks: Int32Array,
+    atoms: number[],
+    group: number,
+  ): number => {
     let n = 0
     for (const atom of atoms) {
       for (let at = lists.starts[atom]; at < lists.starts[atom + 1]; at++) {
@@ -106,8 +135,21 @@ export const unions = (table: Table, selection: Selection, p: Plan, k: number, b
   for (const atoms of groups.values()) {
     const first = atoms[0]
     const key = p.key(cube.part(first, 2), cube.part(first, 3))
-    const union: Union = { key, installs: distinct(installs, installMarks, atoms, group), sessions: runs && runMarks ? distinct(runs, runMarks, atoms, group) : 0 }
-    out.push(byVersion ? { key, version: table.strings.values[cube.part(first, 5)], installs: union.installs, sessions: union.sessions } : union)
+    const union: Union = {
+      key,
+      installs: distinct(installs, installMarks, atoms, group),
+      sessions: runs && runMarks ? distinct(runs, runMarks, atoms, group) : 0,
+    }
+    out.push(
+      byVersion
+        ? {
+            key,
+            version: table.strings.values[cube.part(first, 5)],
+            installs: union.installs,
+            sessions: union.sessions,
+          }
+        : union,
+    )
     group++
   }
   return out

@@ -41,7 +41,8 @@ export const literal = (value: string): string => {
   let out = "'"
   for (const c of value) {
     const code = c.charCodeAt(0)
-    out += c === '\\' || c === "'" ? `\\${c}` : code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c
+    out +=
+      c === '\\' || c === "'" ? `\\${c}` : code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c
   }
   return out + "'"
 }
@@ -69,7 +70,8 @@ const where = (selection: Selection): string => {
 }
 
 /** A step's condition. */
-const matches = (step: Step): string => `(type = ${literal(step.type)} AND ${step.type === 'page' ? 'path' : 'name'} = ${literal(step.value)})`
+const matches = (step: Step): string =>
+  `(type = ${literal(step.type)} AND ${step.type === 'page' ? 'path' : 'name'} = ${literal(step.value)})`
 
 /**
  * The ClickHouse engine, over the ClickHouse store's table. Needs
@@ -91,7 +93,8 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     throw setupError('url', url, 'the URL of a ClickHouse HTTP interface, such as "http://localhost:8123"')
   }
   const table = options.table ?? 'spa_telemetry_events'
-  if (typeof table !== 'string' || !TABLE.test(table)) throw setupError('table', table, 'a table name such as "spa_telemetry_events" or "analytics.events"')
+  if (typeof table !== 'string' || !TABLE.test(table))
+    throw setupError('table', table, 'a table name such as "spa_telemetry_events" or "analytics.events"')
   const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? 30_000, 1, 600_000, false)
   let opening: Promise<ClickHouseClient> | undefined
 
@@ -101,9 +104,16 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
       try {
         module = await import('@clickhouse/client')
       } catch {
-        throw new Error('[spa-telemetry] the clickhouse engine needs @clickhouse/client: npm install @clickhouse/client')
+        throw new Error(
+          '[spa-telemetry] the clickhouse engine needs @clickhouse/client: npm install @clickhouse/client',
+        )
       }
-      const client = module.createClient({ url, request_timeout: timeoutMs, application: 'spa-telemetry-dashboard', log: { level: module.ClickHouseLogLevel.OFF } })
+      const client = module.createClient({
+        url,
+        request_timeout: timeoutMs,
+        application: 'spa-telemetry-dashboard',
+        log: { level: module.ClickHouseLogLevel.OFF },
+      })
       try {
         await (await client.query({ query: `SELECT count() FROM ${table} WHERE 0`, format: 'JSONEachRow' })).json()
       } catch (error) {
@@ -138,7 +148,10 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
    */
   const atomsList = (key: readonly KeyColumn[], days: readonly Atom[], k: number): string | undefined => {
     const ids = { in: [] as string[], out: [] as string[] }
-    for (const atom of days) ids[atom.installs >= k ? 'in' : 'out'].push(literal([...atom.key, String(atom.bucket / UNIT_MS.day), atom.version].join('\u0000')))
+    for (const atom of days)
+      ids[atom.installs >= k ? 'in' : 'out'].push(
+        literal([...atom.key, String(atom.bucket / UNIT_MS.day), atom.version].join('\u0000')),
+      )
     if (!ids.out.length) return ' '
     if (!ids.in.length) return 'AND 0'
     const [list, operator] = ids.out.length <= ids.in.length ? [ids.out, 'NOT IN'] : [ids.in, 'IN']
@@ -170,25 +183,53 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     open: async () => void (await open()),
     atoms: async (selection, key, unit, sessions = true) => {
       const unitMs = UNIT_MS[unit]
-      const result = await rows(`SELECT ${[...keys(key), `intDiv(ts, ${unitMs}) * ${unitMs} AS bucket`, 'app_version AS version'].join(', ')}, ${EVENTS} AS events, ${INSTALLS} AS installs, ${sessions ? SESSIONS : '0'} AS sessions
+      const result =
+        await rows(`SELECT ${[...keys(key), `intDiv(ts, ${unitMs}) * ${unitMs} AS bucket`, 'app_version AS version'].join(', ')}, ${EVENTS} AS events, ${INSTALLS} AS installs, ${sessions ? SESSIONS : '0'} AS sessions
         FROM ${table} WHERE ${where(selection)} GROUP BY ${[...aliases(key), 'bucket', 'version'].join(', ')}`)
-      return result.map(row => ({ key: keyOf(row, key), bucket: Number(row.bucket), version: row.version, events: Number(row.events), installs: Number(row.installs), sessions: Number(row.sessions) }))
+      return result.map(row => ({
+        key: keyOf(row, key),
+        bucket: Number(row.bucket),
+        version: row.version,
+        events: Number(row.events),
+        installs: Number(row.installs),
+        sessions: Number(row.sessions),
+      }))
     },
     unions: async (selection, key, k, byVersion, sessions = true, days) => {
       const group = [...aliases(key), ...(byVersion ? ['version'] : [])]
-      const released = k > 0 ? (days && atomsList(key, days, k)) || atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : ''
-      const select = [...keys(key), ...(byVersion ? ['app_version AS version'] : []), `${INSTALLS} AS installs`, `${sessions ? SESSIONS : '0'} AS sessions`, 'count() AS events']
-      const result = await rows(`SELECT ${select.join(', ')} FROM ${table} WHERE ${where(selection)} ${released} ${group.length ? `GROUP BY ${group.join(', ')}` : ''}`)
+      const released =
+        k > 0 ? (days && atomsList(key, days, k)) || atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : ''
+      const select = [
+        ...keys(key),
+        ...(byVersion ? ['app_version AS version'] : []),
+        `${INSTALLS} AS installs`,
+        `${sessions ? SESSIONS : '0'} AS sessions`,
+        'count() AS events',
+      ]
+      const result = await rows(
+        `SELECT ${select.join(', ')} FROM ${table} WHERE ${where(selection)} ${released} ${group.length ? `GROUP BY ${group.join(', ')}` : ''}`,
+      )
       return result
         .filter(row => Number(row.events) > 0)
-        .map(row => ({ key: keyOf(row, key), ...(byVersion ? { version: row.version } : {}), installs: Number(row.installs), sessions: Number(row.sessions) }))
+        .map(row => ({
+          key: keyOf(row, key),
+          ...(byVersion ? { version: row.version } : {}),
+          installs: Number(row.installs),
+          sessions: Number(row.sessions),
+        }))
     },
     hourRests: async (selection, key, k) => {
       if (k <= 0) return []
-      const result = await rows(`SELECT ${[...keys(key), 'intDiv(ts, 86400000) * 86400000 AS day', 'app_version AS version'].join(', ')}, ${INSTALLS} AS installs
+      const result =
+        await rows(`SELECT ${[...keys(key), 'intDiv(ts, 86400000) * 86400000 AS day', 'app_version AS version'].join(', ')}, ${INSTALLS} AS installs
         FROM ${table} WHERE ${where(selection)} ${atomsWhere(selection, key, UNIT_MS.hour, `< ${int(k)}`)}
         GROUP BY ${[...aliases(key), 'day', 'version'].join(', ')}`)
-      return result.map(row => ({ key: keyOf(row, key), day: Number(row.day), version: row.version, installs: Number(row.installs) }))
+      return result.map(row => ({
+        key: keyOf(row, key),
+        day: Number(row.day),
+        version: row.version,
+        installs: Number(row.installs),
+      }))
     },
     funnel: async (selection, steps) => {
       const n = steps.length
@@ -198,26 +239,36 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
           ${list(i => `uniqExactIf(anonymous_id, anonymous_id != '' AND level = ${i + 1}) AS e${i}`)},
           ${list(i => `uniqExactIf(anonymous_id, anonymous_id != '' AND level >= ${i + 1}) AS a${i}`)}
         FROM (${sessions(selection, steps)}) WHERE level > 0 GROUP BY day, version`)
-      return result.map(
-        (row): FunnelAtom => ({
-          day: Number(row.day),
-          version: row.version,
-          sessions: steps.map((_, i) => Number(row[`s${i}`])),
-          installsExactly: steps.map((_, i) => Number(row[`e${i}`])),
-          installsAtLeast: steps.map((_, i) => Number(row[`a${i}`])),
-        }),
-      )
+      return result.map((row): FunnelAtom => ({
+        day: Number(row.day),
+        version: row.version,
+        sessions: steps.map((_, i) => Number(row[`s${i}`])),
+        installsExactly: steps.map((_, i) => Number(row[`e${i}`])),
+        installsAtLeast: steps.map((_, i) => Number(row[`a${i}`])),
+      }))
     },
     funnelUnions: async (selection, steps, released) => {
-      const inSet = (i: number): string => (released[i]?.length ? `concat(toString(day), ' ', version) IN (${released[i].map(literal).join(', ')})` : '0')
-      const columns = steps.map((_, i) => `uniqExactIf(anonymous_id, anonymous_id != '' AND level >= ${i + 1} AND ${inSet(i)}) AS u${i}`).join(', ')
+      const inSet = (i: number): string =>
+        released[i]?.length ? `concat(toString(day), ' ', version) IN (${released[i].map(literal).join(', ')})` : '0'
+      const columns = steps
+        .map((_, i) => `uniqExactIf(anonymous_id, anonymous_id != '' AND level >= ${i + 1} AND ${inSet(i)}) AS u${i}`)
+        .join(', ')
       const subquery = sessions(selection, steps)
-      const [overall, versions] = await Promise.all([rows(`SELECT ${columns} FROM (${subquery}) WHERE level > 0`), rows(`SELECT version, ${columns} FROM (${subquery}) WHERE level > 0 GROUP BY version`)])
-      const counts = (row: Record<string, string> | undefined): number[] => steps.map((_, i) => Number(row?.[`u${i}`] ?? 0))
-      return { installs: counts(overall[0]), byVersion: Object.fromEntries(versions.map(row => [row.version, counts(row)])) }
+      const [overall, versions] = await Promise.all([
+        rows(`SELECT ${columns} FROM (${subquery}) WHERE level > 0`),
+        rows(`SELECT version, ${columns} FROM (${subquery}) WHERE level > 0 GROUP BY version`),
+      ])
+      const counts = (row: Record<string, string> | undefined): number[] =>
+        steps.map((_, i) => Number(row?.[`u${i}`] ?? 0))
+      return {
+        installs: counts(overall[0]),
+        byVersion: Object.fromEntries(versions.map(row => [row.version, counts(row)])),
+      }
     },
     scopes: async () => {
-      const result = await rows(`SELECT app_name, app_env, ${INSTALLS} AS installs FROM ${table} GROUP BY app_name, app_env`)
+      const result = await rows(
+        `SELECT app_name, app_env, ${INSTALLS} AS installs FROM ${table} GROUP BY app_name, app_env`,
+      )
       return result.map(row => ({ app: row.app_name, env: row.app_env, installs: Number(row.installs) }))
     },
     close: async () => {

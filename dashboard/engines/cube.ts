@@ -63,11 +63,22 @@ export class Cube {
     if (type === PAGE) {
       this.count(scope, DIM.page, t.path[i], 0, day, version, install, run, sign)
       this.count(scope, DIM.flow, t.from[i], t.path[i], day, version, install, run, sign)
-    } else if (type === TRACK || type === ACTION) this.count(scope, DIM.named, type, t.name[i], day, version, install, run, sign)
+    } else if (type === TRACK || type === ACTION)
+      this.count(scope, DIM.named, type, t.name[i], day, version, install, run, sign)
     else if (type === ERROR) this.count(scope, DIM.error, t.name[i], t.path[i], day, version, install, run, sign)
   }
 
-  private count(scope: number, dim: number, a: number, b: number, day: number, version: number, install: number, run: number, sign: 1 | -1): void {
+  private count(
+    scope: number,
+    dim: number,
+    a: number,
+    b: number,
+    day: number,
+    version: number,
+    install: number,
+    run: number,
+    sign: 1 | -1,
+  ): void {
     const tuple = this.tuple
     tuple[0] = scope
     tuple[1] = dim
@@ -107,14 +118,16 @@ export class Cube {
   /** Each atom's installs, as lists (rebuilt after changes). */
   installLists(): ReturnType<PairCounts['lists']> {
     const size = this.atoms.size
-    if (this.installCache?.version !== this.installs.version || this.installCache.size !== size) this.installCache = { version: this.installs.version, size, value: this.installs.lists(size) }
+    if (this.installCache?.version !== this.installs.version || this.installCache.size !== size)
+      this.installCache = { version: this.installs.version, size, value: this.installs.lists(size) }
     return this.installCache.value
   }
 
   /** Each atom's sessions, as lists (rebuilt after changes). */
   sessionLists(): ReturnType<PairCounts['lists']> {
     const size = this.atoms.size
-    if (this.sessionCache?.version !== this.sessions.version || this.sessionCache.size !== size) this.sessionCache = { version: this.sessions.version, size, value: this.sessions.lists(size) }
+    if (this.sessionCache?.version !== this.sessions.version || this.sessionCache.size !== size)
+      this.sessionCache = { version: this.sessions.version, size, value: this.sessions.lists(size) }
     return this.sessionCache.value
   }
 

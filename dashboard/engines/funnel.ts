@@ -83,7 +83,12 @@ const build = (table: Table): Index => {
   for (let p = 1; p < kept; p++) {
     const e = order[p]
     let q = p
-    while (q > 0 && session[order[q - 1]] === session[e] && codes[order[q - 1]] === codes[e] && ts[order[q - 1]] > ts[e]) {
+    while (
+      q > 0 &&
+      session[order[q - 1]] === session[e] &&
+      codes[order[q - 1]] === codes[e] &&
+      ts[order[q - 1]] > ts[e]
+    ) {
       order[q] = order[q - 1]
       q--
     }
@@ -113,11 +118,18 @@ export const reach = (table: Table, selection: Selection, steps: readonly Step[]
   })
   const [start, end] = scope === undefined ? [0, 0] : ranges[0]
   const capacity = end - start
-  const out: Reached = { n: 0, install: new Int32Array(capacity), version: new Int32Array(capacity), day: new Int32Array(capacity), level: new Uint8Array(capacity), strings: table.strings }
+  const out: Reached = {
+    n: 0,
+    install: new Int32Array(capacity),
+    version: new Int32Array(capacity),
+    day: new Int32Array(capacity),
+    level: new Uint8Array(capacity),
+    strings: table.strings,
+  }
   const { session, ts, sessions } = index
   const { from, to } = selection
   const at = ranges.map(range => range[0])
-  for (let p = start; p < end; ) {
+  for (let p = start; p < end;) {
     const s = session[p]
     // this session's first step 1 in the period (its events are in time order)
     let t = -1
@@ -159,7 +171,18 @@ export const funnel = (r: Reached, steps: number): FunnelAtom[] => {
   for (let j = 0; j < r.n; j++) {
     const id = atomOf(r, j)
     let atom = atoms.get(id)
-    if (!atom) atoms.set(id, (atom = { day: r.day[j] * DAY, version: r.strings.values[r.version[j]], sessions: zeros(), installsExactly: zeros(), installsAtLeast: zeros(), n: atoms.size }))
+    if (!atom)
+      atoms.set(
+        id,
+        (atom = {
+          day: r.day[j] * DAY,
+          version: r.strings.values[r.version[j]],
+          sessions: zeros(),
+          installsExactly: zeros(),
+          installsAtLeast: zeros(),
+          n: atoms.size,
+        }),
+      )
     const level = r.level[j]
     atom.sessions[level - 1]++
     const install = r.install[j]
@@ -175,7 +198,13 @@ export const funnel = (r: Reached, steps: number): FunnelAtom[] => {
       if (atLeast.id(tuple) === before) atom.installsAtLeast[i]++
     }
   }
-  return [...atoms.values()].map(({ day, version, sessions, installsExactly, installsAtLeast }) => ({ day, version, sessions, installsExactly, installsAtLeast }))
+  return [...atoms.values()].map(({ day, version, sessions, installsExactly, installsAtLeast }) => ({
+    day,
+    version,
+    sessions,
+    installsExactly,
+    installsAtLeast,
+  }))
 }
 
 /** Per step, distinct installs over the sessions that reached it in released atoms (`"day version"`), overall and by version. */
@@ -215,5 +244,8 @@ export const funnelUnions = (r: Reached, steps: number, released: readonly (read
       }
     }
   }
-  return { installs, byVersion: Object.fromEntries([...byVersion].map(([version, counts]) => [r.strings.values[version], counts])) }
+  return {
+    installs,
+    byVersion: Object.fromEntries([...byVersion].map(([version, counts]) => [r.strings.values[version], counts])),
+  }
 }

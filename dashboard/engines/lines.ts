@@ -26,7 +26,19 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 const fieldsOf = (line: Line | undefined): EventFields | undefined => {
   if (!line || typeof line !== 'object' || typeof line.id !== 'string' || typeof line.ts !== 'number') return undefined
   const app = typeof line.app === 'object' && line.app !== null ? line.app : {}
-  return { id: line.id, type: text(line.type), ts: line.ts, path: text(line.path), from: text(line.from), name: text(line.name), app: text(app.name), env: text(app.env), version: text(app.version), install: text(line.anonymousId), session: text(line.sessionId) }
+  return {
+    id: line.id,
+    type: text(line.type),
+    ts: line.ts,
+    path: text(line.path),
+    from: text(line.from),
+    name: text(line.name),
+    app: text(app.name),
+    env: text(app.env),
+    version: text(app.version),
+    install: text(line.anonymousId),
+    session: text(line.sessionId),
+  }
 }
 
 /** A stored event's fields, as its line reads. */
@@ -37,7 +49,13 @@ export const storedFields = (event: StoredEvent): EventFields | undefined => fie
  * `added` with each event's index; returns where the last complete line
  * ends (a torn last line waits for its end).
  */
-export const addLines = (table: Table, bytes: Buffer, start: number, end: number, added: (index: number) => void): number => {
+export const addLines = (
+  table: Table,
+  bytes: Buffer,
+  start: number,
+  end: number,
+  added: (index: number) => void,
+): number => {
   const last = bytes.lastIndexOf(0x0a, end - 1) + 1
   if (last <= start) return start
   let at = start
@@ -78,4 +96,3 @@ export const idOfLine = (bytes: Buffer, start: number, end: number): string | nu
     return null
   }
 }
-

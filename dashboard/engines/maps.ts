@@ -171,7 +171,8 @@ export class PairCounts {
   lists(groups: number): { starts: Int32Array; members: Int32Array } {
     const starts = new Int32Array(groups + 1)
     const { keys, size } = this.pairs
-    for (let pair = 0; pair < size; pair++) if (this.counts[pair] > 0 && keys[pair * 2] < groups) starts[keys[pair * 2] + 1]++
+    for (let pair = 0; pair < size; pair++)
+      if (this.counts[pair] > 0 && keys[pair * 2] < groups) starts[keys[pair * 2] + 1]++
     for (let g = 0; g < groups; g++) starts[g + 1] += starts[g]
     const members = new Int32Array(starts[groups])
     const fill = starts.slice(0, groups)

@@ -107,7 +107,7 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
   /** Adds the complete lines of `bytes` to a part, yielding to the event loop between slices; returns the bytes consumed. */
   const parse = async (bytes: Buffer, part: Part): Promise<number> => {
     const last = bytes.lastIndexOf(0x0a) + 1
-    for (let at = 0; at < last; ) {
+    for (let at = 0; at < last;) {
       const end = at + SLICE_BYTES >= last ? last : bytes.indexOf(0x0a, at + SLICE_BYTES - 1) + 1
       at = addLines(table, bytes, at, end, index => push(part, index))
       if (at < last) await yieldToLoop()
@@ -154,7 +154,9 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
     table = next
     try {
       const names = await dayFiles()
-      const segments = useIndex ? await Promise.all(names.map(name => fs.readFile(indexPath(name)).catch(() => undefined))) : []
+      const segments = useIndex
+        ? await Promise.all(names.map(name => fs.readFile(indexPath(name)).catch(() => undefined)))
+        : []
       const total = segments.reduce((sum, bytes) => sum + (bytes ? countOf(bytes) : 0), 0)
       next.reserve(total)
       next.cube.reserve(total * 2)
@@ -162,7 +164,13 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
         const part = newPart()
         const bytes = segments[n]
         const segment = bytes && decode(next, bytes)
-        if (segment) Object.assign(part, { size: segment.size, indices: segment.indices, count: segment.count, saved: segment.size })
+        if (segment)
+          Object.assign(part, {
+            size: segment.size,
+            indices: segment.indices,
+            count: segment.count,
+            saved: segment.size,
+          })
         const rest = await readFrom(name, part.size)
         const { size } = await fs.stat(join(dir, name))
         if (size < part.size) {
@@ -214,7 +222,10 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
       if (part.saved === part.size || part.handed) continue
       // what is counted now: events handed over while the file is looked at follow it
       const [count, covered] = [part.count, part.size]
-      const size = await fs.stat(join(dir, name)).then(stat => stat.size, () => -1)
+      const size = await fs.stat(join(dir, name)).then(
+        stat => stat.size,
+        () => -1,
+      )
       if (size !== covered) {
         behind = true
         continue
@@ -340,11 +351,14 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
       const current = await ready()
       const p = byDay(current, selection, key, sessions)
       if (p === null) return []
-      return p ? answers.unions(current, selection, p, k, byVersion, sessions) : scan.unions(current, selection, key, k, byVersion, sessions)
+      return p
+        ? answers.unions(current, selection, p, k, byVersion, sessions)
+        : scan.unions(current, selection, key, k, byVersion, sessions)
     },
     hourRests: async (selection, key, k) => scan.hourRests(await ready(), selection, key, k),
     funnel: async (selection, steps) => funnels.funnel(reach(await ready(), selection, steps), steps.length),
-    funnelUnions: async (selection, steps, released) => funnels.funnelUnions(reach(await ready(), selection, steps), steps.length, released),
+    funnelUnions: async (selection, steps, released) =>
+      funnels.funnelUnions(reach(await ready(), selection, steps), steps.length, released),
     scopes: async () => answers.scopes(await ready()),
     ingest: events => {
       if (!events.length) return

@@ -26,15 +26,28 @@ interface Picked {
 }
 
 /** The string id of a value, -1 when no filter, -2 when no event has it. */
-const wanted = (table: Table, value: string | undefined): number => (value === undefined ? -1 : (table.strings.find(value) ?? -2))
+const wanted = (table: Table, value: string | undefined): number =>
+  value === undefined ? -1 : (table.strings.find(value) ?? -2)
 
 /** Picks the events of a selection, numbering their atoms (key columns, bucket of this unit, version). */
 const pick = (table: Table, selection: Selection, columns: readonly KeyColumn[], unit: Unit): Picked => {
   const arity = columns.length + 2
-  const picked: Picked = { n: 0, at: new Int32Array(0), atom: new Int32Array(0), atoms: new TupleIds(arity), columns, from: selection.from, unitMs: UNIT_MS[unit] }
+  const picked: Picked = {
+    n: 0,
+    at: new Int32Array(0),
+    atom: new Int32Array(0),
+    atoms: new TupleIds(arity),
+    columns,
+    from: selection.from,
+    unitMs: UNIT_MS[unit],
+  }
   const scope = table.scopes.find(`${selection.app}\u0000${selection.env}`)
   const where = selection.where ?? {}
-  const [wherePath, whereName, whereFrom] = [wanted(table, where.path), wanted(table, where.name), wanted(table, where.from)]
+  const [wherePath, whereName, whereFrom] = [
+    wanted(table, where.path),
+    wanted(table, where.name),
+    wanted(table, where.from),
+  ]
   if (scope === undefined || wherePath === -2 || whereName === -2 || whereFrom === -2) return picked
   let typeMask = 0
   for (const type of selection.types) typeMask |= 1 << TYPES.indexOf(type)
@@ -50,7 +63,12 @@ const pick = (table: Table, selection: Selection, columns: readonly KeyColumn[],
   for (let i = 0; i < table.size; i++) {
     const t = ts[i]
     if (t < start || t >= end || !alive[i] || scopes[i] !== scope || !((typeMask >> type[i]) & 1)) continue
-    if ((wherePath >= 0 && path[i] !== wherePath) || (whereName >= 0 && name[i] !== whereName) || (whereFrom >= 0 && from[i] !== whereFrom)) continue
+    if (
+      (wherePath >= 0 && path[i] !== wherePath) ||
+      (whereName >= 0 && name[i] !== whereName) ||
+      (whereFrom >= 0 && from[i] !== whereFrom)
+    )
+      continue
     for (let c = 0; c < sources.length; c++) tuple[c] = sources[c][i]
     tuple[arity - 2] = Math.floor((t - start) / unitMs)
     tuple[arity - 1] = version[i]
@@ -76,7 +94,11 @@ const keyOf = (table: Table, picked: Picked, atom: number): string[] =>
   })
 
 /** Per atom of a pick: events, distinct installs, distinct sessions. */
-const count = (table: Table, picked: Picked, withSessions: boolean): { events: Int32Array; installs: Int32Array; sessions: Int32Array } => {
+const count = (
+  table: Table,
+  picked: Picked,
+  withSessions: boolean,
+): { events: Int32Array; installs: Int32Array; sessions: Int32Array } => {
   const size = picked.atoms.size
   const out = { events: new Int32Array(size), installs: new Int32Array(size), sessions: new Int32Array(size) }
   const installs = new TupleIds(2, 1024)
@@ -100,7 +122,13 @@ const count = (table: Table, picked: Picked, withSessions: boolean): { events: I
 }
 
 /** The engine's `atoms`, by scanning. */
-export const atoms = (table: Table, selection: Selection, columns: readonly KeyColumn[], unit: Unit, withSessions: boolean): Atom[] => {
+export const atoms = (
+  table: Table,
+  selection: Selection,
+  columns: readonly KeyColumn[],
+  unit: Unit,
+  withSessions: boolean,
+): Atom[] => {
   const picked = pick(table, selection, columns, unit)
   const counts = count(table, picked, withSessions)
   const arity = columns.length + 2
@@ -108,13 +136,27 @@ export const atoms = (table: Table, selection: Selection, columns: readonly KeyC
   for (let atom = 0; atom < picked.atoms.size; atom++) {
     const bucket = picked.atoms.keys[atom * arity + arity - 2]
     const version = picked.atoms.keys[atom * arity + arity - 1]
-    out.push({ key: keyOf(table, picked, atom), bucket: selection.from + bucket * picked.unitMs, version: table.strings.values[version], events: counts.events[atom], installs: counts.installs[atom], sessions: counts.sessions[atom] })
+    out.push({
+      key: keyOf(table, picked, atom),
+      bucket: selection.from + bucket * picked.unitMs,
+      version: table.strings.values[version],
+      events: counts.events[atom],
+      installs: counts.installs[atom],
+      sessions: counts.sessions[atom],
+    })
   }
   return out
 }
 
 /** The engine's `unions`, by scanning: distinct installs and sessions per key (and version) over day atoms with at least `k` installs. */
-export const unions = (table: Table, selection: Selection, columns: readonly KeyColumn[], k: number, byVersion: boolean, withSessions: boolean): Union[] => {
+export const unions = (
+  table: Table,
+  selection: Selection,
+  columns: readonly KeyColumn[],
+  k: number,
+  byVersion: boolean,
+  withSessions: boolean,
+): Union[] => {
   const picked = pick(table, selection, columns, 'day')
   const counts = count(table, picked, false)
   const arity = columns.length + 2
@@ -156,7 +198,14 @@ export const unions = (table: Table, selection: Selection, columns: readonly Key
   return groupAtom.map((atom, group) => {
     const key = keyOf(table, picked, atom)
     const base = { key, installs: installCounts[group], sessions: sessionCounts[group] }
-    return byVersion ? { key, version: table.strings.values[picked.atoms.keys[atom * arity + arity - 1]], installs: base.installs, sessions: base.sessions } : base
+    return byVersion
+      ? {
+          key,
+          version: table.strings.values[picked.atoms.keys[atom * arity + arity - 1]],
+          installs: base.installs,
+          sessions: base.sessions,
+        }
+      : base
   })
 }
 

@@ -59,7 +59,15 @@ export const encode = (table: Table, indices: Int32Array, count: number, size: n
     type[j] = table.type[i]
   }
   const values = (map: Map<number, number>, all: string[]): string[] => [...map.keys()].map(id => all[id])
-  const header = JSON.stringify({ v: VERSION, size, count, strings: values(strings, table.strings.values), scopes: values(scopes, table.scopes.values), installs: values(installs, table.installs.values), sessions: values(sessions, table.sessions.values) })
+  const header = JSON.stringify({
+    v: VERSION,
+    size,
+    count,
+    strings: values(strings, table.strings.values),
+    scopes: values(scopes, table.scopes.values),
+    installs: values(installs, table.installs.values),
+    sessions: values(sessions, table.sessions.values),
+  })
   // the header is padded so that the columns start on an 8-byte boundary
   let head = Buffer.from(header + '\n')
   const pad = (8 - (head.length % 8)) % 8
@@ -77,7 +85,15 @@ export const decode = (table: Table, bytes: Buffer): (Segment & { indices: Int32
   try {
     const newline = bytes.indexOf(0x0a)
     if (newline < 0) return undefined
-    const header = JSON.parse(bytes.toString('utf8', 0, newline)) as { v: number; size: number; count: number; strings: string[]; scopes: string[]; installs: string[]; sessions: string[] }
+    const header = JSON.parse(bytes.toString('utf8', 0, newline)) as {
+      v: number
+      size: number
+      count: number
+      strings: string[]
+      scopes: string[]
+      installs: string[]
+      sessions: string[]
+    }
     const { count } = header
     if (header.v !== VERSION || !(count >= 0) || (newline + 1) % 8) return undefined
     if (bytes.length !== newline + 1 + count * (8 + 4 * 2 + 4 * INT_COLUMNS.length + 1)) return undefined
@@ -100,8 +116,22 @@ export const decode = (table: Table, bytes: Buffer): (Segment & { indices: Int32
     const scopes = map(header.scopes, value => table.scopes.id(value))
     const installs = map(header.installs, value => table.installs.id(value))
     const sessions = map(header.sessions, value => table.sessions.id(value))
-    const remap = (column: Int32Array, ids: Int32Array): Int32Array => column.map(local => (local < 0 ? -1 : ids[local]))
-    const indices = table.append(count, ts, type, remap(ints[0], strings), remap(ints[1], strings), remap(ints[2], strings), remap(ints[4], scopes), remap(ints[3], strings), remap(ints[5], installs), remap(ints[6], sessions), hi, lo)
+    const remap = (column: Int32Array, ids: Int32Array): Int32Array =>
+      column.map(local => (local < 0 ? -1 : ids[local]))
+    const indices = table.append(
+      count,
+      ts,
+      type,
+      remap(ints[0], strings),
+      remap(ints[1], strings),
+      remap(ints[2], strings),
+      remap(ints[4], scopes),
+      remap(ints[3], strings),
+      remap(ints[5], installs),
+      remap(ints[6], sessions),
+      hi,
+      lo,
+    )
     return { size: header.size, count, indices }
   } catch {
     return undefined

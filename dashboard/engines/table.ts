@@ -61,7 +61,21 @@ const typeCode = (type: string): number => {
   return code < 0 ? 255 : code
 }
 
-const COLUMNS = ['ts', 'type', 'path', 'from', 'name', 'scope', 'version', 'install', 'session', 'run', 'alive', 'hashHi', 'hashLo'] as const
+const COLUMNS = [
+  'ts',
+  'type',
+  'path',
+  'from',
+  'name',
+  'scope',
+  'version',
+  'install',
+  'session',
+  'run',
+  'alive',
+  'hashHi',
+  'hashLo',
+] as const
 
 /** The event columns, their dictionaries, and the day aggregates. */
 export class Table {
@@ -118,7 +132,19 @@ export class Table {
   }
 
   /** Adds an event already numbered; returns its index. */
-  addIds(ts: number, type: number, path: number, from: number, name: number, scope: number, version: number, install: number, session: number, hi: number, lo: number): number {
+  addIds(
+    ts: number,
+    type: number,
+    path: number,
+    from: number,
+    name: number,
+    scope: number,
+    version: number,
+    install: number,
+    session: number,
+    hi: number,
+    lo: number,
+  ): number {
     const at = this.size
     if (at >= this.ts.length) this.reserve(at + 1)
     this.size++
@@ -139,7 +165,20 @@ export class Table {
   }
 
   /** Adds `count` events column by column (a segment's, already numbered); returns their indices. */
-  append(count: number, ts: Float64Array, type: Uint8Array, path: Int32Array, from: Int32Array, name: Int32Array, scope: Int32Array, version: Int32Array, install: Int32Array, session: Int32Array, hi: Uint32Array, lo: Uint32Array): Int32Array {
+  append(
+    count: number,
+    ts: Float64Array,
+    type: Uint8Array,
+    path: Int32Array,
+    from: Int32Array,
+    name: Int32Array,
+    scope: Int32Array,
+    version: Int32Array,
+    install: Int32Array,
+    session: Int32Array,
+    hi: Uint32Array,
+    lo: Uint32Array,
+  ): Int32Array {
     const at = this.size
     this.reserve(at + count)
     this.ts.set(ts, at)
@@ -180,7 +219,8 @@ export class Table {
   find(hi: number, lo: number): number {
     const mask = this.slotsAt.length - 1
     for (let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; this.slotsAt[slot] !== 0; slot = (slot + 1) & mask) {
-      if (this.slotsHi[slot] === hi && this.slotsLo[slot] === lo) return this.alive[this.slotsAt[slot] - 1] ? this.slotsAt[slot] - 1 : -1
+      if (this.slotsHi[slot] === hi && this.slotsLo[slot] === lo)
+        return this.alive[this.slotsAt[slot] - 1] ? this.slotsAt[slot] - 1 : -1
     }
     return -1
   }

@@ -9,7 +9,11 @@ type Child = Node | string | number | null | undefined | false
 type Attributes = Record<string, string | number | boolean | ((event: Event) => void) | undefined>
 
 /** An element with attributes (`on…` are listeners) and children. */
-export const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] => {
+export const h = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] => {
   const element = document.createElement(tag)
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === false) continue
@@ -17,7 +21,9 @@ export const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Att
     else if (value === true) element.setAttribute(name, '')
     else element.setAttribute(name, String(value))
   }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(typeof child === 'number' ? format(child) : child)
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false)
+      element.append(typeof child === 'number' ? format(child) : child)
   return element
 }
 
@@ -26,7 +32,10 @@ const numbers = new Intl.NumberFormat('en')
 export const format = (value: number | null): string => (value === null ? '—' : numbers.format(value))
 
 /** A bucket's label: a date, or an hour. */
-export const bucketLabel = (at: number, unit: string): string => (unit === 'day' ? new Date(at).toISOString().slice(0, 10) : new Date(at).toISOString().slice(5, 13).replace('T', ' ') + 'h')
+export const bucketLabel = (at: number, unit: string): string =>
+  unit === 'day'
+    ? new Date(at).toISOString().slice(0, 10)
+    : new Date(at).toISOString().slice(5, 13).replace('T', ' ') + 'h'
 
 /** A table: a caption, a header row, body rows (numbers right-aligned). */
 export const table = (caption: string, head: string[], rows: (string | number | null)[][]): HTMLTableElement =>
@@ -35,14 +44,33 @@ export const table = (caption: string, head: string[], rows: (string | number | 
     {},
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ...head.map(text => h('th', { scope: 'col' }, text)))),
-    h('tbody', {}, ...rows.map(row => h('tr', {}, ...row.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, cell === null ? '—' : String(cell)) : h('td', { class: typeof cell === 'number' || cell === null ? 'number' : '' }, typeof cell === 'number' ? format(cell) : (cell ?? '—'))))))),
+    h(
+      'tbody',
+      {},
+      ...rows.map(row =>
+        h(
+          'tr',
+          {},
+          ...row.map((cell, i) =>
+            i === 0
+              ? h('th', { scope: 'row' }, cell === null ? '—' : String(cell))
+              : h(
+                  'td',
+                  { class: typeof cell === 'number' || cell === null ? 'number' : '' },
+                  typeof cell === 'number' ? format(cell) : (cell ?? '—'),
+                ),
+          ),
+        ),
+      ),
+    ),
   )
 
 /**
  * A label that wraps only before a path's `/` or after a name's `/` or `:`
  * (a `<wbr>` there), so a long template is shown whole, never cut.
  */
-export const breakable = (label: string): Child[] => label.split(/(?<=[^/])(?=\/)|(?<=[^/]:)/).flatMap((piece, i) => (i ? [h('wbr'), piece] : [piece]))
+export const breakable = (label: string): Child[] =>
+  label.split(/(?<=[^/])(?=\/)|(?<=[^/]:)/).flatMap((piece, i) => (i ? [h('wbr'), piece] : [piece]))
 
 /** A ranked list as HTML bars: label, bar (share of the largest), value. */
 export const bars = (label: string, rows: { label: string; value: number; note?: string }[]): HTMLElement => {
@@ -53,7 +81,13 @@ export const bars = (label: string, rows: { label: string; value: number; note?:
     ...rows.map(row => {
       const bar = h('span', { class: 'bar' })
       bar.style.width = `${(row.value / max) * 100}%`
-      return h('li', {}, h('span', { class: 'label', title: row.label }, ...breakable(row.label)), h('span', { class: 'track' }, bar), h('span', { class: 'value' }, format(row.value), row.note ? h('small', {}, ` ${row.note}`) : null))
+      return h(
+        'li',
+        {},
+        h('span', { class: 'label', title: row.label }, ...breakable(row.label)),
+        h('span', { class: 'track' }, bar),
+        h('span', { class: 'value' }, format(row.value), row.note ? h('small', {}, ` ${row.note}`) : null),
+      )
     }),
   )
 }
@@ -75,7 +109,11 @@ let observer: ResizeObserver | undefined
  * table of the same numbers (keyboard: the button is a real button).
  */
 export const chart = (title: string, buckets: number[], unit: string, series: Series[]): HTMLElement => {
-  const box = h('div', { class: 'plot', role: 'img', 'aria-label': `${title}: a chart; the table button shows its numbers` })
+  const box = h('div', {
+    class: 'plot',
+    role: 'img',
+    'aria-label': `${title}: a chart; the table button shows its numbers`,
+  })
   const tableView = table(
     title,
     [unit === 'day' ? 'day' : 'hour (UTC)', ...series.map(s => s.label)],
@@ -90,7 +128,13 @@ export const chart = (title: string, buckets: number[], unit: string, series: Se
     toggle.setAttribute('aria-pressed', String(showTable))
     toggle.textContent = showTable ? 'Chart' : 'Table'
   })
-  const figure = h('figure', { class: 'chart' }, h('figcaption', {}, h('span', {}, title), toggle), box, h('div', { class: 'scroll' }, tableView))
+  const figure = h(
+    'figure',
+    { class: 'chart' },
+    h('figcaption', {}, h('span', {}, title), toggle),
+    box,
+    h('div', { class: 'scroll' }, tableView),
+  )
   requestAnimationFrame(() => {
     if (!box.isConnected) return
     const width = Math.max(240, box.clientWidth)
@@ -104,7 +148,15 @@ export const chart = (title: string, buckets: number[], unit: string, series: Se
           { stroke: css('--muted'), grid: { stroke: css('--grid') }, ticks: { stroke: css('--grid') }, size: 56 },
         ],
         legend: { live: false },
-        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: css(PALETTE[i % PALETTE.length]), width: 2, points: { show: buckets.length < 40 } }))],
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: css(PALETTE[i % PALETTE.length]),
+            width: 2,
+            points: { show: buckets.length < 40 },
+          })),
+        ],
       },
       [buckets.map(at => at / 1000), ...series.map(s => s.values)] as uPlot.AlignedData,
       box,
@@ -115,7 +167,8 @@ export const chart = (title: string, buckets: number[], unit: string, series: Se
         if (!entry.box.isConnected) {
           entry.plot.destroy()
           charts.delete(entry)
-        } else if (!entry.box.hidden && entry.box.clientWidth) entry.plot.setSize({ width: entry.box.clientWidth, height: entry.plot.height })
+        } else if (!entry.box.hidden && entry.box.clientWidth)
+          entry.plot.setSize({ width: entry.box.clientWidth, height: entry.plot.height })
       }
     })
     observer.observe(document.body)

@@ -6,4 +6,7 @@ import { router } from './router.js'
 import { tracker } from './telemetry.js'
 import './style.css'
 
-createApp(App).use(router).use(createTelemetryPlugin(tracker, router, { captureErrors: true })).mount('#app')
+createApp(App)
+  .use(router)
+  .use(createTelemetryPlugin(tracker, router, { captureErrors: true }))
+  .mount('#app')

@@ -59,7 +59,8 @@ export const { searched } = ui.actions
 export const store = configureStore({
   reducer: { projects: projects.reducer, tables: tables.reducer, ui: ui.reducer },
   // only the projects and tables actions: typing in the search box (ui/searched) is not an event
-  middleware: getDefault => getDefault().concat(createTelemetryMiddleware(tracker, { include: [/^projects\//, /^tables\//] })),
+  middleware: getDefault =>
+    getDefault().concat(createTelemetryMiddleware(tracker, { include: [/^projects\//, /^tables\//] })),
 })
 
 export type State = ReturnType<typeof store.getState>

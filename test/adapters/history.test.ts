@@ -30,7 +30,8 @@ const fakeTracker = (hash = false, more: Partial<TrackerOptions> = {}) => {
     optOut: noop,
     isEnabled: () => true,
     anonymize: (where: LocationLike) => {
-      const { pathname, hash: fragment } = typeof where === 'string' ? new URL(where, location.href) : (where as Location)
+      const { pathname, hash: fragment } =
+        typeof where === 'string' ? new URL(where, location.href) : (where as Location)
       return template(hash ? fragment.slice(1) || '/' : pathname)
     },
     addRoutes: noop,
@@ -141,7 +142,7 @@ describe('page views', () => {
     expect(pages).toEqual([])
   })
 
-  it("a tracker with hash: true: hash navigations count, once each (popstate and hashchange both fire)", async () => {
+  it('a tracker with hash: true: hash navigations count, once each (popstate and hashchange both fire)', async () => {
     const { tracker, pages } = fakeTracker(true)
     track(tracker)
     location.hash = '#/users/1'
@@ -274,7 +275,10 @@ describe('never breaks the app', () => {
       return result as unknown as undefined
     }
     const { tracker } = fakeTracker()
-    for (const broken of [{ ...tracker, page: boom }, { ...tracker, anonymize: boom }]) {
+    for (const broken of [
+      { ...tracker, page: boom },
+      { ...tracker, anonymize: boom },
+    ]) {
       const stop = trackHistory(broken, window)
       expect(history.pushState(null, '', '/users/1')).toBe(result)
       expect(location.pathname).toBe('/users/1')
@@ -294,7 +298,14 @@ describe('never breaks the app', () => {
     }
     const read: PropertyKey[] = []
     const spy = (): ProxyHandler<object> =>
-      new Proxy({}, { get: (_, trap) => (...args: unknown[]) => (read.push(trap), Reflect.get(Reflect, trap)(...args)) })
+      new Proxy(
+        {},
+        {
+          get:
+            (_, trap) =>
+            (...args: unknown[]) => (read.push(trap), Reflect.get(Reflect, trap)(...args)),
+        },
+      )
     const state = new Proxy({ secret: 'alice@example.com' }, spy())
     const { tracker, pages } = fakeTracker()
     track(tracker, { initial: false })
@@ -357,7 +368,9 @@ describe('never breaks the app', () => {
   ])('fails at once for a target or options that are not: %s, %j', (target, options, message) => {
     const { tracker } = fakeTracker()
     const given = target === 'window' ? window : target === 'document' ? document : target
-    expect(() => trackHistory(tracker, given as Window, options as TrackHistoryOptions)).toThrow(new Error('[spa-telemetry] ' + message))
+    expect(() => trackHistory(tracker, given as Window, options as TrackHistoryOptions)).toThrow(
+      new Error('[spa-telemetry] ' + message),
+    )
   })
 })
 
@@ -410,7 +423,9 @@ describe('the 0.1 form, trackHistory(tracker, { hash, initial }) (deprecated)', 
     expect(pages).toEqual(['/#/users/1'])
     expect(other.pages).toEqual([])
     expect(warn.mock.calls).toEqual([
-      ['[spa-telemetry] trackHistory(tracker, { hash, initial }) is deprecated and goes in the next minor version: give the tracker hash: true and call trackHistory(tracker, window, { initial })'],
+      [
+        '[spa-telemetry] trackHistory(tracker, { hash, initial }) is deprecated and goes in the next minor version: give the tracker hash: true and call trackHistory(tracker, window, { initial })',
+      ],
     ])
   })
 })

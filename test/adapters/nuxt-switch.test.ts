@@ -24,22 +24,39 @@ const run = async (telemetry: NuxtTelemetryConfig): Promise<{ enabled: boolean; 
   vi.useFakeTimers()
   const fetch = vi.fn(async () => new Response(null, { status: 204 }))
   vi.stubGlobal('fetch', fetch)
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/', component: View }, { path: '/projects/:id()', component: View }] })
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: View },
+      { path: '/projects/:id()', component: View },
+    ],
+  })
   const vueApp = createApp(View).use(router)
-  const tracker = defineTelemetryNuxtPlugin({ app: { name: 'shop' } })({ vueApp, $router: router, $config: { public: { telemetry: { endpoint: '/collect', ...telemetry } } } })!.provide.telemetry
+  const tracker = defineTelemetryNuxtPlugin({ app: { name: 'shop' } })({
+    vueApp,
+    $router: router,
+    $config: { public: { telemetry: { endpoint: '/collect', ...telemetry } } },
+  })!.provide.telemetry
   await router.push('/projects/p1')
   tracker.track('clicked')
   tracker.flush()
   await vi.runAllTimersAsync()
-  const result = { enabled: tracker.isEnabled(), sent: fetch.mock.calls.length, stored: Object.keys(localStorage).filter(key => key.includes('queue')) }
+  const result = {
+    enabled: tracker.isEnabled(),
+    sent: fetch.mock.calls.length,
+    stored: Object.keys(localStorage).filter(key => key.includes('queue')),
+  }
   tracker.destroy()
   return result
 }
 
 describe('NUXT_PUBLIC_TELEMETRY_DISABLED fails closed', () => {
-  it.each(['yes', 'on', 'YES', ' on ', 'disable', 'y'])('%j turns tracking off: nothing sent or stored', async disabled => {
-    expect(await run({ disabled })).toEqual({ enabled: false, sent: 0, stored: [] })
-  })
+  it.each(['yes', 'on', 'YES', ' on ', 'disable', 'y'])(
+    '%j turns tracking off: nothing sent or stored',
+    async disabled => {
+      expect(await run({ disabled })).toEqual({ enabled: false, sent: 0, stored: [] })
+    },
+  )
 
   it.each([false, 0, '', 'false', 'FALSE', '0', 'no', 'off', 'Off'])('%j leaves it on', async disabled => {
     const { enabled, sent } = await run({ disabled })

@@ -35,7 +35,7 @@ const nuxtApp = (telemetry?: NuxtTelemetryConfig) => {
   return { app, router, vueApp, hooks }
 }
 
-let fetch: ReturnType<typeof setup>["fetch"]
+let fetch: ReturnType<typeof setup>['fetch']
 let sent: ReturnType<typeof setup>['sent']
 useFakeBrowser()
 beforeEach(() => {
@@ -71,7 +71,8 @@ describe('in the browser', () => {
     ] as const) {
       fetch.mockClear()
       const { app, router } = nuxtApp(config)
-      const tracker = defineTelemetryNuxtPlugin({ endpoint: '/telemetry', app: { name: 'shop' } })(app)!.provide.telemetry
+      const tracker = defineTelemetryNuxtPlugin({ endpoint: '/telemetry', app: { name: 'shop' } })(app)!.provide
+        .telemetry
       await router.push('/')
       tracker.flush()
       await vi.runAllTimersAsync()
@@ -110,7 +111,12 @@ describe('in the browser', () => {
     hooks.get('vue:error')!(new TypeError('alice@example.com'))
     tracker.flush()
     await vi.runAllTimersAsync()
-    expect(sent.flatMap(s => s.payload.events).filter(e => e.type === 'error').map(e => e.name)).toEqual(['TypeError'])
+    expect(
+      sent
+        .flatMap(s => s.payload.events)
+        .filter(e => e.type === 'error')
+        .map(e => e.name),
+    ).toEqual(['TypeError'])
     expect(sent.map(s => s.body).join('')).not.toContain('alice')
     tracker.destroy()
   })
@@ -132,7 +138,10 @@ describe('on the server', () => {
     const { app } = nuxtApp()
     const ssrApp = createSSRApp(Page)
     vi.stubGlobal('window', undefined)
-    const result = defineTelemetryNuxtPlugin({ endpoint: '/telemetry', app: { name: 'shop' } })({ ...app, vueApp: ssrApp as never })
+    const result = defineTelemetryNuxtPlugin({ endpoint: '/telemetry', app: { name: 'shop' } })({
+      ...app,
+      vueApp: ssrApp as never,
+    })
     vi.unstubAllGlobals()
     expect(result).toBeUndefined()
     expect(sent).toEqual([])
@@ -152,11 +161,15 @@ describe('on the server', () => {
 
 describe('setup errors', () => {
   it.each([undefined, null, 'shop'])('options %j', options => {
-    expect(() => defineTelemetryNuxtPlugin(options as never)).toThrow(`[spa-telemetry] options is ${options === 'shop' ? '"shop"' : String(options)}: expected an object like { app: { name: "shop" } }`)
+    expect(() => defineTelemetryNuxtPlugin(options as never)).toThrow(
+      `[spa-telemetry] options is ${options === 'shop' ? '"shop"' : String(options)}: expected an object like { app: { name: "shop" } }`,
+    )
   })
 
   it('bad tracker options fail when Nuxt runs the plugin', () => {
     const { app } = nuxtApp({ endpoint: 'not a url' })
-    expect(() => defineTelemetryNuxtPlugin({ app: { name: 'shop' } })(app)).toThrow('[spa-telemetry] endpoint is "not a url"')
+    expect(() => defineTelemetryNuxtPlugin({ app: { name: 'shop' } })(app)).toThrow(
+      '[spa-telemetry] endpoint is "not a url"',
+    )
   })
 })

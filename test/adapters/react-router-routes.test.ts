@@ -42,8 +42,12 @@ describe('toTemplate', () => {
 
   it('a parameter name with a dash stays as written (what is sent); one path-to-regexp refuses is refused as a whole', () => {
     expect(toTemplate('/projects/:project-id')).toBe('/projects/:project-id')
-    expect(createAnonymizer({ routes: ['/projects/:project-id'] }).anonymize('/projects/p_1', '/projects/:project-id')).toBe('/projects/:project-id')
-    expect(() => createAnonymizer({ routes: [toTemplate('/:1st')] })).toThrow('[spa-telemetry] routes[0] "/:1st" is not a valid path template')
+    expect(
+      createAnonymizer({ routes: ['/projects/:project-id'] }).anonymize('/projects/p_1', '/projects/:project-id'),
+    ).toBe('/projects/:project-id')
+    expect(() => createAnonymizer({ routes: [toTemplate('/:1st')] })).toThrow(
+      '[spa-telemetry] routes[0] "/:1st" is not a valid path template',
+    )
   })
 })
 
@@ -60,23 +64,37 @@ describe('toTemplate agrees with React Router', () => {
   const route = fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([segments, splat]) => {
     // parameter names are unique in a path
     const seen = new Set<string>()
-    return { segments: segments.filter(s => !s.path.startsWith(':') || !seen.has(s.path.replace('?', '')) && !!seen.add(s.path.replace('?', ''))), splat }
+    return {
+      segments: segments.filter(
+        s => !s.path.startsWith(':') || (!seen.has(s.path.replace('?', '')) && !!seen.add(s.path.replace('?', ''))),
+      ),
+      splat,
+    }
   })
   const value = fc.stringMatching(/^[a-z0-9_-]{1,8}$/)
 
   it('every URL matchPath matches, the anonymizer matches with the template', () => {
     let compared = 0
     fc.assert(
-      fc.property(route, fc.array(fc.tuple(fc.boolean(), value), { minLength: 6, maxLength: 6 }), fc.array(value, { maxLength: 3 }), ({ segments, splat }, picks, rest) => {
-        const path = '/' + segments.map(s => s.path).join('/') + (splat ? '/*' : '')
-        const url = '/' + [...segments.map((s, i) => s.url(picks[i][0], picks[i][1])), ...(splat ? rest : [])].filter(Boolean).join('/')
-        const template = toTemplate(path)
-        const { anonymize } = createAnonymizer({ routes: [template] })
-        // the URL is built to match; React Router agrees (or the case is not one to compare)
-        if (!matchPath(path, url)) return
-        compared++
-        expect(anonymize(url)).toBe(template)
-      }),
+      fc.property(
+        route,
+        fc.array(fc.tuple(fc.boolean(), value), { minLength: 6, maxLength: 6 }),
+        fc.array(value, { maxLength: 3 }),
+        ({ segments, splat }, picks, rest) => {
+          const path = '/' + segments.map(s => s.path).join('/') + (splat ? '/*' : '')
+          const url =
+            '/' +
+            [...segments.map((s, i) => s.url(picks[i][0], picks[i][1])), ...(splat ? rest : [])]
+              .filter(Boolean)
+              .join('/')
+          const template = toTemplate(path)
+          const { anonymize } = createAnonymizer({ routes: [template] })
+          // the URL is built to match; React Router agrees (or the case is not one to compare)
+          if (!matchPath(path, url)) return
+          compared++
+          expect(anonymize(url)).toBe(template)
+        },
+      ),
       { numRuns: 2_000 },
     )
     expect(compared).toBeGreaterThan(1_500)

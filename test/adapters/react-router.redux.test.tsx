@@ -8,7 +8,15 @@ import { configureStore, createAsyncThunk, createSlice } from '@reduxjs/toolkit'
 import type { PayloadAction } from '@reduxjs/toolkit'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { useEffect } from 'react'
-import { BrowserRouter, Outlet, RouterProvider, createBrowserRouter, useNavigate, useParams, useRoutes } from 'react-router'
+import {
+  BrowserRouter,
+  Outlet,
+  RouterProvider,
+  createBrowserRouter,
+  useNavigate,
+  useParams,
+  useRoutes,
+} from 'react-router'
 import type { NavigateFunction, RouteObject } from 'react-router'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
@@ -36,13 +44,18 @@ const createConsole = (tracker: Tracker) => {
   const loadSchema = createAsyncThunk('schema/load', async (project: string) => ({ project, tables: ['customers'] }))
   const store = configureStore({
     reducer: { projects: projects.reducer, tables: tables.reducer },
-    middleware: getDefaultMiddleware => getDefaultMiddleware(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker, { throttleMs: 0 })),
+    middleware: getDefaultMiddleware =>
+      getDefaultMiddleware(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker, { throttleMs: 0 })),
   })
 
   const Project = () => {
     const { project_id } = useParams()
     useEffect(() => void store.dispatch(projects.actions.opened(project_id!)), [project_id])
-    return <button onClick={() => store.dispatch(tables.actions.created({ name: 'customers of alice@example.com' }))}>create table</button>
+    return (
+      <button onClick={() => store.dispatch(tables.actions.created({ name: 'customers of alice@example.com' }))}>
+        create table
+      </button>
+    )
   }
   const Table = () => {
     const { table_id } = useParams()
@@ -57,7 +70,11 @@ const createConsole = (tracker: Tracker) => {
         { index: true, element: <p>home</p> },
         { path: 'projects/:project_id', element: <Project /> },
         // a loader runs before its navigation completes: what it dispatches happens on the page the user is still on
-        { path: 'projects/:project_id/schema', loader: ({ params }) => store.dispatch(loadSchema(params.project_id!)).unwrap(), element: <p>schema</p> },
+        {
+          path: 'projects/:project_id/schema',
+          loader: ({ params }) => store.dispatch(loadSchema(params.project_id!)).unwrap(),
+          element: <p>schema</p>,
+        },
         { path: 'projects/:project_id/tables/:table_id', element: <Table /> },
       ],
     },
@@ -119,7 +136,10 @@ describe('React Router + Redux Toolkit + the middleware', () => {
     const { routes } = createConsole(tracker)
     let navigate: NavigateFunction
     // no loaders without a data router: the schema page dispatches nothing here
-    const componentRoutes = routes.map(route => ({ ...route, children: route.children?.map(({ loader: _, ...child }) => child) })) as RouteObject[]
+    const componentRoutes = routes.map(route => ({
+      ...route,
+      children: route.children?.map(({ loader: _, ...child }) => child),
+    })) as RouteObject[]
     const App = () => {
       useTrackRoutes(tracker, componentRoutes)
       navigate = useNavigate()

@@ -97,7 +97,14 @@ const TEMPLATES = [
 
 /** The routes with an element on each (React Router warns of a rendered leaf without one). */
 const withElements = (routes: RouteObject[]): RouteObject[] =>
-  routes.map(route => ({ ...route, element: route.element ?? <Outlet />, children: route.children && withElements(route.children) }) as RouteObject)
+  routes.map(
+    route =>
+      ({
+        ...route,
+        element: route.element ?? <Outlet />,
+        children: route.children && withElements(route.children),
+      }) as RouteObject,
+  )
 
 type Fake = ReturnType<typeof fakeTracker>
 /** The fake tracker's page views as [path and query, route, name]. */
@@ -112,7 +119,11 @@ const routers: { dispose(): void }[] = []
 const stops: (() => void)[] = []
 
 /** A memory data router at `at`, tracked from the start by a fake tracker. */
-const start = (at: string | string[] = '/', routes = ROUTES, options: Parameters<typeof createMemoryRouter>[1] = {}) => {
+const start = (
+  at: string | string[] = '/',
+  routes = ROUTES,
+  options: Parameters<typeof createMemoryRouter>[1] = {},
+) => {
   const router = createMemoryRouter(routes, { initialEntries: ([] as string[]).concat(at), ...options })
   routers.push(router)
   const fake = fakeTracker()
@@ -145,7 +156,10 @@ describe('data router: page views', () => {
   it('the initial location once, as its deepest match’s template; the whole table from router.routes', () => {
     const { pages, routes } = start('/projects/p_8f2k?sort=name#top')
     expect(pages()).toEqual([
-      [{ pathname: '/projects/p_8f2k', search: '?sort=name', hash: '#/projects/p_8f2k?sort=name' }, { route: '/projects/:project_id', name: undefined }],
+      [
+        { pathname: '/projects/p_8f2k', search: '?sort=name', hash: '#/projects/p_8f2k?sort=name' },
+        { route: '/projects/:project_id', name: undefined },
+      ],
     ])
     expect(new Set(routes)).toEqual(new Set(TEMPLATES))
   })
@@ -292,7 +306,8 @@ describe('data router: page views', () => {
   it('routes added by patchRoutesOnNavigation join the table on their first use', async () => {
     const { router, views, routes } = start('/', [{ id: 'root', path: '/', children: [{ index: true }] }], {
       patchRoutesOnNavigation: ({ path, patch }) => {
-        if (path.startsWith('/reports')) patch('root', [{ path: 'reports/:report_id', children: [{ path: 'rows/:row_id' }] }])
+        if (path.startsWith('/reports'))
+          patch('root', [{ path: 'reports/:report_id', children: [{ path: 'rows/:row_id' }] }])
       },
     })
     expect(new Set(routes)).toEqual(new Set(['/']))
@@ -334,11 +349,15 @@ describe('options: routes and trackQueryChanges, as for every router adapter', (
   })
 
   it('routes: a list adds templates; an object gives the template of a route by its id or its (joined) path, the not-found page too', async () => {
-    const table: RouteObject[] = [{ path: '/', children: [{ id: 'project', path: 'projects/:project_id' }, { path: 'docs/*' }, { path: '*' }] }]
+    const table: RouteObject[] = [
+      { path: '/', children: [{ id: 'project', path: 'projects/:project_id' }, { path: 'docs/*' }, { path: '*' }] },
+    ]
     const router = createMemoryRouter(table, { initialEntries: ['/projects/p1'] })
     routers.push(router)
     const fake = fakeTracker()
-    stops.push(trackRouter(fake.tracker, router, { routes: { project: '/projects/:id', '/docs/*': '/docs', '/*': '/404' } }))
+    stops.push(
+      trackRouter(fake.tracker, router, { routes: { project: '/projects/:id', '/docs/*': '/docs', '/*': '/404' } }),
+    )
     await router.navigate('/docs/a/b')
     await router.navigate('/nope/alice')
     expect(viewsOf(fake)()).toEqual([
@@ -357,7 +376,10 @@ describe('options: routes and trackQueryChanges, as for every router adapter', (
     let navigate: NavigateFunction = () => undefined
     const App = () => {
       navigate = useNavigate()
-      useTrackRoutes(fake.tracker, routes, { trackQueryChanges: true, routes: { '/projects/:project_id': '/projects/:id' } })
+      useTrackRoutes(fake.tracker, routes, {
+        trackQueryChanges: true,
+        routes: { '/projects/:project_id': '/projects/:id' },
+      })
       return useRoutes(routes)
     }
     render(
@@ -375,7 +397,10 @@ describe('options: routes and trackQueryChanges, as for every router adapter', (
   it.each([
     [[], '[spa-telemetry] options is an array: expected an object like { trackQueryChanges: true }'],
     [{ trackQueryChanges: 'yes' }, '[spa-telemetry] trackQueryChanges is "yes": expected true or false'],
-    [{ routes: { a: 1 } }, '[spa-telemetry] routes is an object: expected a list of templates, or { [route id or path]: template }'],
+    [
+      { routes: { a: 1 } },
+      '[spa-telemetry] routes is an object: expected a list of templates, or { [route id or path]: template }',
+    ],
     [{ routes: ['/bad/:'] }, '[spa-telemetry] routes[0] "/bad/:" is not a valid path template'],
   ])('in development, bad options throw: %j', (options, message) => {
     const router = createMemoryRouter(ROUTES)
@@ -393,7 +418,9 @@ describe('data router with RouterProvider: blocked navigations', () => {
   }
 
   it('a blocked navigation counts zero, a reset one too; proceeding counts once; a blocked Back counts zero', async () => {
-    const router = createMemoryRouter([{ path: '/', Component: Guard, children: withElements(ROUTES[0].children!) }], { initialEntries: ['/projects/p1'] })
+    const router = createMemoryRouter([{ path: '/', Component: Guard, children: withElements(ROUTES[0].children!) }], {
+      initialEntries: ['/projects/p1'],
+    })
     routers.push(router)
     const fake = fakeTracker()
     stops.push(trackRouter(fake.tracker, router))
@@ -450,7 +477,15 @@ describe('data router: lifecycle and errors', () => {
 
   it('a router whose routes are not route objects: no page view, no error', () => {
     const fake = fakeTracker()
-    const odd = { state: { initialized: true, location: { pathname: '/', search: '' }, matches: [{ route: { path: 7 }, pathname: '/' }] }, routes: [null], subscribe: () => () => {} }
+    const odd = {
+      state: {
+        initialized: true,
+        location: { pathname: '/', search: '' },
+        matches: [{ route: { path: 7 }, pathname: '/' }],
+      },
+      routes: [null],
+      subscribe: () => () => {},
+    }
     expect(() => trackRouter(fake.tracker, odd as never)()).not.toThrow()
     expect(fake.pages()).toEqual([])
   })
@@ -460,9 +495,16 @@ describe('data router: lifecycle and errors', () => {
     [{ page: 1 }, 'router', '[spa-telemetry] tracker is an object: expected a tracker from createTracker()'],
     ['tracker', undefined, '[spa-telemetry] router is undefined: expected a data router from createBrowserRouter()'],
     ['tracker', {}, '[spa-telemetry] router is an object: expected a data router from createBrowserRouter()'],
-    ['tracker', { subscribe: () => () => {}, routes: 'x' }, '[spa-telemetry] router is an object: expected a data router from createBrowserRouter()'],
+    [
+      'tracker',
+      { subscribe: () => () => {}, routes: 'x' },
+      '[spa-telemetry] router is an object: expected a data router from createBrowserRouter()',
+    ],
   ])('in development, bad arguments throw: %j, %j', (tracker, router, message) => {
-    const given = { tracker: tracker === 'tracker' ? fakeTracker().tracker : tracker, router: router === 'router' ? createMemoryRouter(ROUTES) : router }
+    const given = {
+      tracker: tracker === 'tracker' ? fakeTracker().tracker : tracker,
+      router: router === 'router' ? createMemoryRouter(ROUTES) : router,
+    }
     expect(() => trackRouter(given.tracker as never, given.router as never)).toThrow(message)
   })
 
@@ -483,7 +525,11 @@ describe('component router: useTrackRoutes', () => {
         {
           path: 'projects/:project_id',
           element: <Outlet />,
-          children: [{ index: true }, { path: 'tables/:table_id', handle: { telemetry: { name: 'table' } } }, { path: 'settings/:tab?' }],
+          children: [
+            { index: true },
+            { path: 'tables/:table_id', handle: { telemetry: { name: 'table' } } },
+            { path: 'settings/:tab?' },
+          ],
         },
         { element: <Outlet />, children: [{ path: 'docs/*' }] },
         { path: 'private', handle: { telemetry: false } },
@@ -509,7 +555,16 @@ describe('component router: useTrackRoutes', () => {
         <App tracker={fake.tracker} />
       </BrowserRouter>,
     )
-    for (const to of ['/projects/p_8f2k?sort=size', '/projects/p_8f2k/tables/t1', '/projects/p_8f2k/settings', '/projects/p_8f2k/settings/billing', '/docs/a/b', '/private', '/nope/alice', '/']) {
+    for (const to of [
+      '/projects/p_8f2k?sort=size',
+      '/projects/p_8f2k/tables/t1',
+      '/projects/p_8f2k/settings',
+      '/projects/p_8f2k/settings/billing',
+      '/docs/a/b',
+      '/private',
+      '/nope/alice',
+      '/',
+    ]) {
       await go(to)
     }
     expect(viewsOf(fake)()).toEqual([
@@ -521,7 +576,17 @@ describe('component router: useTrackRoutes', () => {
       ['/nope/alice', null],
       ['/', '/'],
     ])
-    expect(new Set(fake.routes)).toEqual(new Set(['/', '/projects/:project_id', '/projects/:project_id/tables/:table_id', '/projects/:project_id/settings{/:tab}', '/docs{/*splat}', '/private', '{/*splat}']))
+    expect(new Set(fake.routes)).toEqual(
+      new Set([
+        '/',
+        '/projects/:project_id',
+        '/projects/:project_id/tables/:table_id',
+        '/projects/:project_id/settings{/:tab}',
+        '/docs{/*splat}',
+        '/private',
+        '{/*splat}',
+      ]),
+    )
   })
 
   it('back and forward (popstate) count like any navigation', async () => {
@@ -541,7 +606,13 @@ describe('component router: useTrackRoutes', () => {
       window.history.forward()
       await new Promise(resolve => window.addEventListener('popstate', resolve, { once: true }))
     })
-    expect(viewsOf(fake)().map(([url]) => url)).toEqual(['/', '/projects/p1', '/projects/p2', '/projects/p1', '/projects/p2'])
+    expect(viewsOf(fake)().map(([url]) => url)).toEqual([
+      '/',
+      '/projects/p1',
+      '/projects/p2',
+      '/projects/p1',
+      '/projects/p2',
+    ])
   })
 
   it('<Routes> with <Route> elements: the same elements through createRoutesFromElements', async () => {
@@ -606,14 +677,20 @@ describe('component router: useTrackRoutes', () => {
       useEffect(() => fake.tracker.action('tables/opened'), [])
       return null
     }
-    const routes = withElements([{ path: '/', children: [{ index: true }, { path: 'tables/:table_id', element: <Table /> }] }])
+    const routes = withElements([
+      { path: '/', children: [{ index: true }, { path: 'tables/:table_id', element: <Table /> }] },
+    ])
     render(
       <MemoryRouter>
         <App tracker={fake.tracker} routes={routes} />
       </MemoryRouter>,
     )
     await go('/tables/t1')
-    expect(fake.calls.filter(([method]) => method !== 'addRoutes').map(([method, arg]) => (method === 'page' ? (arg as { pathname: string }).pathname : arg))).toEqual(['/', '/tables/t1', 'tables/opened'])
+    expect(
+      fake.calls
+        .filter(([method]) => method !== 'addRoutes')
+        .map(([method, arg]) => (method === 'page' ? (arg as { pathname: string }).pathname : arg)),
+    ).toEqual(['/', '/tables/t1', 'tables/opened'])
   })
 
   it('a tracker that throws everywhere: rendering and navigation go on', async () => {
@@ -643,7 +720,7 @@ describe('component router: useTrackRoutes', () => {
 
   it('in production (dist/), the checks are gone: bad arguments record nothing and break nothing', async () => {
     const production: typeof import('spa-telemetry/react-router') = await import('../../dist/react-router.js' as string)
-    const Bad = () => (production.useTrackRoutes(undefined as never, 'routes' as never), <p>still here</p>)
+    const Bad = () => (production.useTrackRoutes(undefined as never, 'routes' as never), (<p>still here</p>))
     const { container } = render(
       <MemoryRouter>
         <Bad />
@@ -652,18 +729,23 @@ describe('component router: useTrackRoutes', () => {
     expect(container.textContent).toBe('still here')
   })
 
-  it.each([[null], [[null]], [[{ path: 7 }, 'x', { children: 5 }]]])('in production (dist/), useTrackRoutes(tracker, %j) renders, and records nothing (issue 21, item 15)', async routes => {
-    const production: typeof import('spa-telemetry/react-router') = await import('../../dist/react-router.js' as string)
-    const fake = fakeTracker()
-    const Page = () => (production.useTrackRoutes(fake.tracker, routes as never), <p>still here</p>)
-    const { container } = render(
-      <MemoryRouter initialEntries={['/projects/p1']}>
-        <Page />
-      </MemoryRouter>,
-    )
-    expect(container.textContent).toBe('still here')
-    expect(fake.pages()).toEqual([])
-  })
+  it.each([[null], [[null]], [[{ path: 7 }, 'x', { children: 5 }]]])(
+    'in production (dist/), useTrackRoutes(tracker, %j) renders, and records nothing (issue 21, item 15)',
+    async routes => {
+      const production: typeof import('spa-telemetry/react-router') = await import(
+        '../../dist/react-router.js' as string
+      )
+      const fake = fakeTracker()
+      const Page = () => (production.useTrackRoutes(fake.tracker, routes as never), (<p>still here</p>))
+      const { container } = render(
+        <MemoryRouter initialEntries={['/projects/p1']}>
+          <Page />
+        </MemoryRouter>,
+      )
+      expect(container.textContent).toBe('still here')
+      expect(fake.pages()).toEqual([])
+    },
+  )
 })
 
 describe('with the real tracker', () => {
@@ -720,7 +802,9 @@ describe('with the real tracker', () => {
   it('a route whose template the anonymizer refuses is masked, never reported as another route of the table', async () => {
     const { tracker, events } = setup()
     // "/:1st/:b" matches "/x/alice" (listed first, ranked alike); the anonymizer refuses ":1st", and "/:a/:b" would match too
-    const router = createMemoryRouter([{ path: '/:1st/:b' }, { path: '/:a/:b' }, { path: '/projects/:project_id' }], { initialEntries: ['/x/alice'] })
+    const router = createMemoryRouter([{ path: '/:1st/:b' }, { path: '/:a/:b' }, { path: '/projects/:project_id' }], {
+      initialEntries: ['/x/alice'],
+    })
     routers.push(router)
     stops.push(trackRouter(tracker, router))
     await router.navigate('/projects/p1')

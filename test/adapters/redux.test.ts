@@ -62,7 +62,9 @@ describe('what is recorded', () => {
       { get: (target, key, receiver) => (read.push(key), Reflect.get(target, key, receiver)) },
     )
     const passed: unknown[] = []
-    const dispatch = createTelemetryMiddleware(tracker)({ getState: () => ({ secret: 'state' }) })(action => (passed.push(action), 'next result'))
+    const dispatch = createTelemetryMiddleware(tracker)({ getState: () => ({ secret: 'state' }) })(
+      action => (passed.push(action), 'next result'),
+    )
     expect(dispatch(action)).toBe('next result')
     expect(read).toEqual(['type'])
     expect(passed[0]).toBe(action)
@@ -102,7 +104,16 @@ describe('what is recorded', () => {
     }
     const promise = Object.assign(Promise.resolve(), { type: 'promise/made' })
     const actionCreator = Object.assign(() => ({ type: 'x' }), { type: 'counter/incremented' })
-    const inputs = [untouchable(() => 'thunk'), untouchable(promise), new Command(), actionCreator, 'counter/incremented', 42, undefined, null]
+    const inputs = [
+      untouchable(() => 'thunk'),
+      untouchable(promise),
+      new Command(),
+      actionCreator,
+      'counter/incremented',
+      42,
+      undefined,
+      null,
+    ]
     const results = inputs.map(input => dispatch(input))
     expect(results.every((result, i) => result === inputs[i] && passed[i] === inputs[i])).toBe(true)
     expect(calls).toEqual([])
@@ -119,11 +130,15 @@ describe('include, exclude and rename', () => {
   const types = ['tables/created', 'tables/dropped', 'users/login', 'form/changed', 'tables']
 
   it('records every type but x/pending and @@… without include', () => {
-    expect(recorded({}, ['tables/load/pending', 'tables/load/fulfilled', 'tables/load/rejected', '@@router/LOCATION_CHANGE', 'pending'])).toEqual([
-      'tables/load/fulfilled',
-      'tables/load/rejected',
-      'pending',
-    ])
+    expect(
+      recorded({}, [
+        'tables/load/pending',
+        'tables/load/fulfilled',
+        'tables/load/rejected',
+        '@@router/LOCATION_CHANGE',
+        'pending',
+      ]),
+    ).toEqual(['tables/load/fulfilled', 'tables/load/rejected', 'pending'])
   })
 
   it('include: only the types that match a string (whole type), a RegExp or a predicate', () => {
@@ -136,14 +151,20 @@ describe('include, exclude and rename', () => {
 
   it('x/pending and @@… pass only when include names them as strings, not by a pattern', () => {
     expect(recorded({ include: [/^tables\//, /^@@/] }, ['tables/load/pending', '@@router/LOCATION_CHANGE'])).toEqual([])
-    expect(recorded({ include: ['tables/load/pending', '@@router/LOCATION_CHANGE'] }, ['tables/load/pending', '@@router/LOCATION_CHANGE'])).toEqual([
-      'tables/load/pending',
-      '@@router/LOCATION_CHANGE',
-    ])
+    expect(
+      recorded({ include: ['tables/load/pending', '@@router/LOCATION_CHANGE'] }, [
+        'tables/load/pending',
+        '@@router/LOCATION_CHANGE',
+      ]),
+    ).toEqual(['tables/load/pending', '@@router/LOCATION_CHANGE'])
   })
 
   it('exclude: never the types that match, even when included', () => {
-    expect(recorded({ exclude: [/^form\//, 'tables'] }, types)).toEqual(['tables/created', 'tables/dropped', 'users/login'])
+    expect(recorded({ exclude: [/^form\//, 'tables'] }, types)).toEqual([
+      'tables/created',
+      'tables/dropped',
+      'users/login',
+    ])
     expect(recorded({ include: /^tables/, exclude: 'tables/dropped' }, types)).toEqual(['tables/created', 'tables'])
   })
 
@@ -153,7 +174,8 @@ describe('include, exclude and rename', () => {
   })
 
   it('rename maps a type to a name, null skips it', () => {
-    const rename = (type: string): string | null => (type.startsWith('users/') ? null : type.replace(/^tables\//, 'table_'))
+    const rename = (type: string): string | null =>
+      type.startsWith('users/') ? null : type.replace(/^tables\//, 'table_')
     expect(recorded({ rename }, types)).toEqual(['table_created', 'table_dropped', 'form/changed', 'tables'])
   })
 
@@ -228,10 +250,13 @@ describe('never throws into the app', () => {
 
   it('but the app’s own errors are its own: a throwing reducer throws, and nothing is recorded', () => {
     const { tracker, actions } = fakeTracker()
-    const store = legacy_createStore((state: number = 0, action: { type: string }) => {
-      if (action.type === 'broken') throw new Error('reducer failed')
-      return state
-    }, applyMiddleware(createTelemetryMiddleware(tracker)))
+    const store = legacy_createStore(
+      (state: number = 0, action: { type: string }) => {
+        if (action.type === 'broken') throw new Error('reducer failed')
+        return state
+      },
+      applyMiddleware(createTelemetryMiddleware(tracker)),
+    )
     expect(() => store.dispatch({ type: 'broken' })).toThrow('reducer failed')
     expect(actions()).toEqual([])
   })
@@ -255,12 +280,21 @@ describe('bad options fail at creation', () => {
     [tracker, { throttleMs: Infinity }, 'throttleMs is Infinity: expected milliseconds, 0 or more'],
     [tracker, { throttleMs: null }, 'throttleMs is null: expected milliseconds, 0 or more'],
   ])('%o %o', (given, options, message) => {
-    expect(() => createTelemetryMiddleware(given as Tracker, options as TelemetryMiddlewareOptions)).toThrow(new Error('[spa-telemetry] ' + message))
+    expect(() => createTelemetryMiddleware(given as Tracker, options as TelemetryMiddlewareOptions)).toThrow(
+      new Error('[spa-telemetry] ' + message),
+    )
   })
 
   it('accepts no options, and every valid one', () => {
     expect(() => createTelemetryMiddleware(tracker)).not.toThrow()
-    expect(() => createTelemetryMiddleware(tracker, { include: ['a', /b/, () => true], exclude: 'c', rename: t => t, throttleMs: 0 })).not.toThrow()
+    expect(() =>
+      createTelemetryMiddleware(tracker, {
+        include: ['a', /b/, () => true],
+        exclude: 'c',
+        rename: t => t,
+        throttleMs: 0,
+      }),
+    ).not.toThrow()
   })
 })
 
@@ -292,7 +326,8 @@ describe('Redux Toolkit', () => {
   const toolkitStore = (options?: TelemetryMiddlewareOptions, tracker = fakeTracker()) => {
     const store = configureStore({
       reducer: { tables: tables.reducer },
-      middleware: getDefaultMiddleware => getDefaultMiddleware(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker.tracker, options)),
+      middleware: getDefaultMiddleware =>
+        getDefaultMiddleware(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker.tracker, options)),
     })
     return { ...tracker, store }
   }
@@ -306,7 +341,10 @@ describe('Redux Toolkit', () => {
     const failed = await store.dispatch(loadTable('missing'))
     expect(loaded).toEqual({ name: `${SECRET}-${SECRET}-arg` })
     expect(failed.type).toBe('tables/load/rejected')
-    expect(store.getState().tables).toEqual({ names: [`${SECRET}-created`, `${SECRET}-${SECRET}-arg`], error: `no table ${SECRET}-message` })
+    expect(store.getState().tables).toEqual({
+      names: [`${SECRET}-created`, `${SECRET}-${SECRET}-arg`],
+      error: `no table ${SECRET}-message`,
+    })
     expect(actions()).toEqual(['tables/created', 'tables/load/fulfilled', 'tables/load/rejected'])
     expect(JSON.stringify(calls)).not.toContain(SECRET)
     // RTK's serializable and immutability checks found nothing to complain about
@@ -337,7 +375,13 @@ describe('with the real tracker', () => {
     const { tracker, events, sent } = setup({ routes })
     window.history.replaceState(null, '', '/nc/p_8f2k/table/customers?q=Alice')
     const store = configureStore({
-      reducer: { tables: createSlice({ name: 'tables', initialState: 0, reducers: { created: (n, _action: { payload: string }) => n + 1 } }).reducer },
+      reducer: {
+        tables: createSlice({
+          name: 'tables',
+          initialState: 0,
+          reducers: { created: (n, _action: { payload: string }) => n + 1 },
+        }).reducer,
+      },
       middleware: gdm => gdm(NO_TIMING_WARNINGS).concat(createTelemetryMiddleware(tracker)),
     })
     store.dispatch({ type: 'tables/created', payload: 'customers', meta: { owner: 'alice@example.com' } })
@@ -346,8 +390,20 @@ describe('with the real tracker', () => {
     store.dispatch({ type: '@@router/LOCATION_CHANGE', payload: { location: '/nc/p_8f2k' } })
     tracker.flush()
     expect(events().filter(event => event.type === 'action')).toEqual([
-      { type: 'action', id: expect.any(String), ts: expect.any(Number), name: 'tables/created', path: '/nc/:project_id/table/:table_id' },
-      { type: 'action', id: expect.any(String), ts: expect.any(Number), name: 'tables/renamed', path: '/nc/:project_id' },
+      {
+        type: 'action',
+        id: expect.any(String),
+        ts: expect.any(Number),
+        name: 'tables/created',
+        path: '/nc/:project_id/table/:table_id',
+      },
+      {
+        type: 'action',
+        id: expect.any(String),
+        ts: expect.any(Number),
+        name: 'tables/renamed',
+        path: '/nc/:project_id',
+      },
     ])
     const bodies = sent.map(s => s.body).join('\n')
     for (const secret of ['p_8f2k', 'customers', 'Alice', 'alice@example.com']) expect(bodies).not.toContain(secret)
@@ -356,9 +412,16 @@ describe('with the real tracker', () => {
 
   it('no payload, meta or error value ever leaves (property test)', async () => {
     const { tracker, sent } = setup({ routes })
-    const store = legacy_createStore((state: number = 0) => state, applyMiddleware(createTelemetryMiddleware(tracker, { throttleMs: 0 })))
+    const store = legacy_createStore(
+      (state: number = 0) => state,
+      applyMiddleware(createTelemetryMiddleware(tracker, { throttleMs: 0 })),
+    )
     const type = fc.constantFrom('tables/created', 'tables/load/fulfilled', 'tables/load/rejected', 'form/changed')
-    const value = fc.oneof(canary, fc.tuple(canary, canary), fc.record({ name: canary, nested: fc.record({ email: canary }) }))
+    const value = fc.oneof(
+      canary,
+      fc.tuple(canary, canary),
+      fc.record({ name: canary, nested: fc.record({ email: canary }) }),
+    )
     await fc.assert(
       fc.asyncProperty(type, value, value, value, async (type, payload, meta, error) => {
         const tokens = [payload, meta, error].flatMap(v => JSON.stringify(v).match(/cnry[0-9a-f]{10}/g) ?? [])

@@ -82,7 +82,8 @@ describe('toTemplate', () => {
   })
 
   it('a parameter alone in its segment keeps its span in the narrow template', () => {
-    for (const path of ['/nc/:project_id', '/docs/:chapters+', '/files/:path(.*)', '/:pathMatch(.*)*']) expect(toNarrowTemplate(path)).toBe(toTemplate(path))
+    for (const path of ['/nc/:project_id', '/docs/:chapters+', '/files/:path(.*)', '/:pathMatch(.*)*'])
+      expect(toNarrowTemplate(path)).toBe(toTemplate(path))
   })
 
   it('the template of an escaped path matches the literal URL', () => {
@@ -97,7 +98,23 @@ describe('toTemplate against vue-router', () => {
   afterEach(() => void vi.restoreAllMocks())
 
   const SEGMENTS = [
-    ...['nc', 'table', 'users', 'a.b', ':id', ':id(\\d+)', ':slug?', ':rest+', ':rest*', ':key()', ':a.:b', ':n-:v?', ':all(.*)', ':one([^/]+)', ':num(\\d*)'],
+    ...[
+      'nc',
+      'table',
+      'users',
+      'a.b',
+      ':id',
+      ':id(\\d+)',
+      ':slug?',
+      ':rest+',
+      ':rest*',
+      ':key()',
+      ':a.:b',
+      ':n-:v?',
+      ':all(.*)',
+      ':one([^/]+)',
+      ':num(\\d*)',
+    ],
     // text with a parameter that may span segments, or be empty
     ...['a-:w(.*)', 'b-:a(.*)', ':a+-static', '_:b+-other'],
   ]
@@ -106,23 +123,54 @@ describe('toTemplate against vue-router', () => {
     .array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 4 })
     .map(parts => '/' + parts.map((part, i) => part.replace(/:(\w+)/g, `:$1${i}`)).join('/'))
   const url = fc
-    .array(fc.constantFrom('nc', 'table', 'users', 'a.b', '42', 'x.y', 'NC', 'p_8f2k', 'a-b', 'a-', '', 'b-', 'x-static', '_y-other', 'static'), { maxLength: 6 })
+    .array(
+      fc.constantFrom(
+        'nc',
+        'table',
+        'users',
+        'a.b',
+        '42',
+        'x.y',
+        'NC',
+        'p_8f2k',
+        'a-b',
+        'a-',
+        '',
+        'b-',
+        'x-static',
+        '_y-other',
+        'static',
+      ),
+      { maxLength: 6 },
+    )
     .map(parts => '/' + parts.join('/'))
 
   it('the template of the record vue-router resolves a URL to matches that URL', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(routePath, { minLength: 1, maxLength: 6 }), fc.array(url, { minLength: 1, maxLength: 10 }), (paths, urls) => {
-        const router = createRouter({ history: createMemoryHistory(), routes: paths.map(path => ({ path, component: View })) })
-        for (const record of router.getRoutes()) expect(() => createAnonymizer({ routes: [toTemplate(record.path)] })).not.toThrow()
-        for (const concrete of urls) {
-          const leaf = router.resolve(concrete).matched.at(-1)
-          if (!leaf) continue
-          const template = toTemplate(leaf.path)
-          const { anonymize } = createAnonymizer({ routes: [template], unmatched: 'drop' })
-          // a path, not a URL: "//nc" is no host here (the plugin passes paths the same way)
-          expect({ path: leaf.path, url: concrete, got: anonymize({ pathname: concrete }) }).toEqual({ path: leaf.path, url: concrete, got: template })
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(routePath, { minLength: 1, maxLength: 6 }),
+        fc.array(url, { minLength: 1, maxLength: 10 }),
+        (paths, urls) => {
+          const router = createRouter({
+            history: createMemoryHistory(),
+            routes: paths.map(path => ({ path, component: View })),
+          })
+          for (const record of router.getRoutes())
+            expect(() => createAnonymizer({ routes: [toTemplate(record.path)] })).not.toThrow()
+          for (const concrete of urls) {
+            const leaf = router.resolve(concrete).matched.at(-1)
+            if (!leaf) continue
+            const template = toTemplate(leaf.path)
+            const { anonymize } = createAnonymizer({ routes: [template], unmatched: 'drop' })
+            // a path, not a URL: "//nc" is no host here (the plugin passes paths the same way)
+            expect({ path: leaf.path, url: concrete, got: anonymize({ pathname: concrete }) }).toEqual({
+              path: leaf.path,
+              url: concrete,
+              got: template,
+            })
+          }
+        },
+      ),
       { numRuns: 1_000 },
     )
   }, 60_000)
@@ -137,17 +185,41 @@ describe('ranking against vue-router', () => {
    * and the catch-all's `(.*)`): vue-router's score of each is the
    * anonymizer's. NocoDB-like tables: optional parameters in the middle.
    */
-  const SEGMENTS = ['ws', 'form', 'grid', 'nc', ':id', ':key()', ':slug?', ':type?', ':rest+', ':a.:b', ':n-:v?', 'a-:w(.*)', ':a+-static']
+  const SEGMENTS = [
+    'ws',
+    'form',
+    'grid',
+    'nc',
+    ':id',
+    ':key()',
+    ':slug?',
+    ':type?',
+    ':rest+',
+    ':a.:b',
+    ':n-:v?',
+    'a-:w(.*)',
+    ':a+-static',
+  ]
   const routePath = fc
     .tuple(fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 5 }), fc.boolean())
-    .map(([parts, splat]) => '/' + [...parts, ...(splat ? [':all(.*)*'] : [])].map((part, i) => part.replace(/:(\w+)/g, `:$1${i}`)).join('/'))
+    .map(
+      ([parts, splat]) =>
+        '/' +
+        [...parts, ...(splat ? [':all(.*)*'] : [])].map((part, i) => part.replace(/:(\w+)/g, `:$1${i}`)).join('/'),
+    )
   const url = fc
-    .array(fc.constantFrom('ws', 'form', 'grid', 'nc', 'WS', 'w1', 'x.y', 'a-b', 'a-', 'a-x', 'x-static', '42'), { minLength: 0, maxLength: 6 })
+    .array(fc.constantFrom('ws', 'form', 'grid', 'nc', 'WS', 'w1', 'x.y', 'a-b', 'a-', 'a-x', 'x-static', '42'), {
+      minLength: 0,
+      maxLength: 6,
+    })
     .map(parts => '/' + parts.join('/'))
 
   /** The template of the record vue-router resolves a URL to, for a table in the given order. */
   const resolver = (paths: string[]) => {
-    const router = createRouter({ history: createMemoryHistory(), routes: paths.map(path => ({ path, component: View })) })
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: paths.map(path => ({ path, component: View })),
+    })
     return (concrete: string): string | null => {
       const leaf = router.resolve(concrete).matched.at(-1)
       return leaf ? toTemplate(leaf.path) : null
@@ -156,23 +228,34 @@ describe('ranking against vue-router', () => {
 
   it('the anonymizer, with no answer from the router, picks the template vue-router picks', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(routePath, { minLength: 1, maxLength: 8 }), fc.array(url, { minLength: 1, maxLength: 10 }), (paths, urls) => {
-        const templates = [...new Set(paths.map(toTemplate))]
-        const { anonymize } = createAnonymizer({ routes: templates, unmatched: 'drop' })
-        const inOrder = resolver(paths)
-        const reversed = resolver([...paths].reverse())
-        for (const concrete of urls) {
-          // routes vue-router ranks equal go in the order they are listed: then either will do
-          const answers = new Set([inOrder(concrete), reversed(concrete)])
-          expect({ url: concrete, got: anonymize({ pathname: concrete }), answers }).toEqual({ url: concrete, got: expect.toBeOneOf([...answers]), answers })
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(routePath, { minLength: 1, maxLength: 8 }),
+        fc.array(url, { minLength: 1, maxLength: 10 }),
+        (paths, urls) => {
+          const templates = [...new Set(paths.map(toTemplate))]
+          const { anonymize } = createAnonymizer({ routes: templates, unmatched: 'drop' })
+          const inOrder = resolver(paths)
+          const reversed = resolver([...paths].reverse())
+          for (const concrete of urls) {
+            // routes vue-router ranks equal go in the order they are listed: then either will do
+            const answers = new Set([inOrder(concrete), reversed(concrete)])
+            expect({ url: concrete, got: anonymize({ pathname: concrete }), answers }).toEqual({
+              url: concrete,
+              got: expect.toBeOneOf([...answers]),
+              answers,
+            })
+          }
+        },
+      ),
       { numRuns: 1_000 },
     )
   }, 60_000)
 
-  it("NocoDB: /ws/w1/grid/form/v1 goes to the form route, as in vue-router", () => {
-    const paths = ['/ws/:workspaceId()/:projectType?/form/:viewId()', '/ws/:workspaceId()/:projectType?/:projectId()/:type()/:viewId()']
+  it('NocoDB: /ws/w1/grid/form/v1 goes to the form route, as in vue-router', () => {
+    const paths = [
+      '/ws/:workspaceId()/:projectType?/form/:viewId()',
+      '/ws/:workspaceId()/:projectType?/:projectId()/:type()/:viewId()',
+    ]
     const { anonymize } = createAnonymizer({ routes: paths.map(toTemplate) })
     expect(resolver(paths)('/ws/w1/grid/form/v1')).toBe('/ws/:workspaceId{/:projectType}/form/:viewId')
     expect(anonymize('/ws/w1/grid/form/v1')).toBe('/ws/:workspaceId{/:projectType}/form/:viewId')

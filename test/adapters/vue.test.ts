@@ -86,9 +86,23 @@ useFakeBrowser({ timers: false })
 describe('page views', () => {
   it('one for the initial navigation, after isReady(), with the leaf template as the route', async () => {
     const { pages, routes } = await start('/nc/p_8f2k?sort=name#top')
-    expect(pages()).toEqual([[{ pathname: '/nc/p_8f2k', search: '?sort=name#top', hash: '#/nc/p_8f2k?sort=name#top' }, { route: '/nc/:project_id', name: undefined }]])
+    expect(pages()).toEqual([
+      [
+        { pathname: '/nc/p_8f2k', search: '?sort=name#top', hash: '#/nc/p_8f2k?sort=name#top' },
+        { route: '/nc/:project_id', name: undefined },
+      ],
+    ])
     // the whole table, read from router.getRoutes(), reaches the tracker; but the catch-all (see "catch-all routes")
-    expect(routes).toEqual(expect.arrayContaining(['/', '/nc/:project_id', '/nc/:project_id/table', '/nc/:project_id/table/:table_id', '/settings{/:tab}', '/preferences{/:tab}']))
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        '/',
+        '/nc/:project_id',
+        '/nc/:project_id/table',
+        '/nc/:project_id/table/:table_id',
+        '/settings{/:tab}',
+        '/preferences{/:tab}',
+      ]),
+    )
     expect(routes).not.toContain('{/*pathMatch}')
   })
 
@@ -97,8 +111,14 @@ describe('page views', () => {
     await router.push('/nc/p1/table')
     await router.push('/nc/p1/table/42')
     expect(pages().slice(1)).toEqual([
-      [{ pathname: '/nc/p1/table', search: '', hash: '#/nc/p1/table' }, { route: '/nc/:project_id/table', name: undefined }],
-      [{ pathname: '/nc/p1/table/42', search: '', hash: '#/nc/p1/table/42' }, { route: '/nc/:project_id/table/:table_id', name: 'table' }],
+      [
+        { pathname: '/nc/p1/table', search: '', hash: '#/nc/p1/table' },
+        { route: '/nc/:project_id/table', name: undefined },
+      ],
+      [
+        { pathname: '/nc/p1/table/42', search: '', hash: '#/nc/p1/table/42' },
+        { route: '/nc/:project_id/table/:table_id', name: 'table' },
+      ],
     ])
   })
 
@@ -117,8 +137,14 @@ describe('page views', () => {
     await router.push('/old/p9')
     await router.push('/login-first')
     expect(pages().slice(1)).toEqual([
-      [{ pathname: '/nc/p9', search: '', hash: '#/nc/p9' }, { route: '/nc/:project_id', name: undefined }],
-      [{ pathname: '/nc/welcome', search: '', hash: '#/nc/welcome' }, { route: '/nc/:project_id', name: undefined }],
+      [
+        { pathname: '/nc/p9', search: '', hash: '#/nc/p9' },
+        { route: '/nc/:project_id', name: undefined },
+      ],
+      [
+        { pathname: '/nc/welcome', search: '', hash: '#/nc/welcome' },
+        { route: '/nc/:project_id', name: undefined },
+      ],
     ])
   })
 
@@ -160,7 +186,10 @@ describe('page views', () => {
   it('an alias reports the template of the route it is an alias of', async () => {
     const { router, pages } = await start('/')
     await router.push('/preferences/billing')
-    expect(pages().at(-1)).toEqual([{ pathname: '/preferences/billing', search: '', hash: '#/preferences/billing' }, { route: '/settings{/:tab}', name: undefined }])
+    expect(pages().at(-1)).toEqual([
+      { pathname: '/preferences/billing', search: '', hash: '#/preferences/billing' },
+      { route: '/settings{/:tab}', name: undefined },
+    ])
   })
 
   it('installed after the initial navigation: records the current route once', async () => {
@@ -178,8 +207,17 @@ describe('page views', () => {
     const warn = captureWarnings()
     const { router, pages } = await start('/')
     await router.push('//evil.example/x')
-    expect(pages().at(-1)).toEqual([{ pathname: '//evil.example/x', search: '', hash: '#//evil.example/x' }, { route: null, name: undefined }])
-    expect(warn.mock.calls).toEqual([[expect.stringContaining('Location "//evil.example/x" resolved to "//evil.example/x". A resolved location cannot start with multiple slashes')]])
+    expect(pages().at(-1)).toEqual([
+      { pathname: '//evil.example/x', search: '', hash: '#//evil.example/x' },
+      { route: null, name: undefined },
+    ])
+    expect(warn.mock.calls).toEqual([
+      [
+        expect.stringContaining(
+          'Location "//evil.example/x" resolved to "//evil.example/x". A resolved location cannot start with multiple slashes',
+        ),
+      ],
+    ])
   })
 })
 
@@ -190,8 +228,14 @@ describe('route table', () => {
     router.addRoute('tables', { path: ':table_id/rows/:row_id', component: View })
     await router.push('/reports/r_77')
     await router.push('/nc/p1/table/t1/rows/9')
-    expect(routes).toEqual(expect.arrayContaining(['/reports/:report_id', '/nc/:project_id/table/:table_id/rows/:row_id']))
-    expect(pages().slice(1).map(([, options]) => options)).toEqual([
+    expect(routes).toEqual(
+      expect.arrayContaining(['/reports/:report_id', '/nc/:project_id/table/:table_id/rows/:row_id']),
+    )
+    expect(
+      pages()
+        .slice(1)
+        .map(([, options]) => options),
+    ).toEqual([
       { route: '/reports/:report_id', name: undefined },
       { route: '/nc/:project_id/table/:table_id/rows/:row_id', name: undefined },
     ])
@@ -212,18 +256,38 @@ describe('route table', () => {
   it('explicit routes: a list adds templates; an object overrides the template of a route, by name or path', async () => {
     const listed = await start('/', { routes: ['/legacy/:id'] })
     expect(listed.routes).toContain('/legacy/:id')
-    const { router, pages, routes } = await start('/', { routes: { docs: '/docs/:book', '/nc/:project_id': '/nc/:project' } })
+    const { router, pages, routes } = await start('/', {
+      routes: { docs: '/docs/:book', '/nc/:project_id': '/nc/:project' },
+    })
     await router.push('/docs/a/b')
     await router.push('/nc/p1')
-    expect(pages().slice(1).map(([, options]) => (options as { route: string }).route)).toEqual(['/docs/:book', '/nc/:project'])
+    expect(
+      pages()
+        .slice(1)
+        .map(([, options]) => (options as { route: string }).route),
+    ).toEqual(['/docs/:book', '/nc/:project'])
     expect(routes).not.toContain('/docs/*chapters')
   })
 
   it('a route the tracker refuses does not keep the others out', async () => {
     const warn = captureWarnings()
     const fake = fakeTracker()
-    const refusing = { ...fake.tracker, addRoutes: (added: readonly string[]) => (added.some(t => t.includes('bad')) ? (() => { throw new Error('refused') })() : fake.tracker.addRoutes(added)) }
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/bad/:x', component: View }, { path: '/good/:y', component: View }] })
+    const refusing = {
+      ...fake.tracker,
+      addRoutes: (added: readonly string[]) =>
+        added.some(t => t.includes('bad'))
+          ? (() => {
+              throw new Error('refused')
+            })()
+          : fake.tracker.addRoutes(added),
+    }
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/bad/:x', component: View },
+        { path: '/good/:y', component: View },
+      ],
+    })
     createApp(View).use(router).use(createTelemetryPlugin(refusing, router))
     expect(fake.routes).toEqual(['/good/:y'])
     await router.isReady()
@@ -261,12 +325,21 @@ describe('catch-all routes', () => {
     expect(tracker.anonymize('/nc/p_8f2k/secret-table')).toBe('/nc/*/*')
   })
 
-  it.each([['/:pathMatch(.*)*'], ['/:pathMatch(.*)'], ['/:slug(.*)*'], ['/:rest+'], ['/:all*']])('%s reaches the tracker as route null', async path => {
-    const { router, pages, routes } = await start('/', {}, [{ path: '/', component: View }, { path, component: View }])
-    await router.push('/a/b')
-    expect(pages().at(-1)).toEqual([{ pathname: '/a/b', search: '', hash: '#/a/b' }, { route: null, name: undefined }])
-    expect(routes).toEqual(['/'])
-  })
+  it.each([['/:pathMatch(.*)*'], ['/:pathMatch(.*)'], ['/:slug(.*)*'], ['/:rest+'], ['/:all*']])(
+    '%s reaches the tracker as route null',
+    async path => {
+      const { router, pages, routes } = await start('/', {}, [
+        { path: '/', component: View },
+        { path, component: View },
+      ])
+      await router.push('/a/b')
+      expect(pages().at(-1)).toEqual([
+        { pathname: '/a/b', search: '', hash: '#/a/b' },
+        { route: null, name: undefined },
+      ])
+      expect(routes).toEqual(['/'])
+    },
+  )
 
   it('a template given for the catch-all is used', async () => {
     const { router, pages, routes } = await start('/', { routes: { 'not-found': '/404' } }, TABLE)
@@ -281,10 +354,31 @@ describe('never breaks the app', () => {
     const boom = (): never => {
       throw new Error('boom')
     }
-    const broken: Tracker = { ...fakeTracker().tracker, page: boom, track: boom, error: boom, addRoutes: boom, destroy: boom }
+    const broken: Tracker = {
+      ...fakeTracker().tracker,
+      page: boom,
+      track: boom,
+      error: boom,
+      addRoutes: boom,
+      destroy: boom,
+    }
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     const handled = vi.fn()
-    const app = createApp(defineComponent({ render: () => h('button', { id: 'b', onClick: () => { throw new TypeError('x') } }, [h('i', { id: 'i' })]) }))
+    const app = createApp(
+      defineComponent({
+        render: () =>
+          h(
+            'button',
+            {
+              id: 'b',
+              onClick: () => {
+                throw new TypeError('x')
+              },
+            },
+            [h('i', { id: 'i' })],
+          ),
+      }),
+    )
     app.config.errorHandler = handled
     const root = document.createElement('div')
     app.use(router).use(createTelemetryPlugin(broken, router, { captureErrors: true }))
@@ -342,7 +436,9 @@ describe('components', () => {
   it('useTelemetry() without the plugin says what is missing', () => {
     const Orphan = defineComponent({ setup: () => (useTelemetry(), () => h('div')) })
     vi.spyOn(console, 'warn').mockImplementation(() => {})
-    expect(() => mount(Orphan)).toThrow('[spa-telemetry] useTelemetry() found no tracker: install createTelemetryPlugin() first')
+    expect(() => mount(Orphan)).toThrow(
+      '[spa-telemetry] useTelemetry() found no tracker: install createTelemetryPlugin() first',
+    )
   })
 
   it('useTelemetry() outside a browser (SSR without the plugin) returns an inert tracker', () => {
@@ -402,11 +498,19 @@ describe('components', () => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     const fake = fakeTracker()
     const previous = vi.fn()
-    const app = createApp(defineComponent({ setup: () => () => { throw new RangeError('alice@example.com') } }))
+    const app = createApp(
+      defineComponent({
+        setup: () => () => {
+          throw new RangeError('alice@example.com')
+        },
+      }),
+    )
     app.config.errorHandler = previous
     app.use(router).use(createTelemetryPlugin(fake.tracker, router, { captureErrors: true }))
     app.mount(document.createElement('div'))
-    expect(fake.calls.filter(([m]) => m === 'error').map(([, e]) => (e as Error).constructor.name)).toEqual(['RangeError'])
+    expect(fake.calls.filter(([m]) => m === 'error').map(([, e]) => (e as Error).constructor.name)).toEqual([
+      'RangeError',
+    ])
     expect(previous).toHaveBeenCalledTimes(1)
   })
 
@@ -414,7 +518,13 @@ describe('components', () => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     const fake = fakeTracker()
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const app = createApp(defineComponent({ setup: () => () => { throw new TypeError('x') } }))
+    const app = createApp(
+      defineComponent({
+        setup: () => () => {
+          throw new TypeError('x')
+        },
+      }),
+    )
     app.use(router).use(createTelemetryPlugin(fake.tracker, router, { captureErrors: true }))
     app.mount(document.createElement('div'))
     expect(fake.calls.filter(([m]) => m === 'error')).toHaveLength(1)
@@ -451,7 +561,10 @@ describe('with the real tracker', () => {
     vi.useFakeTimers()
     const { tracker, events } = setup()
     // "/x/:a:b" is a fine vue-router path, but path-to-regexp needs text between two parameters
-    const routes = [{ path: '/x/:a:b', component: View }, { path: '/nc/:project_id', component: View }]
+    const routes = [
+      { path: '/x/:a:b', component: View },
+      { path: '/nc/:project_id', component: View },
+    ]
     const router = createRouter({ history: createMemoryHistory(), routes })
     createApp(View).use(router).use(createTelemetryPlugin(tracker, router))
     await router.push('/x/secret')
@@ -468,7 +581,10 @@ describe('with the real tracker', () => {
     const warn = captureWarnings()
     vi.useFakeTimers()
     const { tracker, events } = setup({ hash: true, keepQuery: { tab: ['grid'] } })
-    const routes = [{ path: '/x/:a:b', component: View }, { path: '/nc/:project_id', component: View }]
+    const routes = [
+      { path: '/x/:a:b', component: View },
+      { path: '/nc/:project_id', component: View },
+    ]
     const router = createRouter({ history: createWebHashHistory(), routes })
     createApp(View).use(router).use(createTelemetryPlugin(tracker, router))
     await router.push('/nc/p1?tab=grid&q=alice')
@@ -484,14 +600,20 @@ describe('with the real tracker', () => {
     vi.useFakeTimers()
     const { sent } = setup()
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
-    const plugin = createTelemetryPlugin(createTracker({ endpoint: '/telemetry', app: { name: 'vue' }, captureErrors: true }), router, { captureErrors: true })
+    const plugin = createTelemetryPlugin(
+      createTracker({ endpoint: '/telemetry', app: { name: 'vue' }, captureErrors: true }),
+      router,
+      { captureErrors: true },
+    )
     createApp(View).use(router).use(plugin)
     await router.push('/nc/p1')
     window.dispatchEvent(new ErrorEvent('error', { error: new SyntaxError('alice') }))
     plugin.tracker.flush()
     await vi.runAllTimersAsync()
     vi.useRealTimers()
-    expect(sent.flatMap(s => s.payload.events).filter(e => e.type === 'error')).toEqual([expect.objectContaining({ name: 'SyntaxError', path: '/nc/:project_id' })])
+    expect(sent.flatMap(s => s.payload.events).filter(e => e.type === 'error')).toEqual([
+      expect.objectContaining({ name: 'SyntaxError', path: '/nc/:project_id' }),
+    ])
     plugin.tracker.destroy()
   })
 })
@@ -503,8 +625,14 @@ describe('setup errors', () => {
     [['tracker', {}], '[spa-telemetry] router is an object: expected a vue-router Router'],
     [['x', 'router'], '[spa-telemetry] tracker is "x": expected a tracker from createTracker()'],
     [[null, 'router'], '[spa-telemetry] tracker is null: expected a tracker from createTracker()'],
-    [['tracker', 'router', []], '[spa-telemetry] options is an array: expected an object like { trackQueryChanges: true }'],
-    [['tracker', 'router', { trackQueryChanges: 'yes' }], '[spa-telemetry] trackQueryChanges is "yes": expected true or false'],
+    [
+      ['tracker', 'router', []],
+      '[spa-telemetry] options is an array: expected an object like { trackQueryChanges: true }',
+    ],
+    [
+      ['tracker', 'router', { trackQueryChanges: 'yes' }],
+      '[spa-telemetry] trackQueryChanges is "yes": expected true or false',
+    ],
     [['tracker', 'router', { captureErrors: 1 }], '[spa-telemetry] captureErrors is 1: expected true or false'],
     [['tracker', 'router', { routes: { a: 1 } }], '[spa-telemetry] routes is an object: expected a list of templates'],
     [['tracker', 'router', { routes: '/a' }], '[spa-telemetry] routes is "/a": expected a list of templates'],
@@ -513,10 +641,16 @@ describe('setup errors', () => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
     const given = { tracker: fakeTracker().tracker, real: setup().tracker, router } as Record<string, unknown>
     const [tracker, target, options] = args.map(arg => (typeof arg === 'string' && arg in given ? given[arg] : arg))
-    expect(() => createTelemetryPlugin(tracker as Tracker, target as Router, options as TelemetryPluginOptions)).toThrow(message)
+    expect(() =>
+      createTelemetryPlugin(tracker as Tracker, target as Router, options as TelemetryPluginOptions),
+    ).toThrow(message)
     // captureErrors is the plugin's: trackRouter leaves it alone
-    if (message.includes('captureErrors')) expect(() => trackRouter(tracker as Tracker, target as Router, options as TelemetryPluginOptions)()).not.toThrow()
-    else expect(() => trackRouter(tracker as Tracker, target as Router, options as TelemetryPluginOptions)).toThrow(message)
+    if (message.includes('captureErrors'))
+      expect(() => trackRouter(tracker as Tracker, target as Router, options as TelemetryPluginOptions)()).not.toThrow()
+    else
+      expect(() => trackRouter(tracker as Tracker, target as Router, options as TelemetryPluginOptions)).toThrow(
+        message,
+      )
   })
 })
 
@@ -533,8 +667,14 @@ describe('trackRouter: page views without the plugin', () => {
     stop()
     await router.push('/nc/p2')
     expect(fake.pages()).toEqual([
-      [{ pathname: '/nc/p1', search: '', hash: '#/nc/p1' }, { route: '/nc/:project_id', name: undefined }],
-      [{ pathname: '/nc/p1/table/42', search: '', hash: '#/nc/p1/table/42' }, { route: '/nc/:project_id/table/:table', name: 'table' }],
+      [
+        { pathname: '/nc/p1', search: '', hash: '#/nc/p1' },
+        { route: '/nc/:project_id', name: undefined },
+      ],
+      [
+        { pathname: '/nc/p1/table/42', search: '', hash: '#/nc/p1/table/42' },
+        { route: '/nc/:project_id/table/:table', name: 'table' },
+      ],
     ])
   })
 
@@ -580,13 +720,17 @@ describe('the 0.1 form, createTelemetryPlugin({ router, … }) (deprecated)', ()
   it('still works, and a development build warns once', async () => {
     const fake = fakeTracker()
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
-    createApp(View).use(router).use(createTelemetryPlugin({ router, tracker: fake.tracker, trackQueryChanges: true }))
+    createApp(View)
+      .use(router)
+      .use(createTelemetryPlugin({ router, tracker: fake.tracker, trackQueryChanges: true }))
     createTelemetryPlugin({ router, tracker: fake.tracker })
     await router.push('/nc/p1')
     await router.push('/nc/p1?tab=2')
     expect(fake.pages().map(urlOf)).toEqual(['/nc/p1', '/nc/p1?tab=2'])
     expect(vi.mocked(console.warn).mock.calls).toEqual([
-      ['[spa-telemetry] createTelemetryPlugin({ router, … }) is deprecated and goes in the next minor version: create the tracker with createTracker() and call createTelemetryPlugin(tracker, router, options)'],
+      [
+        '[spa-telemetry] createTelemetryPlugin({ router, … }) is deprecated and goes in the next minor version: create the tracker with createTracker() and call createTelemetryPlugin(tracker, router, options)',
+      ],
     ])
   })
 
@@ -608,11 +752,19 @@ describe('the 0.1 form, createTelemetryPlugin({ router, … }) (deprecated)', ()
     [{ tracker: null }, '[spa-telemetry] tracker is null: expected a tracker from createTracker()'],
     [{ trackQueryChanges: 'yes' }, '[spa-telemetry] trackQueryChanges is "yes": expected true or false'],
     [{ routes: '/a' }, '[spa-telemetry] routes is "/a": expected a list of templates'],
-    [{ tracker: undefined, endpoint: '/t', app: { name: 'a' }, routes: ['/bad/:'] }, '[spa-telemetry] routes[0] "/bad/:" is not a valid path template'],
+    [
+      { tracker: undefined, endpoint: '/t', app: { name: 'a' }, routes: ['/bad/:'] },
+      '[spa-telemetry] routes[0] "/bad/:" is not a valid path template',
+    ],
     [{ tracker: undefined, endpoint: 'x', app: { name: 'a' } }, '[spa-telemetry] endpoint is "x"'],
-    [{ tracker: undefined, endpoint: '/t', app: { name: 'a' }, sendNow: true }, '[spa-telemetry] unknown option "sendNow"'],
+    [
+      { tracker: undefined, endpoint: '/t', app: { name: 'a' }, sendNow: true },
+      '[spa-telemetry] unknown option "sendNow"',
+    ],
   ])('setup errors as in 0.1: %j', (options, message) => {
     const router = createRouter({ history: createMemoryHistory(), routes: ROUTES })
-    expect(() => createTelemetryPlugin({ router, tracker: fakeTracker().tracker, ...options } as never)).toThrow(message)
+    expect(() => createTelemetryPlugin({ router, tracker: fakeTracker().tracker, ...options } as never)).toThrow(
+      message,
+    )
   })
 })

@@ -31,12 +31,17 @@ let base: string
 
 beforeAll(async () => {
   engine = ndjsonEngine({ dir })
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] })
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  })
   dashboard = await listen(createDashboard({ store: engine, token: TOKEN }), { port: 0 })
   base = new URL('dashboard/', dashboard.url).href.replace('127.0.0.1', 'localhost')
   other = createServer((_, response) => {
     response.writeHead(200, { 'content-type': 'text/html' })
-    response.end(`<form method="post" action="${base}login"><input name="token" value="${TOKEN}"></form><script>document.forms[0].submit()</script>`)
+    response.end(
+      `<form method="post" action="${base}login"><input name="token" value="${TOKEN}"></form><script>document.forms[0].submit()</script>`,
+    )
   })
   await new Promise<void>(resolve => other.listen(0, '127.0.0.1', resolve))
 }, 30_000)

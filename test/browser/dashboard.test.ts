@@ -25,7 +25,19 @@ let base: string
 
 beforeAll(async () => {
   const dir = tempDir()
-  writeNdjson(dir, generate({ events: 100_000, days: 30, installs: 2000, screens: 50, actions: 200, versions: 5, seed: 3, end: Date.now() }))
+  writeNdjson(
+    dir,
+    generate({
+      events: 100_000,
+      days: 30,
+      installs: 2000,
+      screens: 50,
+      actions: 200,
+      versions: 5,
+      seed: 3,
+      end: Date.now(),
+    }),
+  )
   engine = ndjsonEngine({ dir })
   await engine.open()
   ;[browser, server] = await Promise.all([launch(), listen(createDashboard({ store: engine }), { port: 0 })])
@@ -38,17 +50,28 @@ afterAll(async () => {
 })
 
 /** A page that records CSP violations and every request it makes. */
-const open = async (options: { width?: number; height?: number; dark?: boolean } = {}): Promise<{ page: Page; violations: () => Promise<string[]>; requests: string[] }> => {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, colorScheme: options.dark ? 'dark' : 'light' })
+const open = async (
+  options: { width?: number; height?: number; dark?: boolean } = {},
+): Promise<{ page: Page; violations: () => Promise<string[]>; requests: string[] }> => {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    colorScheme: options.dark ? 'dark' : 'light',
+  })
   const page = await context.newPage()
   const requests: string[] = []
   page.on('request', request => requests.push(request.url()))
   await page.addInitScript(() => {
     const list: string[] = []
     ;(window as unknown as { violations: string[] }).violations = list
-    document.addEventListener('securitypolicyviolation', event => list.push(`${event.violatedDirective} ${event.blockedURI}`))
+    document.addEventListener('securitypolicyviolation', event =>
+      list.push(`${event.violatedDirective} ${event.blockedURI}`),
+    )
   })
-  return { page, requests, violations: () => page.evaluate(() => (window as unknown as { violations: string[] }).violations) }
+  return {
+    page,
+    requests,
+    violations: () => page.evaluate(() => (window as unknown as { violations: string[] }).violations),
+  }
 }
 
 const showView = async (page: Page, view: string): Promise<void> => {
@@ -100,7 +123,10 @@ describe('the dashboard page', () => {
     const { page, violations } = await open({ width: 390, height: 844, dark: true })
     for (const view of ['screens', 'funnel']) {
       await showView(page, view)
-      const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }))
+      const { scroll, width } = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        width: window.innerWidth,
+      }))
       expect(scroll, view).toBeLessThanOrEqual(width)
       if (SCREENSHOTS) await page.screenshot({ path: `docs/dashboard/${view}-phone-dark.png`, fullPage: false })
     }

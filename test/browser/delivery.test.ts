@@ -31,12 +31,16 @@ window.tracker = createTracker({
 
 beforeAll(async () => {
   ;[browser, server] = await Promise.all([launch(), startServer()])
-  const [production, development] = await Promise.all([bundle('src/index.ts', 'spa-telemetry'), bundle('src/index.ts', 'spa-telemetry', 'development')])
+  const [production, development] = await Promise.all([
+    bundle('src/index.ts', 'spa-telemetry'),
+    bundle('src/index.ts', 'spa-telemetry', 'development'),
+  ])
   server.route('/lib/spa-telemetry.js', production)
   server.route('/dev/spa-telemetry.js', development)
   server.route('/boot.js', BOOT)
   server.route('/dev/boot.js', BOOT.replace('/lib/', '/dev/'))
-  const page = (script: string) => `<!doctype html><title>Alice’s private project</title><script type="module" src="${script}"></script>`
+  const page = (script: string) =>
+    `<!doctype html><title>Alice’s private project</title><script type="module" src="${script}"></script>`
   // the default referrer policy, a strict CSP that allows the second collector
   server.route('/app/', page('/boot.js'), {
     'content-security-policy': `default-src 'self'; script-src 'self'; connect-src 'self' ${server.collectorOrigin}`,
@@ -55,7 +59,10 @@ type Options = Record<string, unknown>
 const app = (options: Options = {}, { path = '/app/nc/p_8f2k', other = false } = {}): [tag: string, url: string] => {
   const tag = `d${++tags}`
   const endpoint = `${other ? server.collectorOrigin : ''}/collect/${tag}`
-  return [tag, `${server.origin}${path}?q=alice%40corp.example&o=${encodeURIComponent(JSON.stringify({ endpoint, ...options }))}`]
+  return [
+    tag,
+    `${server.origin}${path}?q=alice%40corp.example&o=${encodeURIComponent(JSON.stringify({ endpoint, ...options }))}`,
+  ]
 }
 
 const open = async (url: string, context?: BrowserContext): Promise<[Page, BrowserContext]> => {
@@ -67,9 +74,12 @@ const open = async (url: string, context?: BrowserContext): Promise<[Page, Brows
 }
 
 const track = (page: Page, count: number, name = 'clicked') =>
-  page.evaluate(([count, name]) => {
-    for (let i = 0; i < count; i++) tracker.track(name, { i })
-  }, [count, name] as const)
+  page.evaluate(
+    ([count, name]) => {
+      for (let i = 0; i < count; i++) tracker.track(name, { i })
+    },
+    [count, name] as const,
+  )
 
 const distinct = (tag: string): number => new Set(server.acknowledged(tag)).size
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -139,7 +149,7 @@ describe('what a request carries in its headers', () => {
     await context.close()
   })
 
-  it('an injected <base href> to another origin reroutes nothing: the relative endpoint is the page origin\'s', async () => {
+  it("an injected <base href> to another origin reroutes nothing: the relative endpoint is the page origin's", async () => {
     const [tag, url] = app()
     const [page, context] = await open(url)
     await page.evaluate(other => {
@@ -153,7 +163,9 @@ describe('what a request carries in its headers', () => {
     await track(page, 1, 'at_unload')
     await page.close()
     await server.waitFor(() => distinct(tag) === 2, 5000)
-    expect(server.received(tag).map(r => r.headers.host)).toEqual(server.received(tag).map(() => new URL(server.origin).host))
+    expect(server.received(tag).map(r => r.headers.host)).toEqual(
+      server.received(tag).map(() => new URL(server.origin).host),
+    )
     expect(distinct(tag)).toBe(2)
     await context.close()
   })
@@ -235,7 +247,11 @@ describe('every event arrives', () => {
     const storedIds = await page.evaluate(() => {
       tracker.page()
       tracker.flush() // in flight: its answer cannot arrive before this task ends
-      for (let n = 0; n < 7; n++) tracker.track('big', Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, String(n) + '€'.repeat(199)])))
+      for (let n = 0; n < 7; n++)
+        tracker.track(
+          'big',
+          Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, String(n) + '€'.repeat(199)])),
+        )
       Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true })
       document.dispatchEvent(new Event('visibilitychange'))
       const key = Object.keys(localStorage).find(k => k.includes(':queue'))
@@ -280,9 +296,15 @@ describe('a collector on another origin without CORS headers', () => {
     const [page, context] = await open(url)
     await track(page, 1)
     await page.evaluate(() => tracker.flush())
-    await page.waitForFunction(() => (window as unknown as { logs: string[] }).logs.some(line => line.includes('Access-Control-Allow-Origin')), null, { timeout: 5000 })
+    await page.waitForFunction(
+      () => (window as unknown as { logs: string[] }).logs.some(line => line.includes('Access-Control-Allow-Origin')),
+      null,
+      { timeout: 5000 },
+    )
     const logs = await page.evaluate(() => (window as unknown as { logs: string[] }).logs)
-    expect(logs.join('\n')).toContain(`${server.collectorOrigin} answers, but not with Access-Control-Allow-Origin for ${server.origin}`)
+    expect(logs.join('\n')).toContain(
+      `${server.collectorOrigin} answers, but not with Access-Control-Allow-Origin for ${server.origin}`,
+    )
     expect(logs.join('\n')).toContain(`start the collector with --origin ${server.origin}`)
     expect(logs.join('\n')).not.toMatch(/p_8f2k|alice/)
     await context.close()

@@ -24,7 +24,15 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const launch = (): Promise<Browser> =>
   chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 
 /**
@@ -32,7 +40,11 @@ export const launch = (): Promise<Browser> =>
  * for the page, as an app's bundler does: a production build by default
  * (`process.env.NODE_ENV` replaced, development-only code dropped).
  */
-export const bundle = async (entry: string, name: string, mode: 'production' | 'development' = 'production'): Promise<string> => {
+export const bundle = async (
+  entry: string,
+  name: string,
+  mode: 'production' | 'development' = 'production',
+): Promise<string> => {
   const outDir = mkdtempSync(join(tmpdir(), 'spa-telemetry-'))
   await build({
     configFile: false,
@@ -53,7 +65,12 @@ export interface Received {
   status: number
   method: string
   /** parsed JSON body, or undefined */
-  json: { events?: { id: string; type: string; name?: string; path?: string; [key: string]: unknown }[]; [key: string]: unknown } | undefined
+  json:
+    | {
+        events?: { id: string; type: string; name?: string; path?: string; [key: string]: unknown }[]
+        [key: string]: unknown
+      }
+    | undefined
 }
 
 /** The page's own cookie: no telemetry request may carry it. */
@@ -111,7 +128,11 @@ export const startServer = async (): Promise<TestServer> => {
   const answers = new Map<string, Answer[]>()
   const inbox: Received[] = []
   const leaky = new Set<string>()
-  const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type', 'access-control-expose-headers': 'retry-after' }
+  const cors = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-headers': 'content-type',
+    'access-control-expose-headers': 'retry-after',
+  }
 
   const collect = (request: IncomingMessage, response: ServerResponse, tag: string): void => {
     if (request.method === 'OPTIONS') return void response.writeHead(204, cors).end()
@@ -194,7 +215,8 @@ export const startServer = async (): Promise<TestServer> => {
     answer: (tag, ...given) => void answers.set(tag, given),
     received: tag => inbox.filter(r => r.tag === tag),
     events: tag => inbox.filter(r => r.tag === tag).flatMap(r => r.json?.events ?? []),
-    acknowledged: tag => inbox.filter(r => r.tag === tag && r.status < 300).flatMap(r => r.json?.events?.map(e => e.id) ?? []),
+    acknowledged: tag =>
+      inbox.filter(r => r.tag === tag && r.status < 300).flatMap(r => r.json?.events?.map(e => e.id) ?? []),
     waitFor: async (check, ms = 2500) => {
       const until = Date.now() + ms
       let result = check()
@@ -210,7 +232,8 @@ export const startServer = async (): Promise<TestServer> => {
       await stopCollector()
       await new Promise(resolve => server.close(() => resolve(undefined)))
       const found = problems()
-      if (found.length) throw new Error(`telemetry requests that leak or break the schema:\n${found.slice(0, 20).join('\n')}`)
+      if (found.length)
+        throw new Error(`telemetry requests that leak or break the schema:\n${found.slice(0, 20).join('\n')}`)
     },
   }
 }

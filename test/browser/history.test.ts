@@ -46,11 +46,18 @@ window.start = ({ endpoint, hash }) => {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spa-telemetry-history-'))
   writeFileSync(join(dir, 'entry.ts'), ENTRY)
-  const [launched, started, library] = await Promise.all([launch(), startServer(), bundle(join(dir, 'entry.ts'), 'history')])
+  const [launched, started, library] = await Promise.all([
+    launch(),
+    startServer(),
+    bundle(join(dir, 'entry.ts'), 'history'),
+  ])
   ;[browser, server] = [launched, started]
   server.route('/lib/history.js', library)
   server.route('/boot.js', BOOT)
-  server.route('/app/', '<!doctype html><title>Alice’s projects</title><a id="link" href="#/nc/p_1/table/t_2">table</a><script type="module" src="/boot.js"></script>')
+  server.route(
+    '/app/',
+    '<!doctype html><title>Alice’s projects</title><a id="link" href="#/nc/p_1/table/t_2">table</a><script type="module" src="/boot.js"></script>',
+  )
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
@@ -121,7 +128,10 @@ describe('trackHistory in Chromium', () => {
       ['page', '/app/nc/:project_id', '/app/nc/:project_id/table/:table_id'],
       ['page', '/app/nc/:project_id/table/:table_id', '/app/nc/:project_id'],
     ])
-    const bodies = server.received(tag).map(r => r.body).join('\n')
+    const bodies = server
+      .received(tag)
+      .map(r => r.body)
+      .join('\n')
     for (const secret of ['p_8f2k', 'customers', 'alice', 'Alice', 'row-7']) expect(bodies).not.toContain(secret)
   })
 
@@ -142,9 +152,21 @@ describe('trackHistory in Chromium', () => {
     await page.goBack()
     await pages(page, 4)
     await page.evaluate(() => history.pushState(null, '', '#/nc/p_3'))
-    expect(await pages(page, 5)).toEqual(['/app/', '/app/#/nc/p_1', '/app/#/nc/p_1/table/t_2', '/app/#/nc/p_1', '/app/#/nc/p_3'])
+    expect(await pages(page, 5)).toEqual([
+      '/app/',
+      '/app/#/nc/p_1',
+      '/app/#/nc/p_1/table/t_2',
+      '/app/#/nc/p_1',
+      '/app/#/nc/p_3',
+    ])
     const events = await sent(page, tag, 5)
-    expect(events.map(event => event.path)).toEqual(['/', '/nc/:project_id', '/nc/:project_id/table/:table_id', '/nc/:project_id', '/nc/:project_id'])
+    expect(events.map(event => event.path)).toEqual([
+      '/',
+      '/nc/:project_id',
+      '/nc/:project_id/table/:table_id',
+      '/nc/:project_id',
+      '/nc/:project_id',
+    ])
   })
 
   it('stop() restores the native methods; a throwing tracker never breaks navigation', async () => {

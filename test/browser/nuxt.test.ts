@@ -27,10 +27,16 @@ const run = (args: string[]): Promise<string> =>
   new Promise((resolve, reject) => {
     let output = ''
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(VITEST|TEST$)/.test(key)))
-    const child = spawn(process.execPath, args, { env: { ...env, NODE_ENV: 'production', NUXT_TELEMETRY_DISABLED: '1' } })
+    const child = spawn(process.execPath, args, {
+      env: { ...env, NODE_ENV: 'production', NUXT_TELEMETRY_DISABLED: '1' },
+    })
     child.stdout.on('data', chunk => (output += chunk))
     child.stderr.on('data', chunk => (output += chunk))
-    child.on('exit', code => (code === 0 ? resolve(output) : reject(new Error(`${args.join(' ')} exited with ${code}:\n${output.slice(-3000)}`))))
+    child.on('exit', code =>
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${args.join(' ')} exited with ${code}:\n${output.slice(-3000)}`)),
+    )
   })
 
 const freePort = (): Promise<number> =>
@@ -82,7 +88,11 @@ const install = (): void => {
 
 beforeAll(async () => {
   install()
-  ;[browser, collector, buildOutput] = await Promise.all([launch(), startServer(), run(['node_modules/@nuxt/cli/bin/nuxi.mjs', 'build', FIXTURE])])
+  ;[browser, collector, buildOutput] = await Promise.all([
+    launch(),
+    startServer(),
+    run(['node_modules/@nuxt/cli/bin/nuxi.mjs', 'build', FIXTURE]),
+  ])
 }, 180_000)
 afterAll(async () => {
   for (const server of servers) server.kill()
@@ -90,10 +100,12 @@ afterAll(async () => {
   await collector?.close()
 })
 
-describe('Nuxt 4 with modules: [\'spa-telemetry/nuxt\']', () => {
+describe("Nuxt 4 with modules: ['spa-telemetry/nuxt']", () => {
   it('builds without warnings about the module or its plugin', () => {
     expect(buildOutput).toContain('You can preview this build')
-    expect(buildOutput).not.toMatch(/not wrapped in `?defineNuxtPlugin|spa-telemetry.*(warn|error)|(warn|error).*spa-telemetry/i)
+    expect(buildOutput).not.toMatch(
+      /not wrapped in `?defineNuxtPlugin|spa-telemetry.*(warn|error)|(warn|error).*spa-telemetry/i,
+    )
   })
 
   it('renders on the server without touching the browser: pages with v-track and useTelemetry() come back whole', async () => {
@@ -127,14 +139,22 @@ describe('Nuxt 4 with modules: [\'spa-telemetry/nuxt\']', () => {
       ['error', '/projects/:id', 'TypeError'],
       ['page', '/', '/projects/:id'],
     ])
-    expect(collector.received(tag).map(r => r.body).join('')).not.toContain('p_canary')
+    expect(
+      collector
+        .received(tag)
+        .map(r => r.body)
+        .join(''),
+    ).not.toContain('p_canary')
     // Vue handled (logged) the click handler's error; nothing went uncaught
     expect(errors).toEqual([])
   })
 
   it('NUXT_PUBLIC_TELEMETRY_DISABLED=true: nothing is sent or stored', async () => {
     const tag = 'nuxt-off'
-    const origin = await serve({ NUXT_PUBLIC_TELEMETRY_ENDPOINT: `${collector.origin}/collect/${tag}`, NUXT_PUBLIC_TELEMETRY_DISABLED: 'true' })
+    const origin = await serve({
+      NUXT_PUBLIC_TELEMETRY_ENDPOINT: `${collector.origin}/collect/${tag}`,
+      NUXT_PUBLIC_TELEMETRY_DISABLED: 'true',
+    })
     const [page] = await open(`${origin}/projects/p_canary_8f2k`)
     await page.click('#export')
     await page.click('#flush')

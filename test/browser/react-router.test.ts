@@ -81,13 +81,20 @@ beforeAll(async () => {
   const dir = join(process.cwd(), 'test/browser/.build')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'react-router-app.ts'), APP)
-  const [launched, started, library] = await Promise.all([launch(), startServer(), bundle(join(dir, 'react-router-app.ts'), 'react-router-app')])
+  const [launched, started, library] = await Promise.all([
+    launch(),
+    startServer(),
+    bundle(join(dir, 'react-router-app.ts'), 'react-router-app'),
+  ])
   ;[browser, server] = [launched, started]
   // minified as an app's production bundle is: React and React Router load in a fraction of the time
   const { code, errors } = await minify('react-router-app.js', library)
   expect(errors).toEqual([])
   server.route('/lib/react-router-app.js', code)
-  server.route('/app/', '<!doctype html><title>Alice’s console</title><div id="root"></div><script type="module" src="/lib/react-router-app.js"></script>')
+  server.route(
+    '/app/',
+    '<!doctype html><title>Alice’s console</title><div id="root"></div><script type="module" src="/lib/react-router-app.js"></script>',
+  )
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
@@ -100,13 +107,17 @@ const open = async (kind: 'data' | 'hash' | 'component', path: string, title: st
   const page = await (await browser.newContext()).newPage()
   await page.goto(server.origin + path)
   await page.waitForFunction(() => 'start' in window)
-  await page.evaluate(options => (window as unknown as { start(o: object): void }).start(options), { endpoint: `/collect/${tag}`, kind })
+  await page.evaluate(options => (window as unknown as { start(o: object): void }).start(options), {
+    endpoint: `/collect/${tag}`,
+    kind,
+  })
   await heading(page, title)
   return [page, tag]
 }
 
 /** Waits until the page shows the heading `title`. */
-const heading = (page: Page, title: string) => page.getByRole('heading', { name: title, exact: true }).waitFor({ timeout: 3000 })
+const heading = (page: Page, title: string) =>
+  page.getByRole('heading', { name: title, exact: true }).waitFor({ timeout: 3000 })
 
 /** Clicks the link or button with this id and waits for the heading `title`. */
 const click = async (page: Page, id: string, title: string): Promise<void> => {
@@ -121,8 +132,12 @@ const sent = async (page: Page, tag: string, count: number) => {
   await server.waitFor(() => server.events(tag).length >= count)
   await context.close()
   const events = server.events(tag)
-  const bodies = server.received(tag).map(r => r.body + JSON.stringify(r.headers)).join('\n')
-  for (const secret of ['p_8f2k', 'customers', 'alice', 'Alice', 'p_9', 'billing', 'guide']) expect(bodies).not.toContain(secret)
+  const bodies = server
+    .received(tag)
+    .map(r => r.body + JSON.stringify(r.headers))
+    .join('\n')
+  for (const secret of ['p_8f2k', 'customers', 'alice', 'Alice', 'p_9', 'billing', 'guide'])
+    expect(bodies).not.toContain(secret)
   return events.map(({ type, path, from, name }) => [type, path, from, name])
 }
 
@@ -168,7 +183,9 @@ describe('React Router in Chromium', () => {
       ['/projects/:project_id/tables/:table_id', 'table'],
       ['/*/*', undefined],
     ]
-    expect(await sent(page, tag, expected.length)).toEqual(expected.map(([path, name], i) => ['page', path, expected[i - 1]?.[0], name]))
+    expect(await sent(page, tag, expected.length)).toEqual(
+      expected.map(([path, name], i) => ['page', path, expected[i - 1]?.[0], name]),
+    )
   })
 
   it('a hash router (createHashRouter) with a hash: true tracker: clicks, Back and Forward', async () => {

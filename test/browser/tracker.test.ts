@@ -33,9 +33,13 @@ beforeAll(async () => {
   ;[browser, server] = await Promise.all([launch(), startServer()])
   server.route('/lib/spa-telemetry.js', await bundle('src/index.ts', 'spa-telemetry'))
   server.route('/boot.js', BOOT)
-  server.route('/app/', '<!doctype html><title>Alice’s private project</title><script type="module" src="/boot.js"></script>', {
-    'content-security-policy': STRICT_CSP,
-  })
+  server.route(
+    '/app/',
+    '<!doctype html><title>Alice’s private project</title><script type="module" src="/boot.js"></script>',
+    {
+      'content-security-policy': STRICT_CSP,
+    },
+  )
 }, 60_000)
 afterAll(async () => {
   await browser?.close()
@@ -45,7 +49,10 @@ afterAll(async () => {
 /** A fresh tag (so a late beacon can't count for another test) and the app URL that reports to it. */
 const app = (options: Record<string, unknown> = {}, path = '/app/nc/p_8f2k'): [tag: string, url: string] => {
   const tag = `t${++tags}`
-  return [tag, `${server.origin}${path}?o=${encodeURIComponent(JSON.stringify({ endpoint: `/collect/${tag}`, ...options }))}`]
+  return [
+    tag,
+    `${server.origin}${path}?o=${encodeURIComponent(JSON.stringify({ endpoint: `/collect/${tag}`, ...options }))}`,
+  ]
 }
 
 const open = async (url: string, context?: BrowserContext): Promise<[Page, BrowserContext]> => {
@@ -146,7 +153,12 @@ describe('fallbacks and limits', () => {
     })
     await new Promise(resolve => setTimeout(resolve, 300))
     expect(server.received(tag)).toHaveLength(0)
-    expect(await page.evaluate(tag => localStorage.getItem(`spa-telemetry:e2e:queue:${location.origin}/collect/${tag}`), tag)).toContain('offline_1')
+    expect(
+      await page.evaluate(
+        tag => localStorage.getItem(`spa-telemetry:e2e:queue:${location.origin}/collect/${tag}`),
+        tag,
+      ),
+    ).toContain('offline_1')
     await context.setOffline(false)
     await server.waitFor(() => server.events(tag).length === 2)
     expect(server.events(tag).map(e => e.name ?? e.type)).toEqual(['page', 'offline_1'])
@@ -180,7 +192,12 @@ describe('consent and privacy signals', () => {
       tracker.track('before')
       tracker.flush()
     })
-    expect(await page.evaluate(tag => localStorage.getItem(`spa-telemetry:e2e:queue:${location.origin}/collect/${tag}`), tag)).toContain('before')
+    expect(
+      await page.evaluate(
+        tag => localStorage.getItem(`spa-telemetry:e2e:queue:${location.origin}/collect/${tag}`),
+        tag,
+      ),
+    ).toContain('before')
     await page.evaluate(() => tracker.optOut())
     expect(await page.evaluate(() => Object.keys(localStorage))).toEqual(['spa-telemetry:e2e:consent'])
     await context.setOffline(false)
@@ -248,7 +265,9 @@ describe('consent and privacy signals', () => {
           // a smaller piece may still fit
         }
       }
-      const queued = Object.keys(localStorage).some(key => key.includes(':queue:') && localStorage.getItem(key)!.includes('clicked'))
+      const queued = Object.keys(localStorage).some(
+        key => key.includes(':queue:') && localStorage.getItem(key)!.includes('clicked'),
+      )
       let full = false
       try {
         localStorage.setItem('spa-telemetry:e2e:consent', 'out')
@@ -259,7 +278,12 @@ describe('consent and privacy signals', () => {
       tracker.optOut()
       return { queued, full, consent: localStorage.getItem('spa-telemetry:e2e:consent'), status: tracker.status(true) }
     })
-    expect(room).toEqual({ queued: true, full: true, consent: 'out', status: { status: 'opted-out', choice: 'out', stored: true } })
+    expect(room).toEqual({
+      queued: true,
+      full: true,
+      consent: 'out',
+      status: { status: 'opted-out', choice: 'out', stored: true },
+    })
     const [again] = await open(url, context)
     expect(await again.evaluate(() => tracker.status())).toBe('opted-out')
     await again.evaluate(() => tracker.track('after_reload'))
@@ -311,7 +335,10 @@ describe('consent and privacy signals', () => {
 
   for (const [signal, script] of [
     ['Do Not Track', () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })],
-    ['Global Privacy Control', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })],
+    [
+      'Global Privacy Control',
+      () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
+    ],
   ] as const) {
     it(`${signal} is honoured: nothing is stored or sent`, async () => {
       const [tag, url] = app()

@@ -58,7 +58,11 @@ const stored = (dir: string): [string, string][] => {
 }
 
 /** Opens the app at a concrete address with the site's session cookie, leaves it, and waits for `count` stored events. */
-const visit = async (server: ViteDevServer | PreviewServer, dir: string, count: number): Promise<{ events: [string, string][]; headers: IncomingHttpHeaders[] }> => {
+const visit = async (
+  server: ViteDevServer | PreviewServer,
+  dir: string,
+  count: number,
+): Promise<{ events: [string, string][]; headers: IncomingHttpHeaders[] }> => {
   const headers: IncomingHttpHeaders[] = []
   server.httpServer!.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     response.setHeader('referrer-policy', 'unsafe-url')

@@ -31,7 +31,8 @@ afterAll(async () => {
 })
 
 const fresh = (): string => `fresh_${Math.random().toString(36).slice(2, 10)}`
-const rows = async (query: string): Promise<Record<string, unknown>[]> => (await client.query({ query, format: 'JSONEachRow' })).json()
+const rows = async (query: string): Promise<Record<string, unknown>[]> =>
+  (await client.query({ query, format: 'JSONEachRow' })).json()
 const store = (table: string, options = {}): Store => {
   const made = clickhouseStore({ url: server.url, table, ...options })
   stores.push(made)
@@ -52,7 +53,9 @@ describe('clickhouseStore', () => {
     expect((await collector(post(URL_, body))).status).toBe(204)
     const [table] = await rows("SELECT engine, sorting_key FROM system.tables WHERE name = 'events_a'")
     expect(table).toEqual({ engine: 'ReplacingMergeTree', sorting_key: 'app_name, app_env, type, id' })
-    const [page, track] = await rows('SELECT *, toUnixTimestamp(received_at) AS received FROM events_a FINAL ORDER BY client_ts, type')
+    const [page, track] = await rows(
+      'SELECT *, toUnixTimestamp(received_at) AS received FROM events_a FINAL ORDER BY client_ts, type',
+    )
     expect(page).toMatchObject({
       id: body.events[0].id,
       type: 'page',
@@ -73,7 +76,12 @@ describe('clickhouseStore', () => {
     })
     expect(Math.abs(Number(page.received) * 1000 - Date.now())).toBeLessThan(10_000)
     expect(Number(page.ts) - Number(page.client_ts)).toBeLessThan(1000) // skew correction, same clock
-    expect(track).toMatchObject({ type: 'track', name: 'export_clicked', props: '{"format":"csv","rows":3}', dropped: 0 })
+    expect(track).toMatchObject({
+      type: 'track',
+      name: 'export_clicked',
+      props: '{"format":"csv","rows":3}',
+      dropped: 0,
+    })
   })
 
   it('duplicates that got past the collector (a restart) collapse in the table: FINAL shows each event once', async () => {
@@ -110,19 +118,31 @@ describe('clickhouseStore', () => {
 
   it('createTable: false checks that the table exists', async () => {
     await expect(store('missing_table', { createTable: false }).open?.()).rejects.toThrow(
-      new RegExp(`^\\[spa-telemetry\\] ClickHouse at ${server.url}: could not read table missing_table \\(Code: 60, .*doesn't exist.*\\): create it with the statement clickhouseDDL\\(\\) prints, or leave createTable on$`),
+      new RegExp(
+        `^\\[spa-telemetry\\] ClickHouse at ${server.url}: could not read table missing_table \\(Code: 60, .*doesn't exist.*\\): create it with the statement clickhouseDDL\\(\\) prints, or leave createTable on$`,
+      ),
     )
   })
 
-  it('the command sends to ClickHouse with --clickhouse, creating the URL\'s database; its start line shows no credentials', async () => {
+  it("the command sends to ClickHouse with --clickhouse, creating the URL's database; its start line shows no credentials", async () => {
     const lines: string[] = []
     const database = fresh()
     const url = server.url.replace('//', '//default:@') + `/${database}`
     const stop = await run(['--port', '0', '--clickhouse', url, '--table', 'events_cli'], line => lines.push(line))
     try {
-      expect(lines).toEqual([expect.stringMatching(new RegExp(`^spa-telemetry collector on http://127\\.0\\.0\\.1:\\d+/telemetry storing in ClickHouse at ${server.url}/${database}, table events_cli, for pages on the same origin only \\(--origin allows others\\); dashboard on http://127\\.0\\.0\\.1:\\d+/dashboard/ \\(this machine only\\)$`))])
+      expect(lines).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^spa-telemetry collector on http://127\\.0\\.0\\.1:\\d+/telemetry storing in ClickHouse at ${server.url}/${database}, table events_cli, for pages on the same origin only \\(--origin allows others\\); dashboard on http://127\\.0\\.0\\.1:\\d+/dashboard/ \\(this machine only\\)$`,
+          ),
+        ),
+      ])
       const endpoint = lines[0].split(' ')[3]
-      const response = await fetch(endpoint, { method: 'POST', body: JSON.stringify(payload(3)), headers: { 'content-type': 'text/plain' } })
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        body: JSON.stringify(payload(3)),
+        headers: { 'content-type': 'text/plain' },
+      })
       expect(response.status).toBe(204)
       expect(await rows(`SELECT count() AS n FROM ${database}.events_cli FINAL`)).toEqual([{ n: '3' }])
     } finally {
@@ -136,7 +156,9 @@ describe('clickhouseStore', () => {
     const poisoned = JSON.stringify(payload([{ path: '/x__' }])).replace('/x__', '/x\\ud800')
     const answers = await Promise.all([poisoned, ...bodies].map(body => collector(post(URL_, body))))
     expect(answers.map(r => r.status)).toEqual([400, ...bodies.map(() => 204)])
-    expect(await rows('SELECT count() AS n, uniqExact(id) AS ids FROM events_surrogate')).toEqual([{ n: '54', ids: '54' }])
+    expect(await rows('SELECT count() AS n, uniqExact(id) AS ids FROM events_surrogate')).toEqual([
+      { n: '54', ids: '54' },
+    ])
   })
 
   it('one request whose rows the server refuses fails alone: the others of its group get 204 and are stored once', async () => {
@@ -144,12 +166,16 @@ describe('clickhouseStore', () => {
     const made = store(table)
     await made.open?.()
     // the server refuses any insert holding a row named poisoned_marker (a constraint the collector cannot know)
-    await client.command({ query: `ALTER TABLE ${table} ADD COLUMN guard UInt8 MATERIALIZED throwIf(name = 'poisoned_marker')` })
+    await client.command({
+      query: `ALTER TABLE ${table} ADD COLUMN guard UInt8 MATERIALIZED throwIf(name = 'poisoned_marker')`,
+    })
     const errors: unknown[] = []
     const collector = createCollector({ store: made, limits: false, onError: error => errors.push(error) })
     const legit = Array.from({ length: 27 }, () => payload(5))
     const poisoned = payload([{ type: 'track', name: 'poisoned_marker', path: undefined }])
-    const answers = await Promise.all([...legit.slice(0, 9), poisoned, ...legit.slice(9)].map(body => collector(post(URL_, body))))
+    const answers = await Promise.all(
+      [...legit.slice(0, 9), poisoned, ...legit.slice(9)].map(body => collector(post(URL_, body))),
+    )
     const statuses = answers.map(r => r.status)
     expect(statuses.filter(status => status === 204)).toHaveLength(27)
     expect(statuses[9]).toBe(503)
@@ -183,37 +209,68 @@ describe('clickhouseStore', () => {
     const made = clickhouseStore({ url: server.url.replace('//', '//readonly:@') + `/${database}` })
     stores.push(made)
     await expect(made.open?.()).rejects.toThrow(
-      new RegExp(`^\\[spa-telemetry\\] ClickHouse at ${server.url}/${database}: could not create database ${database} \\(Code: 164, .*readonly.*\\): create it \\(CREATE DATABASE ${database}\\) or let this user create databases$`),
+      new RegExp(
+        `^\\[spa-telemetry\\] ClickHouse at ${server.url}/${database}: could not create database ${database} \\(Code: 164, .*readonly.*\\): create it \\(CREATE DATABASE ${database}\\) or let this user create databases$`,
+      ),
     )
   })
 
   it('a wrong password: which step failed, never the password', async () => {
     const made = clickhouseStore({ url: server.url.replace('//', '//default:hunter2_secret@') + '/analytics' })
     stores.push(made)
-    const error = await made.open?.().then(() => undefined, (e: unknown) => e)
-    expect(String(error)).toMatch(new RegExp(`^ClickHouseStoreError: \\[spa-telemetry\\] ClickHouse at ${server.url}/analytics: could not log in as "default" \\(Code: 193, .*\\): check the user and password in the URL`))
+    const error = await made.open?.().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(String(error)).toMatch(
+      new RegExp(
+        `^ClickHouseStoreError: \\[spa-telemetry\\] ClickHouse at ${server.url}/analytics: could not log in as "default" \\(Code: 193, .*\\): check the user and password in the URL`,
+      ),
+    )
     expect(String(error)).not.toContain('hunter2')
-    expect(() => clickhouseStore({ url: 'http://default:hunter2_secret@localhost:99999/analytics' })).toThrow(/^\[spa-telemetry\] url is "http:\/\/…@localhost:99999\/analytics": expected the URL/)
-    expect(() => clickhouseStore({ url: 'http://localhost:8123/analytics;drop' })).toThrow(/^\[spa-telemetry\] url is "http:\/\/localhost:8123\/analytics;drop": expected .*its path, the database, a name of letters, digits and _$/)
+    expect(() => clickhouseStore({ url: 'http://default:hunter2_secret@localhost:99999/analytics' })).toThrow(
+      /^\[spa-telemetry\] url is "http:\/\/…@localhost:99999\/analytics": expected the URL/,
+    )
+    expect(() => clickhouseStore({ url: 'http://localhost:8123/analytics;drop' })).toThrow(
+      /^\[spa-telemetry\] url is "http:\/\/localhost:8123\/analytics;drop": expected .*its path, the database, a name of letters, digits and _$/,
+    )
   })
 
   it('ClickHouse down at start: the command fails with one sentence (connect), without the unrelated --help hint', async () => {
-    const error = await run(['--port', '0', '--clickhouse', 'http://default:hunter2_secret@127.0.0.1:9/analytics'], () => {}).then(() => undefined, (e: unknown) => e)
-    expect((error as Error).message).toBe('[spa-telemetry] ClickHouse at http://127.0.0.1:9/analytics: could not connect (connect ECONNREFUSED 127.0.0.1:9): is the server running, and is this its HTTP interface (port 8123 by default)?')
+    const error = await run(
+      ['--port', '0', '--clickhouse', 'http://default:hunter2_secret@127.0.0.1:9/analytics'],
+      () => {},
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect((error as Error).message).toBe(
+      '[spa-telemetry] ClickHouse at http://127.0.0.1:9/analytics: could not connect (connect ECONNREFUSED 127.0.0.1:9): is the server running, and is this its HTTP interface (port 8123 by default)?',
+    )
   })
 
   it('ClickHouse down mid-run: 503 (insert, connect) while it is away, 204 once it is back; the events of the 503s are stored once, by their retry', async () => {
     const proxy = await startProxy(server.url)
     try {
       const errors: unknown[] = []
-      const made = clickhouseStore({ url: proxy.url, table: 'events_midrun', retries: 1, retryDelayMs: 10, timeoutMs: 1000 })
+      const made = clickhouseStore({
+        url: proxy.url,
+        table: 'events_midrun',
+        retries: 1,
+        retryDelayMs: 10,
+        timeoutMs: 1000,
+      })
       stores.push(made)
       const collector = createCollector({ store: made, onError: error => errors.push(error) })
       expect((await collector(post(URL_, payload(1)))).status).toBe(204)
       await proxy.down()
       const lost = payload(2)
       expect((await collector(post(URL_, lost))).status).toBe(503)
-      expect(String(errors.at(-1))).toMatch(new RegExp(`could not insert into events_midrun \\((connect ECONNREFUSED|socket hang up|read ECONNRESET).*\\)$`))
+      expect(String(errors.at(-1))).toMatch(
+        new RegExp(
+          `could not insert into events_midrun \\((connect ECONNREFUSED|socket hang up|read ECONNRESET).*\\)$`,
+        ),
+      )
       await proxy.up()
       expect((await collector(post(URL_, lost))).status).toBe(204)
       expect(await rows('SELECT count() AS n, uniqExact(id) AS ids FROM events_midrun')).toEqual([{ n: '3', ids: '3' }])
@@ -252,6 +309,8 @@ describe('clickhouseStore', () => {
 
   it('the DDL uses only types ClickHouse 18.16 has', () => {
     expect(clickhouseDDL()).not.toMatch(/DateTime64|Nullable|LowCardinality|JSON\b|Map\(/)
-    expect(() => clickhouseDDL('events; DROP TABLE x')).toThrow(/^\[spa-telemetry\] table is "events; DROP TABLE x": expected a table name/)
+    expect(() => clickhouseDDL('events; DROP TABLE x')).toThrow(
+      /^\[spa-telemetry\] table is "events; DROP TABLE x": expected a table name/,
+    )
   })
 })

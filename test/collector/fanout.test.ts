@@ -42,7 +42,9 @@ describe('createCollector({ stores })', () => {
   it('answers 204 once every store took the events, each store once', async () => {
     const dir = tempDir()
     const fake = await start()
-    const collector = createCollector({ stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })] })
+    const collector = createCollector({
+      stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })],
+    })
     const body = payload(3)
     expect((await collector(post(URL_, body))).status).toBe(204)
     expect(ids(stored(dir))).toEqual(ids(body.events))
@@ -53,14 +55,19 @@ describe('createCollector({ stores })', () => {
     const dir = tempDir()
     const fake = await start()
     const errors: unknown[] = []
-    const collector = createCollector({ stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 1000 })], onError: error => errors.push(error) })
+    const collector = createCollector({
+      stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 1000 })],
+      onError: error => errors.push(error),
+    })
     const body = payload(4)
     fake.script.push(...Array.from({ length: 20 }, () => ({ status: 503 })))
     const answer = await collector(post(URL_, body))
     expect(answer.status).toBe(503)
     expect(answer.headers.get('retry-after')).toBe('5')
     // (on a loaded machine the last call may be the one cut off by the deadline)
-    expect(String(errors[0])).toMatch(/segment: .* (answered 503; no time left before|no answer within) the write's (deadline \(1000 ms\)|1000 ms)/)
+    expect(String(errors[0])).toMatch(
+      /segment: .* (answered 503; no time left before|no answer within) the write's (deadline \(1000 ms\)|1000 ms)/,
+    )
     expect(ids(stored(dir))).toEqual(ids(body.events)) // nothing acknowledged, nothing lost
     fake.script.length = 0
     expect((await collector(post(URL_, body))).status).toBe(204) // the browser sends again
@@ -74,9 +81,14 @@ describe('createCollector({ stores })', () => {
     const handle = await open(join(dir, 'probe'), 'w')
     await handle.close()
     const proto = Object.getPrototypeOf(handle) as { datasync(): Promise<void> }
-    const collector = createCollector({ stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })], onError: () => {} })
+    const collector = createCollector({
+      stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })],
+      onError: () => {},
+    })
     const body = payload(2)
-    vi.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    vi.spyOn(proto, 'datasync').mockRejectedValueOnce(
+      Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }),
+    )
     expect((await collector(post(URL_, body))).status).toBe(503)
     expect(messageIds(fake)).toEqual(ids(body.events))
     expect((await collector(post(URL_, body))).status).toBe(204)
@@ -89,11 +101,16 @@ describe('createCollector({ stores })', () => {
     const fake = await start()
     const body = payload(2)
     fake.script.push({ status: 401 })
-    const before = createCollector({ stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })], onError: () => {} })
+    const before = createCollector({
+      stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })],
+      onError: () => {},
+    })
     expect((await before(post(URL_, body))).status).toBe(503)
     await closing[0].close?.()
     // a new process: the ndjson store's ledger starts from its files
-    const after = createCollector({ stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })] })
+    const after = createCollector({
+      stores: [local(dir), segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })],
+    })
     expect((await after(post(URL_, body))).status).toBe(204)
     expect(ids(stored(dir))).toEqual(ids(body.events))
     expect(messageIds(fake)).toEqual(ids(body.events))
@@ -124,9 +141,15 @@ describe('createCollector({ stores })', () => {
 
   it('refuses store and stores together, an empty list, and what is not a store', () => {
     const store: Store = { write: async () => {} }
-    expect(() => createCollector({ store, stores: [store] })).toThrow(/^\[spa-telemetry\] store is an object: expected store or stores, not both$/)
-    expect(() => createCollector({ stores: [] })).toThrow(/^\[spa-telemetry\] stores is an array: expected a non-empty array of stores/)
-    expect(() => createCollector({ stores: [store, 42 as never] })).toThrow(/^\[spa-telemetry\] stores\[1\] is 42: expected a store/)
+    expect(() => createCollector({ store, stores: [store] })).toThrow(
+      /^\[spa-telemetry\] store is an object: expected store or stores, not both$/,
+    )
+    expect(() => createCollector({ stores: [] })).toThrow(
+      /^\[spa-telemetry\] stores is an array: expected a non-empty array of stores/,
+    )
+    expect(() => createCollector({ stores: [store, 42 as never] })).toThrow(
+      /^\[spa-telemetry\] stores\[1\] is 42: expected a store/,
+    )
     expect(() => createCollector({})).toThrow(/^\[spa-telemetry\] store is undefined: expected a store/)
   })
 })

@@ -30,7 +30,12 @@ const start = async (args: string[]) => {
   stops.push(stop)
   return { lines, endpoint: lines[0].split(' ')[3] }
 }
-const send = (endpoint: string, body: unknown) => fetch(endpoint, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain', cookie: 'a=COOKIE' } })
+const send = (endpoint: string, body: unknown) =>
+  fetch(endpoint, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'text/plain', cookie: 'a=COOKIE' },
+  })
 
 describe('spa-telemetry-collector, forwarding', () => {
   it('forwards to Segment (the key from the environment) beside the ndjson store, and never prints the key', async () => {
@@ -50,16 +55,28 @@ describe('spa-telemetry-collector, forwarding', () => {
     expect(fake.taken.map(item => item.messageId)).toEqual(body.events.map(e => e.id))
     expect(fake.requests[0].body).not.toContain('COOKIE')
     // the destination fails: 503, and the key in no line
-    fake.script.push(...Array.from({ length: 50 }, () => ({ status: 401, body: `{"msg":"Invalid Write Key ${SEGMENT_KEY}"}` })))
+    fake.script.push(
+      ...Array.from({ length: 50 }, () => ({ status: 401, body: `{"msg":"Invalid Write Key ${SEGMENT_KEY}"}` })),
+    )
     expect((await send(endpoint, payload(1))).status).toBe(503)
-    expect(lines.join('\n')).toMatch(/segment: .* answered 401 \(\{"msg":"Invalid Write Key \[key\]"\}\): check the key/)
+    expect(lines.join('\n')).toMatch(
+      /segment: .* answered 401 \(\{"msg":"Invalid Write Key \[key\]"\}\): check the key/,
+    )
     expect(lines.join('\n')).not.toContain(SEGMENT_KEY)
   })
 
   it('forwards to PostHog with keys given as flags, printing a note that flags show in ps, and the key nowhere', async () => {
     const fake = await fakePostHog(POSTHOG_KEY)
     fakes.push(fake)
-    const { lines, endpoint } = await start(['--dir', tempDir(), '--no-fsync', '--posthog-key', POSTHOG_KEY, '--posthog-host', fake.url])
+    const { lines, endpoint } = await start([
+      '--dir',
+      tempDir(),
+      '--no-fsync',
+      '--posthog-key',
+      POSTHOG_KEY,
+      '--posthog-host',
+      fake.url,
+    ])
     expect(lines.slice(1)).toEqual([
       `forwarding to PostHog at ${fake.url}/ (key from --posthog-key)`,
       'note: --posthog-key shows in ps to every user of this machine; prefer SPA_TELEMETRY_POSTHOG_KEY',
@@ -72,10 +89,17 @@ describe('spa-telemetry-collector, forwarding', () => {
 
   it('a URL without a key, or with credentials, is refused without showing the key; --help recommends the environment', async () => {
     vi.stubEnv('SPA_TELEMETRY_POSTHOG_HOST', 'https://eu.i.posthog.com')
-    await expect(run(['--dir', tempDir()])).rejects.toThrow(/^\[spa-telemetry\] --posthog-host is "https:\/\/eu.i.posthog.com": expected a key too \(SPA_TELEMETRY_POSTHOG_KEY or --posthog-key\)$/)
+    await expect(run(['--dir', tempDir()])).rejects.toThrow(
+      /^\[spa-telemetry\] --posthog-host is "https:\/\/eu.i.posthog.com": expected a key too \(SPA_TELEMETRY_POSTHOG_KEY or --posthog-key\)$/,
+    )
     vi.stubEnv('SPA_TELEMETRY_SEGMENT_WRITE_KEY', SEGMENT_KEY)
     vi.stubEnv('SPA_TELEMETRY_POSTHOG_HOST', '')
-    const error = await run(['--dir', tempDir(), '--segment-url', `https://${SEGMENT_KEY}:@hosted.rudderlabs.com`]).catch((e: Error) => e)
+    const error = await run([
+      '--dir',
+      tempDir(),
+      '--segment-url',
+      `https://${SEGMENT_KEY}:@hosted.rudderlabs.com`,
+    ]).catch((e: Error) => e)
     expect(String(error)).toMatch(/url is "https:\/\/…@hosted.rudderlabs.com\/": expected a URL without credentials/)
     expect(String(error)).not.toContain(SEGMENT_KEY)
     expect(usage('collect')).toMatch(/--segment-write-key .*SPA_TELEMETRY_SEGMENT_WRITE_KEY; flags show in ps/)

@@ -56,8 +56,21 @@ const counts = (fake: Fake): Map<string, number> => {
 describe('the status table and the back-off', () => {
   it('classify: 2xx taken, 400/413 split, no answer/408/429/5xx retried, the rest fail at once', () => {
     const table: [number, string][] = [
-      [200, 'sent'], [204, 'sent'], [400, 'split'], [413, 'split'], [0, 'retry'], [408, 'retry'], [429, 'retry'],
-      [500, 'retry'], [502, 'retry'], [503, 'retry'], [301, 'fail'], [401, 'fail'], [403, 'fail'], [404, 'fail'], [422, 'fail'],
+      [200, 'sent'],
+      [204, 'sent'],
+      [400, 'split'],
+      [413, 'split'],
+      [0, 'retry'],
+      [408, 'retry'],
+      [429, 'retry'],
+      [500, 'retry'],
+      [502, 'retry'],
+      [503, 'retry'],
+      [301, 'fail'],
+      [401, 'fail'],
+      [403, 'fail'],
+      [404, 'fail'],
+      [422, 'fail'],
     ]
     expect(table.map(([status]) => [status, classify(status)])).toEqual(table)
   })
@@ -70,15 +83,26 @@ describe('the status table and the back-off', () => {
     expect(retryDelay(0, ' 0 ', 0.5, now)).toBe(250)
     expect(retryDelay(5, '1', 0.5, now)).toBe(4000)
     expect(retryDelay(1, 'Tue, 24 Nov 2026 09:00:00 GMT', 0.5, now)).toBe(500)
-    expect([0, 1, 2, 3, 4, 10].map(failures => retryDelay(failures, null, 0.5, now))).toEqual([250, 500, 1000, 2000, 4000, 4000])
+    expect([0, 1, 2, 3, 4, 10].map(failures => retryDelay(failures, null, 0.5, now))).toEqual([
+      250, 500, 1000, 2000, 4000, 4000,
+    ])
     expect(retryDelay(0, 'soon', 0, now)).toBe(187.5)
     expect(retryDelay(0, null, 0.999999, now)).toBeCloseTo(312.5, 3)
   })
 
   it('utf8Length is the byte length of any JSON text', () => {
     // any UTF-16 units (lone surrogates, controls) and astral characters
-    const unit = fc.oneof(fc.integer({ min: 0, max: 0xffff }).map(c => String.fromCharCode(c)), fc.integer({ min: 0x10000, max: 0x10ffff }).map(c => String.fromCodePoint(c)))
-    fc.assert(fc.property(fc.array(unit, { maxLength: 40 }), units => utf8Length(JSON.stringify(units.join(''))) === Buffer.byteLength(JSON.stringify(units.join('')))), { numRuns: 500 })
+    const unit = fc.oneof(
+      fc.integer({ min: 0, max: 0xffff }).map(c => String.fromCharCode(c)),
+      fc.integer({ min: 0x10000, max: 0x10ffff }).map(c => String.fromCodePoint(c)),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(unit, { maxLength: 40 }),
+        units => utf8Length(JSON.stringify(units.join(''))) === Buffer.byteLength(JSON.stringify(units.join(''))),
+      ),
+      { numRuns: 500 },
+    )
   })
 })
 
@@ -98,11 +122,19 @@ describe('setup', () => {
   })
 
   it('refuses a URL with credentials without printing them, and other schemes', () => {
-    expect(() => checkUrl('url', `https://${KEY}:@hosted.rudderlabs.com/v1/batch`, 'x')).toThrow(/^\[spa-telemetry\] url is "https:\/\/…@hosted.rudderlabs.com\/v1\/batch": expected a URL without credentials/)
+    expect(() => checkUrl('url', `https://${KEY}:@hosted.rudderlabs.com/v1/batch`, 'x')).toThrow(
+      /^\[spa-telemetry\] url is "https:\/\/…@hosted.rudderlabs.com\/v1\/batch": expected a URL without credentials/,
+    )
     expect(() => checkUrl('url', `https://${KEY}:@hosted.rudderlabs.com/v1/batch`, 'x')).not.toThrow(new RegExp(KEY))
-    expect(() => checkUrl('url', 'ftp://example.com', 'x')).toThrow(/^\[spa-telemetry\] url is "ftp:\/\/example.com\/": expected an http or https URL such as "x"$/)
-    expect(() => checkUrl('url', KEY, 'x')).toThrow(/^\[spa-telemetry\] url is not a URL \(a string of 27 characters\): expected an http or https URL/)
-    expect(() => segmentStore({ writeKey: KEY, timeoutMs: 0 })).toThrow(/timeoutMs is 0: expected a number from 1 to 600000/)
+    expect(() => checkUrl('url', 'ftp://example.com', 'x')).toThrow(
+      /^\[spa-telemetry\] url is "ftp:\/\/example.com\/": expected an http or https URL such as "x"$/,
+    )
+    expect(() => checkUrl('url', KEY, 'x')).toThrow(
+      /^\[spa-telemetry\] url is not a URL \(a string of 27 characters\): expected an http or https URL/,
+    )
+    expect(() => segmentStore({ writeKey: KEY, timeoutMs: 0 })).toThrow(
+      /timeoutMs is 0: expected a number from 1 to 600000/,
+    )
   })
 
   it('a URL without a path gets /v1/batch (a RudderStack data plane)', async () => {
@@ -120,7 +152,9 @@ describe('a forwarding store', () => {
     const events = [event(), event()]
     await segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` }).write(events)
     expect(fake.requests.map(r => r.status)).toEqual([503, 0, 502, 200])
-    expect(fake.requests.map(r => JSON.parse(r.body).batch.map((item: { messageId: string }) => item.messageId))).toEqual([0, 1, 2, 3].map(() => events.map(e => e.id)))
+    expect(
+      fake.requests.map(r => JSON.parse(r.body).batch.map((item: { messageId: string }) => item.messageId)),
+    ).toEqual([0, 1, 2, 3].map(() => events.map(e => e.id)))
     expect([...counts(fake).values()]).toEqual([1, 1])
     expect(fake.violations).toEqual([])
   }, 15_000)
@@ -137,7 +171,9 @@ describe('a forwarding store', () => {
     const fake = await segment()
     fake.script.push({ status: 429, headers: { 'retry-after': '30' } })
     const started = Date.now()
-    await expect(segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 5000 }).write([event()])).rejects.toThrow(
+    await expect(
+      segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 5000 }).write([event()]),
+    ).rejects.toThrow(
       /^\[spa-telemetry\] segment: http:\/\/127\.0\.0\.1:\d+\/v1\/batch answered 429; asked to wait 30 s, past the write's deadline \(5000 ms\)$/,
     )
     expect(fake.requests).toHaveLength(1)
@@ -148,12 +184,17 @@ describe('a forwarding store', () => {
     const fake = await segment()
     fake.hang = true
     const errors: unknown[] = []
-    const collector = createCollector({ store: segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 300 }), onError: error => errors.push(error) })
+    const collector = createCollector({
+      store: segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, timeoutMs: 300 }),
+      onError: error => errors.push(error),
+    })
     const started = Date.now()
     const response = await collector(post(URL_, payload(2)))
     expect(response.status).toBe(503)
     expect(Date.now() - started).toBeGreaterThanOrEqual(290)
-    expect(String(errors[0])).toMatch(/segment: http:\/\/127\.0\.0\.1:\d+\/v1\/batch no answer within the write's 300 ms/)
+    expect(String(errors[0])).toMatch(
+      /segment: http:\/\/127\.0\.0\.1:\d+\/v1\/batch no answer within the write's 300 ms/,
+    )
     expect(fake.taken).toEqual([])
   }, 10_000)
 
@@ -165,14 +206,20 @@ describe('a forwarding store', () => {
     await new Promise(resolve => setTimeout(resolve, 200))
     const second = store.write([event()]) // waits: the first call is out
     await expect(first).rejects.toThrow(/no answer within/)
-    await expect(second).rejects.toThrow(/segment: .*(earlier calls took the write's 400 ms|no answer within the write's 400 ms)/)
+    await expect(second).rejects.toThrow(
+      /segment: .*(earlier calls took the write's 400 ms|no answer within the write's 400 ms)/,
+    )
   }, 10_000)
 
   it('fails at once on 401 and says to check the key, with no key in the message even when the answer echoes it', async () => {
     const fake = await segment()
     fake.script.push({ status: 401, body: `{"msg":"Invalid Write Key ${KEY} (Basic ${BASIC})"}` })
-    const error = await segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` }).write([event()]).catch((e: Error) => e)
-    expect(String(error)).toMatch(/answered 401 \(\{"msg":"Invalid Write Key \[key\] \(Basic \[key\]\)"\}\): check the key$/)
+    const error = await segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })
+      .write([event()])
+      .catch((e: Error) => e)
+    expect(String(error)).toMatch(
+      /answered 401 \(\{"msg":"Invalid Write Key \[key\] \(Basic \[key\]\)"\}\): check the key$/,
+    )
     expect(fake.requests).toHaveLength(1)
   })
 
@@ -187,7 +234,9 @@ describe('a forwarding store', () => {
     const fake = await segment()
     const elsewhere = await segment()
     fake.script.push({ status: 307, headers: { location: `${elsewhere.url}/v1/batch` } })
-    await expect(segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` }).write([event()])).rejects.toThrow(/answered 307: redirects are not followed, check the URL/)
+    await expect(segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` }).write([event()])).rejects.toThrow(
+      /answered 307: redirects are not followed, check the URL/,
+    )
     expect(elsewhere.requests).toEqual([])
   })
 
@@ -195,13 +244,19 @@ describe('a forwarding store', () => {
     const fake = await segment()
     const events = [event(), event(), event(), event()]
     // the whole call, then the half with the first event, then that event alone
-    fake.script.push({ status: 400, body: '{"error":"nope"}' }, { status: 400 }, { status: 400, body: '{"error":"this one"}' })
+    fake.script.push(
+      { status: 400, body: '{"error":"nope"}' },
+      { status: 400 },
+      { status: 400, body: '{"error":"this one"}' },
+    )
     const reported: Error[] = []
     const store = segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, onError: error => reported.push(error) })
     await store.write(events)
     expect(fake.requests.map(r => JSON.parse(r.body).batch.length)).toEqual([4, 2, 1, 1, 2])
     expect(fake.taken.map(item => item.messageId)).toEqual(events.slice(1).map(e => e.id))
-    expect(reported.map(String)).toEqual([`Error: [spa-telemetry] segment: ${fake.url}/v1/batch refused event ${events[0].id}: answered 400 ({"error":"this one"}); it is not sent there again`])
+    expect(reported.map(String)).toEqual([
+      `Error: [spa-telemetry] segment: ${fake.url}/v1/batch refused event ${events[0].id}: answered 400 ({"error":"this one"}); it is not sent there again`,
+    ])
     await store.write(events) // the browser's retry: nothing left to send
     expect(fake.requests).toHaveLength(5)
   })
@@ -222,10 +277,14 @@ describe('a forwarding store', () => {
     fake.script.push({ status: 200 }, { status: 401 })
     const store = segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })
     await expect(store.write(events)).rejects.toThrow(/answered 401/)
-    const firstCall: string[] = JSON.parse(fake.requests.find(r => r.status === 200)!.body).batch.map((item: { messageId: string }) => item.messageId)
+    const firstCall: string[] = JSON.parse(fake.requests.find(r => r.status === 200)!.body).batch.map(
+      (item: { messageId: string }) => item.messageId,
+    )
     fake.taken.push(...JSON.parse(fake.requests.find(r => r.status === 200)!.body).batch) // the scripted 200 took them
     await store.write(events)
-    const retried: string[] = JSON.parse(fake.requests[2].body).batch.map((item: { messageId: string }) => item.messageId)
+    const retried: string[] = JSON.parse(fake.requests[2].body).batch.map(
+      (item: { messageId: string }) => item.messageId,
+    )
     expect(retried.filter(id => firstCall.includes(id))).toEqual([])
     expect([...counts(fake).keys()].sort()).toEqual(events.map(e => e.id).sort())
     expect([...counts(fake).values()].every(n => n === 1)).toBe(true)
@@ -234,7 +293,8 @@ describe('a forwarding store', () => {
   it('keeps calls within 500 events and 500 KB when many writes go together', async () => {
     const fake = await segment()
     const store = segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch` })
-    const big = (): StoredEvent => event({ props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, 'é'.repeat(200)])) })
+    const big = (): StoredEvent =>
+      event({ props: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, 'é'.repeat(200)])) })
     const writes = Array.from({ length: 30 }, () => Array.from({ length: 20 }, big))
     await Promise.all(writes.map(events => store.write(events)))
     expect(fake.taken).toHaveLength(600)
@@ -252,17 +312,28 @@ describe('server-only', () => {
     for (const file of ['forward', 'retry', 'destination', 'segment', 'posthog', 'fanout', 'from-flags']) {
       const source = readFileSync(`collector/stores/${file}.ts`, 'utf8')
       const imports = [...source.matchAll(/^import (?!type)[^\n]* from '([^']+)'/gm)].map(([, from]) => from)
-      expect(imports.filter(from => !from.startsWith('.')), file).toEqual([])
+      expect(
+        imports.filter(from => !from.startsWith('.')),
+        file,
+      ).toEqual([])
     }
   })
 
   it('no browser entry reaches the collector: the core and the adapters never import it, and its browser stub holds none of it', () => {
     for (const dir of ['src', 'adapters']) {
-      for (const name of readdirSync(dir).filter(name => /\.tsx?$/.test(name))) expect(readFileSync(`${dir}/${name}`, 'utf8'), `${dir}/${name}`).not.toMatch(/from '[^']*collector/)
+      for (const name of readdirSync(dir).filter(name => /\.tsx?$/.test(name)))
+        expect(readFileSync(`${dir}/${name}`, 'utf8'), `${dir}/${name}`).not.toMatch(/from '[^']*collector/)
     }
     const stub = 'dist/collector/browser.js'
     if (existsSync(stub)) expect(readFileSync(stub, 'utf8')).not.toMatch(/segment\.io|posthog\.com|Basic |api_key/)
-    for (const file of ['dist/index.js', 'dist/vue.js', 'dist/nuxt.js', 'dist/redux.js', 'dist/history.js', 'dist/react-router.js'].filter(file => existsSync(file))) {
+    for (const file of [
+      'dist/index.js',
+      'dist/vue.js',
+      'dist/nuxt.js',
+      'dist/redux.js',
+      'dist/history.js',
+      'dist/react-router.js',
+    ].filter(file => existsSync(file))) {
       expect(readFileSync(file, 'utf8'), file).not.toMatch(/segmentStore|posthogStore|api\.segment\.io|i\.posthog\.com/)
     }
   })

@@ -49,9 +49,20 @@ describe('createCollector: accepted payloads', () => {
     const body = payload(
       [
         { type: 'page', path: '/nc/:project_id', from: '/nc', referrer: 'external', ts: clientNow - 5000 },
-        { type: 'track', name: 'export_clicked', props: { format: 'csv', rows: 3, all: true }, ts: clientNow - 1000, path: undefined },
+        {
+          type: 'track',
+          name: 'export_clicked',
+          props: { format: 'csv', rows: 3, all: true },
+          ts: clientNow - 1000,
+          path: undefined,
+        },
       ],
-      { sentAt: new Date(clientNow).toISOString(), dropped: 4, instanceId: 'server-1', app: { name: 'acme-console', version: '1.0.0', env: 'production' } },
+      {
+        sentAt: new Date(clientNow).toISOString(),
+        dropped: 4,
+        instanceId: 'server-1',
+        app: { name: 'acme-console', version: '1.0.0', env: 'production' },
+      },
     )
     const before = Date.now()
     await collector(post(URL_, body))
@@ -77,7 +88,12 @@ describe('createCollector: accepted payloads', () => {
     expect(receivedAt).toBeGreaterThanOrEqual(before)
     expect(page.ts).toBe(receivedAt - 5000)
     expect(track.ts).toBe(receivedAt - 1000)
-    expect(track).toMatchObject({ type: 'track', name: 'export_clicked', props: { format: 'csv', rows: 3, all: true }, clientTs: clientNow - 1000 })
+    expect(track).toMatchObject({
+      type: 'track',
+      name: 'export_clicked',
+      props: { format: 'csv', rows: 3, all: true },
+      clientTs: clientNow - 1000,
+    })
     expect(track).not.toHaveProperty('dropped')
   })
 
@@ -89,7 +105,11 @@ describe('createCollector: accepted payloads', () => {
     expect((await collector(post(URL_, again))).status).toBe(204)
     expect(stored(dir).map(e => e.id)).toEqual([...first.events.map(e => e.id), again.events[1].id])
     const twin = payload(3)
-    const answers = await Promise.all([collector(post(URL_, twin)), collector(post(URL_, twin)), collector(post(URL_, twin))])
+    const answers = await Promise.all([
+      collector(post(URL_, twin)),
+      collector(post(URL_, twin)),
+      collector(post(URL_, twin)),
+    ])
     expect(answers.map(r => r.status)).toEqual([204, 204, 204])
     const ids = stored(dir).map(e => e.id)
     expect(ids).toHaveLength(6)
@@ -173,7 +193,14 @@ describe('createCollector: refusals', () => {
         controller.enqueue(new Uint8Array(16 * 1024).fill(0x20))
       },
     })
-    const response = await collector(new Request(URL_, { method: 'POST', body: endless, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit))
+    const response = await collector(
+      new Request(URL_, {
+        method: 'POST',
+        body: endless,
+        headers: { 'content-type': 'text/plain' },
+        duplex: 'half',
+      } as RequestInit),
+    )
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toBe('close')
     expect(pulled).toBeLessThanOrEqual(6)
@@ -187,7 +214,14 @@ describe('createCollector: refusals', () => {
       pull: () => new Promise(() => {}), // never more
     })
     const started = Date.now()
-    const response = await collector(new Request(URL_, { method: 'POST', body: slow, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit))
+    const response = await collector(
+      new Request(URL_, {
+        method: 'POST',
+        body: slow,
+        headers: { 'content-type': 'text/plain' },
+        duplex: 'half',
+      } as RequestInit),
+    )
     expect(response.status).toBe(408)
     expect(Date.now() - started).toBeLessThan(2000)
     expect(storedText(dir)).toBe('')
@@ -202,45 +236,121 @@ describe('createCollector: refusals', () => {
     ['null', 'null', /must be object/],
     ['another schema version', JSON.stringify({ ...ok, schema: 2 }), /\/schema must be equal to constant/],
     ['a missing field', JSON.stringify({ ...ok, sentAt: undefined }), /must have required property 'sentAt'/],
-    ['an extra top-level key', JSON.stringify({ ...ok, userEmail: 'alice@example.com' }), /must NOT have additional properties \(userEmail\)/],
-    ['an extra key in an event (a raw URL)', JSON.stringify({ ...ok, events: [{ ...ok.events[0], url: 'https://x/nc/p_8f2k' }] }), /\/events\/0 must NOT have additional properties \(url\)/],
+    [
+      'an extra top-level key',
+      JSON.stringify({ ...ok, userEmail: 'alice@example.com' }),
+      /must NOT have additional properties \(userEmail\)/,
+    ],
+    [
+      'an extra key in an event (a raw URL)',
+      JSON.stringify({ ...ok, events: [{ ...ok.events[0], url: 'https://x/nc/p_8f2k' }] }),
+      /\/events\/0 must NOT have additional properties \(url\)/,
+    ],
     ['no events', JSON.stringify({ ...ok, events: [] }), /\/events must NOT have fewer than 1 items/],
-    ['a huge array (1001 events)', JSON.stringify({ ...ok, events: Array.from({ length: 1001 }, (_, i) => ({ type: 'heartbeat', id: String(i).padStart(21, 'h'), ts: 1 })) }), /\/events must NOT have more than 1000 items/],
-    ['deep nesting at the top', `{"schema":1,"deep":${deep(20_000)}}`, /must NOT have additional properties|must have required/],
-    ['deep nesting in props', JSON.stringify({ ...ok, events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: { a: JSON.parse(deep(2000)) } }] }), /\/events\/0\/props\/a must be string/],
-    ['an object as a prop value', JSON.stringify({ ...ok, events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: { user: { email: 'a@b.c' } } }] }), /\/events\/0\/props\/user must be string/],
-    ['a __proto__ key at the top', `{"__proto__":{"polluted":1},${JSON.stringify(ok).slice(1)}`, /must NOT have additional properties \(__proto__\)/],
-    ['a __proto__ key in an event', JSON.stringify(ok).replace('"type":"page"', '"__proto__":{"x":1},"type":"page"'), /\/events\/0 must NOT have additional properties \(__proto__\)/],
-    ['a __proto__ key in props', JSON.stringify({ ...ok, events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: {} }] }).replace('"props":{}', '"props":{"__proto__":"x"}'), /\/events\/0\/props has a __proto__ key/],
-    ['an escaped __proto__ key in props', JSON.stringify({ ...ok, events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: {} }] }).replace('"props":{}', '"props":{"\\u005f_proto__":"x"}'), /__proto__ key/],
-    ['a wrong id', JSON.stringify({ ...ok, events: [{ ...ok.events[0], id: 'short' }] }), /\/events\/0\/id must match pattern/],
-    ['an invalid date', JSON.stringify({ ...ok, sentAt: '2026-13-45T10:00:00.000Z' }), /\/sentAt must match format "date-time"/],
+    [
+      'a huge array (1001 events)',
+      JSON.stringify({
+        ...ok,
+        events: Array.from({ length: 1001 }, (_, i) => ({ type: 'heartbeat', id: String(i).padStart(21, 'h'), ts: 1 })),
+      }),
+      /\/events must NOT have more than 1000 items/,
+    ],
+    [
+      'deep nesting at the top',
+      `{"schema":1,"deep":${deep(20_000)}}`,
+      /must NOT have additional properties|must have required/,
+    ],
+    [
+      'deep nesting in props',
+      JSON.stringify({
+        ...ok,
+        events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: { a: JSON.parse(deep(2000)) } }],
+      }),
+      /\/events\/0\/props\/a must be string/,
+    ],
+    [
+      'an object as a prop value',
+      JSON.stringify({
+        ...ok,
+        events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: { user: { email: 'a@b.c' } } }],
+      }),
+      /\/events\/0\/props\/user must be string/,
+    ],
+    [
+      'a __proto__ key at the top',
+      `{"__proto__":{"polluted":1},${JSON.stringify(ok).slice(1)}`,
+      /must NOT have additional properties \(__proto__\)/,
+    ],
+    [
+      'a __proto__ key in an event',
+      JSON.stringify(ok).replace('"type":"page"', '"__proto__":{"x":1},"type":"page"'),
+      /\/events\/0 must NOT have additional properties \(__proto__\)/,
+    ],
+    [
+      'a __proto__ key in props',
+      JSON.stringify({ ...ok, events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: {} }] }).replace(
+        '"props":{}',
+        '"props":{"__proto__":"x"}',
+      ),
+      /\/events\/0\/props has a __proto__ key/,
+    ],
+    [
+      'an escaped __proto__ key in props',
+      JSON.stringify({ ...ok, events: [{ type: 'track', id: newId(), ts: 1, name: 'x', props: {} }] }).replace(
+        '"props":{}',
+        '"props":{"\\u005f_proto__":"x"}',
+      ),
+      /__proto__ key/,
+    ],
+    [
+      'a wrong id',
+      JSON.stringify({ ...ok, events: [{ ...ok.events[0], id: 'short' }] }),
+      /\/events\/0\/id must match pattern/,
+    ],
+    [
+      'an invalid date',
+      JSON.stringify({ ...ok, sentAt: '2026-13-45T10:00:00.000Z' }),
+      /\/sentAt must match format "date-time"/,
+    ],
     ['a non-finite number', JSON.stringify(ok).replace(/"ts":\d+/, '"ts":1e400'), /\/events\/0\/ts must be number/],
-    ['a page without a path', JSON.stringify({ ...ok, events: [{ type: 'page', id: newId(), ts: 1 }] }), /must have required property 'path'/],
+    [
+      'a page without a path',
+      JSON.stringify({ ...ok, events: [{ type: 'page', id: newId(), ts: 1 }] }),
+      /must have required property 'path'/,
+    ],
     ['bytes that are not UTF-8', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), /body is not JSON/],
   ]
 
-  it.each(malformed)('400 for %s, with the reason; nothing stored; the next request is served', async (_, body, reason) => {
-    const { dir, collector } = setup()
-    const response = await collector(new Request(URL_, { method: 'POST', body: body as BodyInit, headers: { 'content-type': 'text/plain' } }))
-    expect(response.status).toBe(400)
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/)
-    expect(((await json(response)).error as string)).toMatch(reason)
-    expect(storedText(dir)).toBe('')
-    expect(Object.prototype).not.toHaveProperty('polluted')
-    expect((await collector(post(URL_, payload(1)))).status).toBe(204)
-  })
+  it.each(malformed)(
+    '400 for %s, with the reason; nothing stored; the next request is served',
+    async (_, body, reason) => {
+      const { dir, collector } = setup()
+      const response = await collector(
+        new Request(URL_, { method: 'POST', body: body as BodyInit, headers: { 'content-type': 'text/plain' } }),
+      )
+      expect(response.status).toBe(400)
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+      expect((await json(response)).error as string).toMatch(reason)
+      expect(storedText(dir)).toBe('')
+      expect(Object.prototype).not.toHaveProperty('polluted')
+      expect((await collector(post(URL_, payload(1)))).status).toBe(204)
+    },
+  )
 
-  it('429 with Retry-After over a client\'s rate, counted in events per anonymousId, never by IP', async () => {
+  it("429 with Retry-After over a client's rate, counted in events per anonymousId, never by IP", async () => {
     const { dir, collector } = setup({ limits: { client: { rate: 1, burst: 5 }, overall: false } })
     const alice = 'alice' + 'A'.repeat(16)
     const bob = 'bob__' + 'B'.repeat(16)
-    expect((await collector(post(URL_, payload(4, { anonymousId: alice }), { 'x-forwarded-for': '10.0.0.1' }))).status).toBe(204)
+    expect(
+      (await collector(post(URL_, payload(4, { anonymousId: alice }), { 'x-forwarded-for': '10.0.0.1' }))).status,
+    ).toBe(204)
     const refused = await collector(post(URL_, payload(4, { anonymousId: alice }), { 'x-forwarded-for': '10.0.0.2' }))
     expect(refused.status).toBe(429)
     expect(Number(refused.headers.get('retry-after'))).toBe(3)
     // another client behind the same address is not limited
-    expect((await collector(post(URL_, payload(4, { anonymousId: bob }), { 'x-forwarded-for': '10.0.0.1' }))).status).toBe(204)
+    expect(
+      (await collector(post(URL_, payload(4, { anonymousId: bob }), { 'x-forwarded-for': '10.0.0.1' }))).status,
+    ).toBe(204)
     expect(stored(dir)).toHaveLength(8)
   })
 
@@ -307,7 +417,12 @@ describe('createCollector: CORS', () => {
 
   it('answers a preflight from a configured origin; never allows credentials', async () => {
     const { collector } = setup({ origins: [origin] })
-    const response = await collector(new Request(URL_, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } }))
+    const response = await collector(
+      new Request(URL_, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      }),
+    )
     expect(response.status).toBe(204)
     expect(Object.fromEntries(response.headers)).toEqual({
       'access-control-allow-origin': origin,
@@ -332,7 +447,7 @@ describe('createCollector: CORS', () => {
     expect(limited.headers.get('access-control-expose-headers')).toBe('Retry-After')
   })
 
-  it("403 for a browser on another origin, preflight or not; nothing stored", async () => {
+  it('403 for a browser on another origin, preflight or not; nothing stored', async () => {
     const { dir, collector } = setup({ origins: [origin] })
     const other = 'https://evil.example'
     expect((await collector(new Request(URL_, { method: 'OPTIONS', headers: { origin: other } }))).status).toBe(403)
@@ -344,7 +459,11 @@ describe('createCollector: CORS', () => {
 
   it('accepts same-origin requests and requests without Origin, with no CORS headers', async () => {
     const { collector } = setup()
-    for (const headers of [{}, { origin: 'http://collector.test' }, { origin: 'https://console.example', 'sec-fetch-site': 'same-origin' }] as Record<string, string>[]) {
+    for (const headers of [
+      {},
+      { origin: 'http://collector.test' },
+      { origin: 'https://console.example', 'sec-fetch-site': 'same-origin' },
+    ] as Record<string, string>[]) {
       const response = await collector(post(URL_, payload(1), headers))
       expect(response.status).toBe(204)
       expect(response.headers.has('access-control-allow-origin')).toBe(false)
@@ -363,17 +482,37 @@ describe('createCollector: CORS', () => {
 describe('createCollector: setup errors', () => {
   it.each([
     [{}, /^\[spa-telemetry\] store is undefined: expected a store/],
-    [{ store: () => {}, origins: ['https://app.example.com/'] }, /^\[spa-telemetry\] origins\[0\] is "https:\/\/app.example.com\/": expected an origin/],
-    [{ store: () => {}, origins: 'https://app.example.com' }, /^\[spa-telemetry\] origins is "https:\/\/app.example.com": expected an array of origins/],
-    [{ store: () => {}, maxBodyBytes: 0 }, /^\[spa-telemetry\] maxBodyBytes is 0: expected a whole number from 1 to 16777216$/],
-    [{ store: () => {}, path: 'telemetry' }, /^\[spa-telemetry\] path is "telemetry": expected a path such as "\/telemetry"$/],
-    [{ store: () => {}, limits: { client: { rate: 0, burst: 10 } } }, /^\[spa-telemetry\] limits.client.rate is 0: expected a number from/],
-    [{ store: () => {}, limits: { overall: { rate: 10, burst: -1 } } }, /^\[spa-telemetry\] limits.overall.burst is -1: expected a number from 1 to Infinity$/],
+    [
+      { store: () => {}, origins: ['https://app.example.com/'] },
+      /^\[spa-telemetry\] origins\[0\] is "https:\/\/app.example.com\/": expected an origin/,
+    ],
+    [
+      { store: () => {}, origins: 'https://app.example.com' },
+      /^\[spa-telemetry\] origins is "https:\/\/app.example.com": expected an array of origins/,
+    ],
+    [
+      { store: () => {}, maxBodyBytes: 0 },
+      /^\[spa-telemetry\] maxBodyBytes is 0: expected a whole number from 1 to 16777216$/,
+    ],
+    [
+      { store: () => {}, path: 'telemetry' },
+      /^\[spa-telemetry\] path is "telemetry": expected a path such as "\/telemetry"$/,
+    ],
+    [
+      { store: () => {}, limits: { client: { rate: 0, burst: 10 } } },
+      /^\[spa-telemetry\] limits.client.rate is 0: expected a number from/,
+    ],
+    [
+      { store: () => {}, limits: { overall: { rate: 10, burst: -1 } } },
+      /^\[spa-telemetry\] limits.overall.burst is -1: expected a number from 1 to Infinity$/,
+    ],
   ])('%j', (options, message) => {
     expect(() => createCollector(options as CollectorOptions)).toThrow(message)
   })
 
   it('ndjsonStore without a directory', () => {
-    expect(() => ndjsonStore({} as { dir: string })).toThrow(/^\[spa-telemetry\] dir is undefined: expected the path of a directory$/)
+    expect(() => ndjsonStore({} as { dir: string })).toThrow(
+      /^\[spa-telemetry\] dir is undefined: expected the path of a directory$/,
+    )
   })
 })

@@ -29,11 +29,18 @@ describe('groupWrites', () => {
     })
     const writes = Array.from({ length: 32 }, (_, i) => grouped.write([i]))
     const outcomes = await Promise.allSettled(writes)
-    expect(outcomes.map(o => o.status)).toEqual(Array.from({ length: 32 }, (_, i) => (i === 13 ? 'rejected' : 'fulfilled')))
+    expect(outcomes.map(o => o.status)).toEqual(
+      Array.from({ length: 32 }, (_, i) => (i === 13 ? 'rejected' : 'fulfilled')),
+    )
     expect((outcomes[13] as PromiseRejectedResult).reason).toEqual(new Error('refused 13'))
     // 1 group + 2 halves per level down to the bad one (5 levels): 11 flushes, each item stored once
     expect(flushes).toHaveLength(11)
-    expect(flushes.filter(items => !items.includes(13)).flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 32 }, (_, i) => i).filter(i => i !== 13))
+    expect(
+      flushes
+        .filter(items => !items.includes(13))
+        .flat()
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 32 }, (_, i) => i).filter(i => i !== 13))
   })
 
   it('isolate: false (a store that is down for everyone) rejects the whole group after one flush', async () => {
@@ -54,7 +61,9 @@ describe('groupWrites', () => {
     const grouped = groupWrites<number>(() => new Promise(resolve => setTimeout(resolve, 20)), { maxPending: 3 })
     const outcomes = await Promise.allSettled([grouped.write([1, 2]), grouped.write([3]), grouped.write([4])])
     expect(outcomes.map(o => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected'])
-    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toBe('Error: [spa-telemetry] store backlog over 3 events: the store is slower than the events arrive')
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toBe(
+      'Error: [spa-telemetry] store backlog over 3 events: the store is slower than the events arrive',
+    )
   })
 
   it('splitting stops after splitForMs: a store failing slowly for everyone costs one span, not 2·n flushes', async () => {
@@ -109,7 +118,9 @@ describe('a request whose events the store refuses fails alone', () => {
       onError: () => {},
     })
     const bodies = Array.from({ length: 27 }, () => payload(3))
-    const answers = await Promise.all([...bodies.slice(0, 13), poisoned(), ...bodies.slice(13)].map(body => collector(post(URL_, body))))
+    const answers = await Promise.all(
+      [...bodies.slice(0, 13), poisoned(), ...bodies.slice(13)].map(body => collector(post(URL_, body))),
+    )
     const statuses = answers.map(r => r.status)
     expect(statuses.filter(s => s === 204)).toHaveLength(27)
     expect(statuses[13]).toBe(503)
@@ -135,7 +146,7 @@ describe('a request whose events the store refuses fails alone', () => {
   let restore: (() => void) | undefined
   afterEach(() => restore?.())
 
-  it('ndjson store: an append refused for one request\'s bytes fails that request only; nothing is written twice', async () => {
+  it("ndjson store: an append refused for one request's bytes fails that request only; nothing is written twice", async () => {
     const dir = tempDir()
     const store = ndjsonStore({ dir })
     const errors: unknown[] = []
@@ -148,7 +159,9 @@ describe('a request whose events the store refuses fails alone', () => {
     const ids = stored(dir).map(e => e.id)
     expect(ids).toHaveLength(101)
     expect(new Set(ids).size).toBe(101)
-    expect(String(errors[0])).toMatch(/^Error: \[spa-telemetry\] ndjson store: could not append to .*events-\d{4}-\d\d-\d\d\.ndjson \(EFBIG: file too large, write\)$/)
+    expect(String(errors[0])).toMatch(
+      /^Error: \[spa-telemetry\] ndjson store: could not append to .*events-\d{4}-\d\d-\d\d\.ndjson \(EFBIG: file too large, write\)$/,
+    )
     await store.close?.()
   })
 
@@ -218,7 +231,10 @@ describe('a store that hangs', () => {
   })
 
   it('a recentIds that hangs (seeding after a restart) gets 503 in time too', async () => {
-    const collector = createCollector({ store: { write: async () => {}, recentIds: () => new Promise<string[]>(() => {}) }, storeTimeoutMs: 50 })
+    const collector = createCollector({
+      store: { write: async () => {}, recentIds: () => new Promise<string[]>(() => {}) },
+      storeTimeoutMs: 50,
+    })
     expect((await collector(post(URL_, payload(1)))).status).toBe(503)
   })
 
@@ -237,11 +253,18 @@ describe('a store that hangs', () => {
     const slow = () =>
       new Request(URL_, {
         method: 'POST',
-        body: new ReadableStream<Uint8Array>({ start: c => c.enqueue(new TextEncoder().encode('{"schema":1,')), pull: () => new Promise(() => {}) }),
+        body: new ReadableStream<Uint8Array>({
+          start: c => c.enqueue(new TextEncoder().encode('{"schema":1,')),
+          pull: () => new Promise(() => {}),
+        }),
         headers: { 'content-type': 'text/plain' },
         duplex: 'half',
       } as RequestInit)
-    const answers = await Promise.all([...Array.from({ length: 5 }, slow), ...Array.from({ length: 20 }, () => post(URL_, payload(2)))].map(request => collector(request)))
+    const answers = await Promise.all(
+      [...Array.from({ length: 5 }, slow), ...Array.from({ length: 20 }, () => post(URL_, payload(2)))].map(request =>
+        collector(request),
+      ),
+    )
     expect(answers.map(r => r.status)).toEqual([...Array(5).fill(408), ...Array(20).fill(503)])
     // once the store is back, a client's retry is stored (the split of the failed group may still be draining: retried as the tracker does)
     failing = false

@@ -20,8 +20,22 @@ let n = 0
 const post = async (dir: string): Promise<void> => {
   const store = ndjsonStore({ dir })
   const collector = createCollector({ store })
-  const body = { schema: 1, sentAt: new Date().toISOString(), library: { name: 'spa-telemetry', version: '0.1.0' }, app: { name: 'console' }, anonymousId: 'modesInstall000000001', events: [{ id: `modes${n++}`.padEnd(21, 'x'), type: 'page', ts: Date.now(), path: '/' }], dropped: 0 }
-  const response = await collector(new Request('http://127.0.0.1/telemetry', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } }))
+  const body = {
+    schema: 1,
+    sentAt: new Date().toISOString(),
+    library: { name: 'spa-telemetry', version: '0.1.0' },
+    app: { name: 'console' },
+    anonymousId: 'modesInstall000000001',
+    events: [{ id: `modes${n++}`.padEnd(21, 'x'), type: 'page', ts: Date.now(), path: '/' }],
+    dropped: 0,
+  }
+  const response = await collector(
+    new Request('http://127.0.0.1/telemetry', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'text/plain' },
+    }),
+  )
   expect(response.status).toBe(204)
   await store.close?.()
 }

@@ -23,7 +23,10 @@ afterEach(async () => {
 const start = async (flavour: 'segment' | 'rudderstack' = 'segment') => {
   const fake = await fakeSegment(KEY, flavour)
   fakes.push(fake)
-  return { fake, store: segmentStore({ writeKey: KEY, url: flavour === 'segment' ? `${fake.url}/v1/batch` : fake.url }) }
+  return {
+    fake,
+    store: segmentStore({ writeKey: KEY, url: flavour === 'segment' ? `${fake.url}/v1/batch` : fake.url }),
+  }
 }
 
 const base: StoredEvent = {
@@ -43,14 +46,20 @@ const common = {
   messageId: base.id,
   anonymousId: base.anonymousId,
   timestamp: '2026-11-24T10:00:00.000Z',
-  context: { app: { name: 'console', version: '2.1.0' }, library: { name: 'spa-telemetry', version: '0.1.0' }, ip: '0.0.0.0' },
+  context: {
+    app: { name: 'console', version: '2.1.0' },
+    library: { name: 'spa-telemetry', version: '0.1.0' },
+    ip: '0.0.0.0',
+  },
 }
 const extra = { environment: 'production', instanceId: 'server-1' }
 const mapped = (event: Partial<StoredEvent>) => JSON.parse(JSON.stringify(toSegment({ ...base, ...event })))
 
 describe('toSegment', () => {
   it('maps each kind of event to a documented call, the id as messageId', () => {
-    expect(mapped({ type: 'page', path: '/nc/:project_id', from: '/nc', referrer: 'external', name: 'project' })).toEqual({
+    expect(
+      mapped({ type: 'page', path: '/nc/:project_id', from: '/nc', referrer: 'external', name: 'project' }),
+    ).toEqual({
       type: 'page',
       name: '/nc/:project_id',
       properties: { path: '/nc/:project_id', from: '/nc', referrer: 'external', routeName: 'project', ...extra },
@@ -71,8 +80,17 @@ describe('toSegment', () => {
       context: { ...common.context, page: { path: '/nc/:project_id' } },
     })
     expect(mapped({ type: 'error', name: 'TypeError', path: '/nc/:project_id' }).event).toBe('Error Occurred')
-    expect(mapped({ type: 'error', name: 'TypeError', path: '/nc/:project_id' }).properties).toEqual({ error: 'TypeError', path: '/nc/:project_id', ...extra })
-    expect(mapped({ type: 'heartbeat' })).toEqual({ type: 'track', event: 'Heartbeat Sent', properties: extra, ...common })
+    expect(mapped({ type: 'error', name: 'TypeError', path: '/nc/:project_id' }).properties).toEqual({
+      error: 'TypeError',
+      path: '/nc/:project_id',
+      ...extra,
+    })
+    expect(mapped({ type: 'heartbeat' })).toEqual({
+      type: 'track',
+      event: 'Heartbeat Sent',
+      properties: extra,
+      ...common,
+    })
   })
 
   it('anonymousId: ours, else the session id, else one shared non-personal value', () => {
@@ -82,15 +100,30 @@ describe('toSegment', () => {
   })
 
   it("the app's props never replace the environment or instance; a time no date holds becomes the arrival time", () => {
-    expect(mapped({ type: 'track', name: 'x', props: { environment: 'spoofed', instanceId: 'spoofed', kind: 'a' } }).properties).toEqual({ kind: 'a', ...extra })
-    expect(mapped({ type: 'track', name: 'x', props: { environment: 'kept' }, app: { name: 'console' }, instanceId: undefined }).properties).toEqual({ environment: 'kept' })
+    expect(
+      mapped({ type: 'track', name: 'x', props: { environment: 'spoofed', instanceId: 'spoofed', kind: 'a' } })
+        .properties,
+    ).toEqual({ kind: 'a', ...extra })
+    expect(
+      mapped({
+        type: 'track',
+        name: 'x',
+        props: { environment: 'kept' },
+        app: { name: 'console' },
+        instanceId: undefined,
+      }).properties,
+    ).toEqual({ environment: 'kept' })
     expect(mapped({ type: 'heartbeat', ts: 1e300 }).timestamp).toBe(base.receivedAt)
   })
 
   it('carries no IP, header or raw URL: every key is one of the documented few', () => {
     for (const type of ['page', 'track', 'action', 'error', 'heartbeat'] as const) {
       const call = mapped({ type, name: 'n', path: '/p', props: type === 'track' ? { a: 1 } : undefined })
-      expect(Object.keys(call).every(key => ['type', 'name', 'event', 'properties', 'messageId', 'anonymousId', 'timestamp', 'context'].includes(key))).toBe(true)
+      expect(
+        Object.keys(call).every(key =>
+          ['type', 'name', 'event', 'properties', 'messageId', 'anonymousId', 'timestamp', 'context'].includes(key),
+        ),
+      ).toBe(true)
       expect(Object.keys(call.context).every(key => ['app', 'library', 'ip', 'page'].includes(key))).toBe(true)
       expect(call.context.ip).toBe('0.0.0.0')
       expect(Object.keys(call.context.page ?? {})).toEqual(call.context.page ? ['path'] : [])
@@ -102,7 +135,11 @@ describe('the collector forwarding to Segment', () => {
   it('forwards every event once with its id as messageId, the key as Basic auth and nothing of the browser request', async () => {
     const { fake, store } = await start()
     const collector = createCollector({ store })
-    const body = payload([{ type: 'page' }, { type: 'track', name: 'table_created', props: { kind: 'grid' } }, { type: 'heartbeat', path: undefined }])
+    const body = payload([
+      { type: 'page' },
+      { type: 'track', name: 'table_created', props: { kind: 'grid' } },
+      { type: 'heartbeat', path: undefined },
+    ])
     const browser = {
       cookie: 'session=COOKIEVALUE',
       referer: 'https://app.example.com/nc/p_8f2k/table/customers?email=alice@example.com',
@@ -119,14 +156,19 @@ describe('the collector forwarding to Segment', () => {
     expect(request.headers.authorization).toBe(`Basic ${Buffer.from(`${KEY}:`).toString('base64')}`)
     expect(request.body).not.toContain(KEY)
     const everything = JSON.stringify(request.headers) + request.body
-    for (const value of ['COOKIEVALUE', 'p_8f2k', 'alice', 'BROWSERAGENT', '203.0.113', 'de-CH']) expect(everything).not.toContain(value)
+    for (const value of ['COOKIEVALUE', 'p_8f2k', 'alice', 'BROWSERAGENT', '203.0.113', 'de-CH'])
+      expect(everything).not.toContain(value)
     expect(fake.taken.every(item => item.context.ip === '0.0.0.0')).toBe(true)
     expect(fake.violations).toEqual([])
   })
 
   it('forwards nothing the door refused', async () => {
     const { fake, store } = await start()
-    const collector = createCollector({ store, origins: ['https://app.example.com'], limits: { client: { rate: 1, burst: 2 }, overall: false } })
+    const collector = createCollector({
+      store,
+      origins: ['https://app.example.com'],
+      limits: { client: { rate: 1, burst: 2 }, overall: false },
+    })
     expect((await collector(post(URL_, { ...payload(1), extra: true }))).status).toBe(400)
     expect((await collector(post(URL_, payload(1), { 'content-type': 'text/html' }))).status).toBe(415)
     expect((await collector(post(URL_, payload(1), { origin: 'https://evil.example' }))).status).toBe(403)
@@ -141,9 +183,16 @@ describe('the collector forwarding to Segment', () => {
   it('forwards the largest event the door accepts whole, within 32 KB', async () => {
     const { fake } = await start()
     const reported: Error[] = []
-    const collector = createCollector({ store: segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, onError: error => reported.push(error) }) })
-    const props = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`.padEnd(64, 'x'), '\u0001'.repeat(200)]))
-    const body = payload([{ type: 'track', name: 'n'.repeat(64), props, path: undefined }], { instanceId: 'i'.repeat(128), app: { name: 'a'.repeat(64), version: 'v'.repeat(64), env: 'e'.repeat(64) } })
+    const collector = createCollector({
+      store: segmentStore({ writeKey: KEY, url: `${fake.url}/v1/batch`, onError: error => reported.push(error) }),
+    })
+    const props = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`p${i}`.padEnd(64, 'x'), '\u0001'.repeat(200)]),
+    )
+    const body = payload([{ type: 'track', name: 'n'.repeat(64), props, path: undefined }], {
+      instanceId: 'i'.repeat(128),
+      app: { name: 'a'.repeat(64), version: 'v'.repeat(64), env: 'e'.repeat(64) },
+    })
     expect((await collector(post(URL_, body))).status).toBe(204)
     expect(fake.taken).toHaveLength(1)
     expect(Object.keys(fake.taken[0].properties)).toHaveLength(22)

@@ -21,7 +21,10 @@ const live: StoredEvent[] = []
 beforeAll(async () => {
   dir = tempDir()
   store = ndjsonStore({ dir })
-  server = await listen(createCollector({ store, path: '/telemetry', bodyTimeoutMs: 2000, onStored: events => live.push(...events) }), { port: 0 })
+  server = await listen(
+    createCollector({ store, path: '/telemetry', bodyTimeoutMs: 2000, onStored: events => live.push(...events) }),
+    { port: 0 },
+  )
   endpoint = new URL('/telemetry', server.url).href
 })
 afterAll(async () => {
@@ -52,7 +55,11 @@ const raw = (chunks: (string | Buffer)[], delayMs = 0, ms = 3000): Promise<strin
   })
 
 const send = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(endpoint, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } })
+  fetch(endpoint, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+  })
 
 describe('listen (srvx on node:http)', () => {
   it('prints a URL and stores a payload', async () => {
@@ -78,9 +85,22 @@ describe('listen (srvx on node:http)', () => {
     })
     expect(response.status).toBe(204)
     const text = storedText(dir)
-    for (const leak of [canary, '203.0.113.7', '127.0.0.1', 'Mozilla', 'Bearer', 'session=', 'fr-']) expect(text).not.toContain(leak)
+    for (const leak of [canary, '203.0.113.7', '127.0.0.1', 'Mozilla', 'Bearer', 'session=', 'fr-'])
+      expect(text).not.toContain(leak)
     const keys = new Set(stored(dir).flatMap(event => Object.keys(event)))
-    expect([...keys].sort()).toEqual(['anonymousId', 'app', 'clientTs', 'id', 'library', 'path', 'receivedAt', 'sentAt', 'sessionId', 'ts', 'type'])
+    expect([...keys].sort()).toEqual([
+      'anonymousId',
+      'app',
+      'clientTs',
+      'id',
+      'library',
+      'path',
+      'receivedAt',
+      'sentAt',
+      'sessionId',
+      'ts',
+      'type',
+    ])
     expect(JSON.stringify(live)).not.toContain(canary)
   })
 
@@ -101,14 +121,20 @@ describe('listen (srvx on node:http)', () => {
   it('413 for a chunked body past 64 KiB, without reading it all; the next request is served', async () => {
     const chunk = Buffer.alloc(16 * 1024, 0x20)
     const head = `POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`
-    const frames = Array.from({ length: 64 }, () => Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]))
+    const frames = Array.from({ length: 64 }, () =>
+      Buffer.concat([Buffer.from(chunk.length.toString(16) + '\r\n'), chunk, Buffer.from('\r\n')]),
+    )
     const answer = await raw([head, ...frames], 5, 5000)
     expect(answer).toMatch(/^HTTP\/1\.1 413/)
     expect((await send(payload(1))).status).toBe(204)
   })
 
   it('413 at once for a declared Content-Length over the limit', async () => {
-    const answer = await raw([`POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n{`], 0, 2000)
+    const answer = await raw(
+      [`POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10000000\r\n\r\n{`],
+      0,
+      2000,
+    )
     expect(answer).toMatch(/^HTTP\/1\.1 413/)
   })
 
@@ -118,7 +144,12 @@ describe('listen (srvx on node:http)', () => {
       const body = Buffer.from(boms + JSON.stringify(payload(1)))
       const head = 'POST /telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nConnection: close\r\n'
       const declared = await raw([`${head}Content-Length: ${body.length}\r\n\r\n`, body])
-      const chunked = await raw([`${head}Transfer-Encoding: chunked\r\n\r\n`, `${body.length.toString(16)}\r\n`, body, '\r\n0\r\n\r\n'])
+      const chunked = await raw([
+        `${head}Transfer-Encoding: chunked\r\n\r\n`,
+        `${body.length.toString(16)}\r\n`,
+        body,
+        '\r\n0\r\n\r\n',
+      ])
       answers.push(declared.slice(0, 12), chunked.slice(0, 12))
     }
     expect(answers).toEqual(Array(6).fill('HTTP/1.1 204'))
@@ -129,7 +160,7 @@ describe('listen (srvx on node:http)', () => {
     const bad: [unknown, Record<string, string>][] = [
       ['{"schema":1,', {}],
       [{ ...payload(1), extra: true }, {}],
-      ['[' .repeat(30_000) + ']'.repeat(30_000), {}],
+      ['['.repeat(30_000) + ']'.repeat(30_000), {}],
       [payload(1), { 'content-type': 'application/xml' }],
       [`{"__proto__":{"x":1}}`, {}],
     ]
@@ -148,7 +179,11 @@ describe('toNodeListener (node:http, Express, Connect)', () => {
     await new Promise<void>(resolve => http.listen(0, '127.0.0.1', resolve))
     const { port } = http.address() as { port: number }
     const body = payload(2)
-    const response = await fetch(`http://127.0.0.1:${port}/anything`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+    const response = await fetch(`http://127.0.0.1:${port}/anything`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    })
     expect(response.status).toBe(204)
     expect(stored(own).map(e => e.id)).toEqual(body.events.map(e => e.id))
     await new Promise(resolve => http.close(resolve))

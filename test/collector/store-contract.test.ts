@@ -59,7 +59,20 @@ const events = (n: number): StoredEvent[] => {
       sessionId: 'sess_' + 'A'.repeat(16),
     }
     if (i % 2 === 0) return { ...common, type: 'page', path: `/projets/:id/élément/${i}` }
-    return { ...common, type: 'track', name: 'export_clicked', path: '/nc/:project_id', props: { label: `naïve ✓ 日本 😀 𝔸 ${i}`, rows: i, ratio: 0.1 + 0.2, tiny: -1.5e-7, large: 2 ** 53 - 1, on: i % 4 === 1 } }
+    return {
+      ...common,
+      type: 'track',
+      name: 'export_clicked',
+      path: '/nc/:project_id',
+      props: {
+        label: `naïve ✓ 日本 😀 𝔸 ${i}`,
+        rows: i,
+        ratio: 0.1 + 0.2,
+        tiny: -1.5e-7,
+        large: 2 ** 53 - 1,
+        on: i % 4 === 1,
+      },
+    }
   })
 }
 
@@ -161,7 +174,10 @@ describe.each(storeKinds(() => server.url))('$name keeps the Store contract', ki
     open.push(subject.store)
     await expect(subject.store.write(frozen(events(2)))).resolves.toBeUndefined()
     expect(await subject.read()).toEqual([])
-    expect(reported.map(error => error.message)).toEqual([expect.stringMatching(/^\[spa-telemetry\] .* refused event .*: answered 400 .*; it is not sent there again$/), expect.stringMatching(/refused event/)])
+    expect(reported.map(error => error.message)).toEqual([
+      expect.stringMatching(/^\[spa-telemetry\] .* refused event .*: answered 400 .*; it is not sent there again$/),
+      expect.stringMatching(/refused event/),
+    ])
     expect(reported.join('\n')).not.toContain(SECRETS.key)
   })
 })

@@ -68,12 +68,18 @@ describe('ndjsonStore', () => {
     const store = ndjsonStore({ dir })
     const collector = createCollector({ store, onError: () => {} })
     await collector(post(URL_, payload(1)))
-    vi.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    vi.spyOn(proto, 'datasync').mockRejectedValueOnce(
+      Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }),
+    )
     const body = payload(3)
     expect((await collector(post(URL_, body))).status).toBe(503)
     expect(stored(dir)).toHaveLength(1)
     expect((await collector(post(URL_, body))).status).toBe(204)
-    expect(stored(dir).map(e => e.id).slice(1)).toEqual(body.events.map(e => e.id))
+    expect(
+      stored(dir)
+        .map(e => e.id)
+        .slice(1),
+    ).toEqual(body.events.map(e => e.id))
     await store.close?.()
   })
 
@@ -101,7 +107,11 @@ describe('ndjsonStore', () => {
   it('recentIds reads the newest files, oldest id first', async () => {
     const dir = tempDir()
     const store = ndjsonStore({ dir })
-    const events = [event('2026-11-23T10:00:00.000Z'), event('2026-11-24T10:00:00.000Z'), event('2026-11-24T11:00:00.000Z')]
+    const events = [
+      event('2026-11-23T10:00:00.000Z'),
+      event('2026-11-24T10:00:00.000Z'),
+      event('2026-11-24T11:00:00.000Z'),
+    ]
     await store.write(events)
     expect(await store.recentIds?.(2)).toEqual([events[1].id, events[2].id])
     expect(await store.recentIds?.(10)).toEqual(events.map(e => e.id))
@@ -111,7 +121,10 @@ describe('ndjsonStore', () => {
   it('recentIds skips blank and foreign lines, and counts each line once', async () => {
     const dir = tempDir()
     const [a, b] = [event(), event()]
-    writeFileSync(join(dir, 'events-2026-11-20.ndjson'), `\n${JSON.stringify(a)}\n\nnot json\n{"type":"page","id":"${b.id}"}\n`)
+    writeFileSync(
+      join(dir, 'events-2026-11-20.ndjson'),
+      `\n${JSON.stringify(a)}\n\nnot json\n{"type":"page","id":"${b.id}"}\n`,
+    )
     const store = ndjsonStore({ dir })
     expect(await store.recentIds?.(10)).toEqual([a.id, b.id])
     await store.close?.()
@@ -120,7 +133,10 @@ describe('ndjsonStore', () => {
   it('recentIds reads a large file backwards, across its megabyte chunks', async () => {
     const dir = tempDir()
     const store = ndjsonStore({ dir })
-    const events = Array.from({ length: 6000 }, () => ({ ...event('2026-11-24T10:00:00.000Z'), props: { padding: 'x'.repeat(150) } }))
+    const events = Array.from({ length: 6000 }, () => ({
+      ...event('2026-11-24T10:00:00.000Z'),
+      props: { padding: 'x'.repeat(150) },
+    }))
     await store.write(events)
     expect(readFileSync(join(dir, 'events-2026-11-24.ndjson')).length).toBeGreaterThan(2 * 1024 * 1024)
     expect(await store.recentIds?.(5000)).toEqual(events.slice(-5000).map(e => e.id))

@@ -25,7 +25,8 @@ const thrown = (call: () => unknown): string | undefined => {
 }
 
 /** Does a message show the secret, whole, percent-encoded, or its first 8 characters? */
-const shows = (message: string, secret: string): boolean => [secret, encodeURIComponent(secret), secret.slice(0, 8)].some(part => message.includes(part))
+const shows = (message: string, secret: string): boolean =>
+  [secret, encodeURIComponent(secret), secret.slice(0, 8)].some(part => message.includes(part))
 
 /** A secret with a recognizable start, of any printable ASCII: "/", "?", "#", "@" and ":" included. */
 const secret = fc.stringMatching(/^[\x21-\x7e]{6,14}$/).map(rest => `Zq${rest}`)
@@ -79,7 +80,8 @@ describe('setup messages never show a password or key, however the URL is writte
           thrown(() => posthogStore({ apiKey: 'phc_key', host: url })),
           thrown(() => forwardingStores({ 'posthog-host': url }, {})),
         ]
-        for (const message of messages) if (message !== undefined && shows(message, s)) throw new Error(`${url} → ${message}`)
+        for (const message of messages)
+          if (message !== undefined && shows(message, s)) throw new Error(`${url} → ${message}`)
       }),
       { numRuns: 500 },
     )

@@ -40,7 +40,12 @@ const raw = (server: Listener, head: string, body = ''): Promise<{ status: numbe
     socket.on('error', reject)
     socket.on('end', () => {
       const [status, ...lines] = text.split('\r\n\r\n')[0].split('\r\n')
-      resolve({ status: Number(status.split(' ')[1]), headers: Object.fromEntries(lines.map(line => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()])) })
+      resolve({
+        status: Number(status.split(' ')[1]),
+        headers: Object.fromEntries(
+          lines.map(line => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+        ),
+      })
     })
   })
 
@@ -63,18 +68,38 @@ describe('behind a reverse proxy on this machine', () => {
       expect((await raw(server, nginx(port, '/dashboard/api/scopes'))).status).toBe(403)
       expect((await raw(server, nginx(port, '/dashboard/'))).status).toBe(403)
       // the same request from a browser on this machine (HTTP/1.1)
-      expect((await raw(server, `GET /dashboard/api/scopes HTTP/1.1\nHost: 127.0.0.1:${port}\nConnection: close\nAccept: */*\n`)).status).toBe(200)
+      expect(
+        (
+          await raw(
+            server,
+            `GET /dashboard/api/scopes HTTP/1.1\nHost: 127.0.0.1:${port}\nConnection: close\nAccept: */*\n`,
+          )
+        ).status,
+      ).toBe(200)
     })
   })
 
   it("with a token, signing in through nginx's default proxy sets a Secure cookie (its clients use HTTPS, though it names 127.0.0.1)", async () => {
     await serve(createDashboard({ store: engine, token: TOKEN }), async (server, port) => {
       const form = `token=${encodeURIComponent(TOKEN)}`
-      const proxied = await raw(server, nginx(port, '/dashboard/login', 'POST', `Content-Type: application/x-www-form-urlencoded\nContent-Length: ${form.length}\n`), form)
+      const proxied = await raw(
+        server,
+        nginx(
+          port,
+          '/dashboard/login',
+          'POST',
+          `Content-Type: application/x-www-form-urlencoded\nContent-Length: ${form.length}\n`,
+        ),
+        form,
+      )
       expect(proxied.status).toBe(303)
       expect(proxied.headers['set-cookie']).toMatch(/; Secure/)
       // this machine's own browser on http://127.0.0.1 (no TLS) gets a cookie it can keep
-      const local = await raw(server, `POST /dashboard/login HTTP/1.1\nHost: 127.0.0.1:${port}\nConnection: close\nContent-Type: application/x-www-form-urlencoded\nContent-Length: ${form.length}\n`, form)
+      const local = await raw(
+        server,
+        `POST /dashboard/login HTTP/1.1\nHost: 127.0.0.1:${port}\nConnection: close\nContent-Type: application/x-www-form-urlencoded\nContent-Length: ${form.length}\n`,
+        form,
+      )
       expect(local.status).toBe(303)
       expect(local.headers['set-cookie']).not.toMatch(/Secure/)
     })
@@ -98,7 +123,11 @@ describe('guessing the token', () => {
   it('Bearer guesses and sign-in guesses count together; a session signed in before goes on', async () => {
     const dashboard = createDashboard({ store: engine, token: TOKEN, clientAddress: () => '203.0.113.7' })
     const signIn = (token: string): Request =>
-      new Request('https://telemetry.example.com/dashboard/login', { method: 'POST', body: `token=${encodeURIComponent(token)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+      new Request('https://telemetry.example.com/dashboard/login', {
+        method: 'POST',
+        body: `token=${encodeURIComponent(token)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      })
     const session = (await dashboard(signIn(TOKEN))).headers.get('set-cookie')!.split(';')[0]
     for (let i = 0; i < 10; i++) expect((await dashboard(bearer(`guess-number-${i}-of-many`))).status).toBe(401)
     expect((await dashboard(signIn(TOKEN))).status).toBe(429)

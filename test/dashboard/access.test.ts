@@ -23,8 +23,10 @@ beforeAll(async () => {
 })
 afterAll(() => engine?.close())
 
-const make = (address: string | undefined, token?: string): Dashboard => createDashboard({ store: engine, clientAddress: () => address, ...(token ? { token } : {}) })
-const get = (dashboard: Dashboard, url: string, headers: Record<string, string> = {}): Promise<Response> => dashboard(new Request(url, { headers }))
+const make = (address: string | undefined, token?: string): Dashboard =>
+  createDashboard({ store: engine, clientAddress: () => address, ...(token ? { token } : {}) })
+const get = (dashboard: Dashboard, url: string, headers: Record<string, string> = {}): Promise<Response> =>
+  dashboard(new Request(url, { headers }))
 
 describe('without a token', () => {
   it('answers this machine: a loopback peer asking a loopback name', async () => {
@@ -42,8 +44,13 @@ describe('without a token', () => {
     expect((await get(make('192.168.1.9'), 'http://127.0.0.1/dashboard/')).status).toBe(403)
     expect((await get(make(undefined), 'http://127.0.0.1/dashboard/api/screens')).status).toBe(403)
     expect((await get(make('127.0.0.1'), 'http://evil.example:8787/dashboard/api/screens')).status).toBe(403)
-    expect((await get(make('127.0.0.1'), 'http://127.0.0.1/dashboard/api/screens', { 'x-forwarded-for': '203.0.113.9' })).status).toBe(403)
-    expect((await get(make('127.0.0.1'), 'http://127.0.0.1/dashboard/api/screens', { forwarded: 'for=203.0.113.9' })).status).toBe(403)
+    expect(
+      (await get(make('127.0.0.1'), 'http://127.0.0.1/dashboard/api/screens', { 'x-forwarded-for': '203.0.113.9' }))
+        .status,
+    ).toBe(403)
+    expect(
+      (await get(make('127.0.0.1'), 'http://127.0.0.1/dashboard/api/screens', { forwarded: 'for=203.0.113.9' })).status,
+    ).toBe(403)
   })
 
   it('reads the peer from srvx (listen, the command): a real loopback request is answered', async () => {
@@ -84,7 +91,12 @@ describe('with a token', () => {
   })
 
   it('refuses any URL that holds the token, or a parameter named like one, even with a valid header', async () => {
-    for (const bad of [`${url}?token=${TOKEN}`, `${url}?access_token=x`, `${url}?from=2026-01-01&x=${encodeURIComponent(TOKEN)}`, `https://telemetry.example.com/dashboard/${TOKEN}`]) {
+    for (const bad of [
+      `${url}?token=${TOKEN}`,
+      `${url}?access_token=x`,
+      `${url}?from=2026-01-01&x=${encodeURIComponent(TOKEN)}`,
+      `https://telemetry.example.com/dashboard/${TOKEN}`,
+    ]) {
       const response = await get(dashboard(), bad, { authorization: `Bearer ${TOKEN}` })
       expect(response.status, bad).toBe(400)
       expect(await response.text()).not.toContain(TOKEN)
@@ -92,8 +104,16 @@ describe('with a token', () => {
   })
 
   it('signs in through the form: a cookie that is HttpOnly, SameSite=Strict, Secure off loopback, and opens the API', async () => {
-    const form = (body: string, base = 'https://telemetry.example.com', headers: Record<string, string> = {}): Request =>
-      new Request(`${base}/dashboard/login`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } })
+    const form = (
+      body: string,
+      base = 'https://telemetry.example.com',
+      headers: Record<string, string> = {},
+    ): Request =>
+      new Request(`${base}/dashboard/login`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      })
     const response = await dashboard()(form(`token=${encodeURIComponent(TOKEN)}`))
     expect(response.status).toBe(303)
     const cookie = response.headers.get('set-cookie')!
@@ -111,7 +131,10 @@ describe('with a token', () => {
     expect(local.headers.get('set-cookie')).not.toMatch(/Secure/)
     // a wrong token, a post from another site, and too many tries
     expect((await dashboard()(form('token=nope'))).status).toBe(401)
-    expect((await dashboard()(form(`token=${TOKEN}`, 'https://telemetry.example.com', { origin: 'https://evil.example' }))).status).toBe(403)
+    expect(
+      (await dashboard()(form(`token=${TOKEN}`, 'https://telemetry.example.com', { origin: 'https://evil.example' })))
+        .status,
+    ).toBe(403)
     const limited = dashboard()
     const statuses: number[] = []
     for (let i = 0; i < 12; i++) statuses.push((await limited(form('token=guess' + i))).status)
@@ -120,14 +143,19 @@ describe('with a token', () => {
   })
 
   it('refuses a token shorter than 16 characters at setup', () => {
-    expect(() => createDashboard({ store: engine, token: 'short' })).toThrow('[spa-telemetry] token is "(hidden)": expected a string of 16 characters or more, without spaces')
+    expect(() => createDashboard({ store: engine, token: 'short' })).toThrow(
+      '[spa-telemetry] token is "(hidden)": expected a string of 16 characters or more, without spaces',
+    )
   })
 })
 
 describe('every response', () => {
   it('is read-only: other methods get 405', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-      expect((await make('127.0.0.1')(new Request('http://127.0.0.1/dashboard/api/screens', { method }))).status, method).toBe(405)
+      expect(
+        (await make('127.0.0.1')(new Request('http://127.0.0.1/dashboard/api/screens', { method }))).status,
+        method,
+      ).toBe(405)
     }
   })
 

@@ -8,7 +8,10 @@ import { date, DAY, END, FIRST, FIVE, FOUR } from './data.js'
 import { naive } from './naive.js'
 
 /** A GET of the dashboard's API, as from this machine. */
-export const ask = async (dashboard: Dashboard, path: string): Promise<{ status: number; body: string; json: unknown }> => {
+export const ask = async (
+  dashboard: Dashboard,
+  path: string,
+): Promise<{ status: number; body: string; json: unknown }> => {
   const response = await dashboard(new Request(`http://127.0.0.1/dashboard/api/${path}`))
   const body = await response.text()
   let json: unknown
@@ -21,7 +24,10 @@ export const ask = async (dashboard: Dashboard, path: string): Promise<{ status:
 }
 
 type Step = { type: 'page' | 'track' | 'action'; value: string }
-const step = (text: string): Step => ({ type: text.slice(0, text.indexOf(':')) as Step['type'], value: text.slice(text.indexOf(':') + 1) })
+const step = (text: string): Step => ({
+  type: text.slice(0, text.indexOf(':')) as Step['type'],
+  value: text.slice(text.indexOf(':') + 1),
+})
 
 /** A question: its API path, and the reference answer. */
 export interface Question {
@@ -59,7 +65,11 @@ export const questions = (short = false): Question[] => {
         [`page:${FIVE.screen}`, `track:${FIVE.action}`, `page:${FOUR.screen}`],
         ['page:/', 'track:feature7_used', 'page:/'],
       ]
-      for (const steps of funnels) out.push({ path: `funnel?${params}&${steps.map(s => `step=${encodeURIComponent(s)}`).join('&')}`, expected: r => r.funnel(q, steps.map(step)) })
+      for (const steps of funnels)
+        out.push({
+          path: `funnel?${params}&${steps.map(s => `step=${encodeURIComponent(s)}`).join('&')}`,
+          expected: r => r.funnel(q, steps.map(step)),
+        })
     }
   }
   // the staging environment and the other app
@@ -74,4 +84,8 @@ export const questions = (short = false): Question[] => {
 }
 
 /** The reference answers of a data set. */
-export const reference = (events: readonly StoredEvent[], k: number, identity?: 'persistent' | 'session' | 'none'): ReturnType<typeof naive> => naive(events, k, identity)
+export const reference = (
+  events: readonly StoredEvent[],
+  k: number,
+  identity?: 'persistent' | 'session' | 'none',
+): ReturnType<typeof naive> => naive(events, k, identity)

@@ -13,18 +13,29 @@ describe('spa-telemetry collect with the dashboard', () => {
     const lines: string[] = []
     const stop = (await run(['--port', '0', '--dir', tempDir(), '--no-fsync'], line => lines.push(line)))!
     try {
-      const origin = new URL(lines[0].slice(lines[0].indexOf("http"))).origin
+      const origin = new URL(lines[0].slice(lines[0].indexOf('http'))).origin
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatch(new RegExp(`; dashboard on ${origin}/dashboard/ \\(this machine only\\)$`))
       const body = payload([{ type: 'page', path: '/nc/:project_id' }])
-      expect((await fetch(`${origin}/telemetry`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } })).status).toBe(204)
+      expect(
+        (
+          await fetch(`${origin}/telemetry`, {
+            method: 'POST',
+            body: JSON.stringify(body),
+            headers: { 'content-type': 'text/plain' },
+          })
+        ).status,
+      ).toBe(204)
       const page = await fetch(`${origin}/dashboard/`)
       expect(page.status).toBe(200)
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
       const scopes = (await (await fetch(`${origin}/dashboard/api/scopes`)).json()) as { threshold: number }
       expect(scopes.threshold).toBe(5)
       // one install: its screen is folded (threshold 5), so nothing shows
-      const screens = (await (await fetch(`${origin}/dashboard/api/screens?app=acme-console&env=`)).json()) as { rows: unknown[]; folded: string }
+      const screens = (await (await fetch(`${origin}/dashboard/api/screens?app=acme-console&env=`)).json()) as {
+        rows: unknown[]
+        folded: string
+      }
       expect(screens.rows).toEqual([])
       expect(screens.folded).toBe('over 50%')
     } finally {
@@ -37,9 +48,15 @@ describe('spa-telemetry collect with the dashboard', () => {
     const lines: string[] = []
     let stop = (await run(['--port', '0', '--dir', dir, '--no-fsync', '--threshold', '0'], line => lines.push(line)))!
     try {
-      const origin = new URL(lines[0].slice(lines[0].indexOf("http"))).origin
-      await fetch(`${origin}/telemetry`, { method: 'POST', body: JSON.stringify(payload([{ type: 'page', path: '/nc/:project_id' }])), headers: { 'content-type': 'text/plain' } })
-      const screens = (await (await fetch(`${origin}/dashboard/api/screens?app=acme-console&env=`)).json()) as { rows: { key: string[] }[] }
+      const origin = new URL(lines[0].slice(lines[0].indexOf('http'))).origin
+      await fetch(`${origin}/telemetry`, {
+        method: 'POST',
+        body: JSON.stringify(payload([{ type: 'page', path: '/nc/:project_id' }])),
+        headers: { 'content-type': 'text/plain' },
+      })
+      const screens = (await (await fetch(`${origin}/dashboard/api/screens?app=acme-console&env=`)).json()) as {
+        rows: { key: string[] }[]
+      }
       expect(screens.rows.map(row => row.key[0])).toEqual(['/nc/:project_id'])
     } finally {
       await stop()
@@ -48,7 +65,7 @@ describe('spa-telemetry collect with the dashboard', () => {
     stop = (await run(['--port', '0', '--dir', dir, '--no-dashboard'], line => lines.push(line)))!
     try {
       expect(lines.some(line => line.includes('dashboard'))).toBe(false)
-      expect((await fetch(`${new URL(lines[0].slice(lines[0].indexOf("http"))).origin}/dashboard/`)).status).toBe(404)
+      expect((await fetch(`${new URL(lines[0].slice(lines[0].indexOf('http'))).origin}/dashboard/`)).status).toBe(404)
     } finally {
       await stop()
     }

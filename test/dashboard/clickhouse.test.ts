@@ -55,12 +55,19 @@ describe('ClickHouse engine over a table ordered by id (as earlier versions of t
       await store.close?.()
       const dashboard = createDashboard({ store: old, threshold: 5, clientAddress: () => '127.0.0.1' })
       const expected = reference(events, 5)
-      for (const question of questions(true).filter(q => /^(screens|funnel)\?/.test(q.path)).slice(0, 6)) {
+      for (const question of questions(true)
+        .filter(q => /^(screens|funnel)\?/.test(q.path))
+        .slice(0, 6)) {
         const { status, json } = await ask(dashboard, question.path)
         expect(status, question.path).toBe(200)
         expect(json, question.path).toEqual(question.expected(expected))
       }
-      const [table] = await (await client.query({ query: "SELECT sorting_key FROM system.tables WHERE name = 'events_by_id'", format: 'JSONEachRow' })).json<{ sorting_key: string }>()
+      const [table] = await (
+        await client.query({
+          query: "SELECT sorting_key FROM system.tables WHERE name = 'events_by_id'",
+          format: 'JSONEachRow',
+        })
+      ).json<{ sorting_key: string }>()
       expect(table.sorting_key).toBe('id')
     } finally {
       await old.close()
@@ -75,7 +82,9 @@ describe('ClickHouse literals', () => {
     const client = (await import('@clickhouse/client')).createClient({ url: server.url })
     try {
       for (const value of hostile) {
-        const [row] = await (await client.query({ query: `SELECT ${literal(value)} AS v`, format: 'JSONEachRow' })).json<{ v: string }>()
+        const [row] = await (
+          await client.query({ query: `SELECT ${literal(value)} AS v`, format: 'JSONEachRow' })
+        ).json<{ v: string }>()
         expect(row.v).toBe(value)
       }
     } finally {

@@ -21,7 +21,13 @@ export const date = (at: number): string => new Date(at).toISOString().slice(0, 
 let counter = 0
 const id = (prefix: string): string => `${prefix}${(counter++).toString(36)}`.padEnd(21, 'x').slice(0, 21)
 
-const event = (fields: Partial<StoredEvent> & Pick<StoredEvent, 'type' | 'ts'>, install: string | undefined, session: string | undefined, version = '2.1.0', env = 'production'): StoredEvent => ({
+const event = (
+  fields: Partial<StoredEvent> & Pick<StoredEvent, 'type' | 'ts'>,
+  install: string | undefined,
+  session: string | undefined,
+  version = '2.1.0',
+  env = 'production',
+): StoredEvent => ({
   id: id('Q'),
   clientTs: fields.ts,
   receivedAt: new Date(fields.ts + 50).toISOString(),
@@ -37,7 +43,12 @@ const event = (fields: Partial<StoredEvent> & Pick<StoredEvent, 'type' | 'ts'>, 
 export const CANARY_INSTALLS = Array.from({ length: 9 }, (_, i) => `CANARY${i}`.padEnd(21, '_'))
 
 /** Names used by exactly 4 installs (must never appear) and exactly 5 (must appear, with k = 5). */
-export const FOUR = { screen: '/four-installs/:id', action: 'four_installs_clicked', error: 'FourInstallsError', version: '9.9.4-four' }
+export const FOUR = {
+  screen: '/four-installs/:id',
+  action: 'four_installs_clicked',
+  error: 'FourInstallsError',
+  version: '9.9.4-four',
+}
 export const FIVE = { screen: '/five-installs/:id', action: 'five_installs_clicked' }
 
 /** The edge events, on day 5 of the set. */
@@ -47,18 +58,36 @@ const edges = (): StoredEvent[] => {
   CANARY_INSTALLS.forEach((install, i) => {
     const session = `CANARYSESSION${i}`.padEnd(21, '_')
     const many = i < 5 // installs 0..4 → the FIVE group; 0..3 → the FOUR group
-    if (many) out.push(event({ type: 'page', ts: at + i * 1000, path: FIVE.screen, from: '/' }, install, session), event({ type: 'track', ts: at + i * 1000 + 10, name: FIVE.action }, install, session))
+    if (many)
+      out.push(
+        event({ type: 'page', ts: at + i * 1000, path: FIVE.screen, from: '/' }, install, session),
+        event({ type: 'track', ts: at + i * 1000 + 10, name: FIVE.action }, install, session),
+      )
     if (i < 4) {
       out.push(event({ type: 'page', ts: at + i * 1000 + 20, path: FOUR.screen, from: FIVE.screen }, install, session))
-      out.push(event({ type: 'action', ts: at + i * 1000 + 30, name: FOUR.action, path: FOUR.screen }, install, session))
+      out.push(
+        event({ type: 'action', ts: at + i * 1000 + 30, name: FOUR.action, path: FOUR.screen }, install, session),
+      )
       out.push(event({ type: 'error', ts: at + i * 1000 + 40, name: FOUR.error, path: FOUR.screen }, install, session))
-      out.push(event({ type: 'page', ts: at + i * 1000 + 50, path: '/', from: FOUR.screen }, install, session, FOUR.version))
+      out.push(
+        event({ type: 'page', ts: at + i * 1000 + 50, path: '/', from: FOUR.screen }, install, session, FOUR.version),
+      )
     }
   })
   // a sixth install on the FIVE screen in another hour: the day has 6 installs, that hour 1 (its hours are then not drawn)
-  out.push(event({ type: 'page', ts: at - 5 * 3_600_000, path: FIVE.screen, from: '/' }, CANARY_INSTALLS[5], 'CANARYSESSION5'.padEnd(21, '_')))
+  out.push(
+    event(
+      { type: 'page', ts: at - 5 * 3_600_000, path: FIVE.screen, from: '/' },
+      CANARY_INSTALLS[5],
+      'CANARYSESSION5'.padEnd(21, '_'),
+    ),
+  )
   // one event twice (a retry that got past the collector's window); the store keeps both lines
-  const twice = event({ type: 'page', ts: at + 99_000, path: '/' }, CANARY_INSTALLS[8], 'CANARYSESSION8'.padEnd(21, '_'))
+  const twice = event(
+    { type: 'page', ts: at + 99_000, path: '/' },
+    CANARY_INSTALLS[8],
+    'CANARYSESSION8'.padEnd(21, '_'),
+  )
   out.push(twice, { ...twice })
   // no install, no session (identity 'none'); a session without an install
   out.push(event({ type: 'page', ts: at + 100_000, path: '/' }, undefined, undefined))
@@ -71,7 +100,17 @@ const edges = (): StoredEvent[] => {
 /** The whole set, in the order a store received it. */
 export const dataset = (): StoredEvent[] => {
   const events: StoredEvent[] = []
-  for (const { events: day } of generate({ events: 12_000, days: DAYS, installs: 160, screens: 14, actions: 30, versions: 3, seed: 7, end: END + 12 * 3_600_000 })) events.push(...day)
+  for (const { events: day } of generate({
+    events: 12_000,
+    days: DAYS,
+    installs: 160,
+    screens: 14,
+    actions: 30,
+    versions: 3,
+    seed: 7,
+    end: END + 12 * 3_600_000,
+  }))
+    events.push(...day)
   events.push(...edges())
   return events.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0))
 }

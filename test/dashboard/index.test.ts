@@ -13,9 +13,17 @@ import type { Selection } from '../../dashboard/index.js'
 import { tempDir } from '../helpers/collector.js'
 import { dataset, DAY, END, FIRST, writeStore } from './data.js'
 
-const all: Selection = { app: 'console', env: 'production', from: FIRST, to: END + DAY, types: ['page', 'track', 'action', 'heartbeat', 'error'] }
-const total = async (engine: ReturnType<typeof ndjsonEngine>): Promise<number> => (await engine.atoms(all, [], 'day')).reduce((sum, atom) => sum + atom.events, 0)
-const segments = (dir: string): string[] => (existsSync(join(dir, '.dashboard-index')) ? readdirSync(join(dir, '.dashboard-index')).sort() : [])
+const all: Selection = {
+  app: 'console',
+  env: 'production',
+  from: FIRST,
+  to: END + DAY,
+  types: ['page', 'track', 'action', 'heartbeat', 'error'],
+}
+const total = async (engine: ReturnType<typeof ndjsonEngine>): Promise<number> =>
+  (await engine.atoms(all, [], 'day')).reduce((sum, atom) => sum + atom.events, 0)
+const segments = (dir: string): string[] =>
+  existsSync(join(dir, '.dashboard-index')) ? readdirSync(join(dir, '.dashboard-index')).sort() : []
 
 describe('the ndjson index', () => {
   const events = dataset().filter(e => e.app.name === 'console' && e.app.env === 'production')
@@ -33,13 +41,15 @@ describe('the ndjson index', () => {
     const warm = ndjsonEngine({ dir })
     await warm.open()
     expect(await total(warm)).toBe(expected)
-    expect(await warm.atoms(all, ['path'], 'day')).toEqual(await (async () => {
-      const again = ndjsonEngine({ dir, index: false })
-      await again.open()
-      const atoms = await again.atoms(all, ['path'], 'day')
-      await again.close()
-      return atoms
-    })())
+    expect(await warm.atoms(all, ['path'], 'day')).toEqual(
+      await (async () => {
+        const again = ndjsonEngine({ dir, index: false })
+        await again.open()
+        const atoms = await again.atoms(all, ['path'], 'day')
+        await again.close()
+        return atoms
+      })(),
+    )
     await warm.close()
   })
 
@@ -49,7 +59,10 @@ describe('the ndjson index', () => {
     const engine = ndjsonEngine({ dir, refreshMs: 0 })
     await engine.open()
     const before = await total(engine)
-    const day = readdirSync(dir).filter(name => name.endsWith('.ndjson')).sort().at(-1)!
+    const day = readdirSync(dir)
+      .filter(name => name.endsWith('.ndjson'))
+      .sort()
+      .at(-1)!
     const more = events.slice(3000, 3100).map(e => ({ ...e, receivedAt: `${day.slice(7, 17)}T12:00:00.000Z` }))
     appendFileSync(join(dir, day), more.map(e => JSON.stringify(e) + '\n').join('') + '{"id":"torn-line-without-an-end')
     expect(await total(engine)).toBe(before + more.length)
@@ -66,7 +79,9 @@ describe('the ndjson index', () => {
     const engine = ndjsonEngine({ dir, refreshMs: 0 })
     await engine.open()
     await engine.close()
-    const [first, second] = readdirSync(dir).filter(name => name.endsWith('.ndjson')).sort()
+    const [first, second] = readdirSync(dir)
+      .filter(name => name.endsWith('.ndjson'))
+      .sort()
     const firstIds = new Set(events.filter(e => e.receivedAt.startsWith(first.slice(7, 17))).map(e => e.id))
     rmSync(join(dir, first))
     writeFileSync(join(dir, second), '') // emptied (retention, or a rewrite)
@@ -79,7 +94,9 @@ describe('the ndjson index', () => {
     // and while running: a file deleted under a running engine
     const live = ndjsonEngine({ dir, refreshMs: 0 })
     await live.open()
-    const third = readdirSync(dir).filter(name => name.endsWith('.ndjson')).sort()[1]
+    const third = readdirSync(dir)
+      .filter(name => name.endsWith('.ndjson'))
+      .sort()[1]
     const thirdCount = new Set(events.filter(e => e.receivedAt.startsWith(third.slice(7, 17))).map(e => e.id)).size
     const running = await total(live)
     rmSync(join(dir, third))
@@ -94,7 +111,9 @@ describe('the ndjson index', () => {
     writeStore(dir, [...twice, ...twice])
     const engine = ndjsonEngine({ dir })
     await engine.open()
-    expect((await engine.atoms({ ...all, app: twice[0].app.name }, [], 'day')).reduce((sum, atom) => sum + atom.events, 0)).toBe(new Set(twice.map(e => e.id)).size)
+    expect(
+      (await engine.atoms({ ...all, app: twice[0].app.name }, [], 'day')).reduce((sum, atom) => sum + atom.events, 0),
+    ).toBe(new Set(twice.map(e => e.id)).size)
     await engine.close()
   })
 })

@@ -70,7 +70,8 @@ const add = (g: Group, e: Flat): void => {
 }
 
 const cmp = (a: string[], b: string[]): number => {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? '') !== (b[i] ?? '')) return (a[i] ?? '') < (b[i] ?? '') ? -1 : 1
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    if ((a[i] ?? '') !== (b[i] ?? '')) return (a[i] ?? '') < (b[i] ?? '') ? -1 : 1
   return 0
 }
 
@@ -81,15 +82,36 @@ const bandOf = (all: number, shown: number): string => {
 }
 
 /** The reference, over a data set, with a threshold and an identity mode. */
-export const naive = (events: readonly StoredEvent[], k: number, identity: 'persistent' | 'session' | 'none' = 'persistent', top = 20) => {
+export const naive = (
+  events: readonly StoredEvent[],
+  k: number,
+  identity: 'persistent' | 'session' | 'none' = 'persistent',
+  top = 20,
+) => {
   const all = flatten(events)
   const installsOrNull = (n: number): number | null => (identity === 'persistent' ? n : null)
 
-  const select = (q: NaiveQuery, types: string[], where: Partial<Record<'path' | 'name' | 'from', string>> = {}): Flat[] =>
-    all.filter(e => e.app === q.app && e.env === q.env && e.ts >= q.from && e.ts < q.to && types.includes(e.type) && Object.entries(where).every(([field, value]) => e[field as 'path'] === value))
+  const select = (
+    q: NaiveQuery,
+    types: string[],
+    where: Partial<Record<'path' | 'name' | 'from', string>> = {},
+  ): Flat[] =>
+    all.filter(
+      e =>
+        e.app === q.app &&
+        e.env === q.env &&
+        e.ts >= q.from &&
+        e.ts < q.to &&
+        types.includes(e.type) &&
+        Object.entries(where).every(([field, value]) => e[field as 'path'] === value),
+    )
 
   /** Atoms by (key, bucket start, version). */
-  const atomsOf = (list: Flat[], keyOf: (e: Flat) => string[], unit: number): Map<string, Group & { key: string[]; bucket: number; version: string }> => {
+  const atomsOf = (
+    list: Flat[],
+    keyOf: (e: Flat) => string[],
+    unit: number,
+  ): Map<string, Group & { key: string[]; bucket: number; version: string }> => {
     const map = new Map<string, Group & { key: string[]; bucket: number; version: string }>()
     for (const e of list) {
       const key = keyOf(e)
@@ -123,7 +145,10 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
   })
 
   /** The hour atoms that may be drawn: ≥ k installs, in a day atom whose small hours have no events or ≥ k installs together. */
-  const shownHours = (list: Flat[], keyOf: (e: Flat) => string[]): (Group & { key: string[]; bucket: number; version: string })[] => {
+  const shownHours = (
+    list: Flat[],
+    keyOf: (e: Flat) => string[],
+  ): (Group & { key: string[]; bucket: number; version: string })[] => {
     const hours = [...atomsOf(list, keyOf, HOUR).values()]
     const rest = new Map<string, Set<string>>()
     for (const h of hours) {
@@ -133,7 +158,11 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
       h.installs.forEach(i => set.add(i))
       rest.set(id, set)
     }
-    return hours.filter(h => h.installs.size >= k && !((rest.get(JSON.stringify([h.key, h.bucket - (h.bucket % DAY), h.version]))?.size ?? k) < k))
+    return hours.filter(
+      h =>
+        h.installs.size >= k &&
+        !((rest.get(JSON.stringify([h.key, h.bucket - (h.bucket % DAY), h.version]))?.size ?? k) < k),
+    )
   }
 
   const ranked = (view: string, q: NaiveQuery, list: Flat[], keyOf: (e: Flat) => string[]) => {
@@ -160,8 +189,17 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
     const total = sorted.reduce((s, r) => s + r.g.events, 0)
     const rest = sorted.slice(top)
     return {
-      ...header(view, q, bandOf(days.reduce((s, a) => s + a.events, 0), total)),
-      rows: sorted.slice(0, top).map(r => ({ key: r.key, events: r.g.events, installs: installsOrNull(r.g.installs.size), trend: r.trend })),
+      ...header(
+        view,
+        q,
+        bandOf(
+          days.reduce((s, a) => s + a.events, 0),
+          total,
+        ),
+      ),
+      rows: sorted
+        .slice(0, top)
+        .map(r => ({ key: r.key, events: r.g.events, installs: installsOrNull(r.g.installs.size), trend: r.trend })),
       other: rest.length ? { rows: rest.length, events: rest.reduce((s, r) => s + r.g.events, 0) } : null,
       total,
     }
@@ -174,7 +212,9 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
     const bs = buckets(q, unit)
     const days = [...atomsOf(list, () => [], DAY).values()]
     const drawn = unit === HOUR ? shownHours(list, () => []) : days.filter(a => a.installs.size >= k)
-    const names = [...new Set(days.filter(a => a.installs.size >= k).map(a => a.version))].filter(v => q.version === undefined || v === q.version)
+    const names = [...new Set(days.filter(a => a.installs.size >= k).map(a => a.version))].filter(
+      v => q.version === undefined || v === q.version,
+    )
     const rows = names.map(version => {
       const g = group()
       days.filter(a => a.version === version && a.installs.size >= k).forEach(a => a.list.forEach(e => add(g, e)))
@@ -184,20 +224,41 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
         trend[bs.indexOf(a.bucket)] += a.events
         installsTrend[bs.indexOf(a.bucket)] += a.installs.size
       }
-      return { version, events: g.events, installs: installsOrNull(g.installs.size), sessions: g.sessions.size, trend, installsTrend: installsTrend.map(installsOrNull) }
+      return {
+        version,
+        events: g.events,
+        installs: installsOrNull(g.installs.size),
+        sessions: g.sessions.size,
+        trend,
+        installsTrend: installsTrend.map(installsOrNull),
+      }
     })
-    rows.sort((a, b) => (b.installs ?? b.sessions) - (a.installs ?? a.sessions) || b.events - a.events || cmp([a.version], [b.version]))
+    rows.sort(
+      (a, b) =>
+        (b.installs ?? b.sessions) - (a.installs ?? a.sessions) || b.events - a.events || cmp([a.version], [b.version]),
+    )
     const scoped = days.filter(a => q.version === undefined || a.version === q.version)
-    return { rows, folded: bandOf(scoped.reduce((s, a) => s + a.events, 0), scoped.filter(a => a.installs.size >= k).reduce((s, a) => s + a.events, 0)) }
+    return {
+      rows,
+      folded: bandOf(
+        scoped.reduce((s, a) => s + a.events, 0),
+        scoped.filter(a => a.installs.size >= k).reduce((s, a) => s + a.events, 0),
+      ),
+    }
   }
 
   return {
     screens: (q: NaiveQuery) => ranked('screens', q, select(q, ['page']), e => [e.path]),
     actions: (q: NaiveQuery) => ranked('actions', q, select(q, ['track', 'action']), e => [e.type, e.name]),
     errors: (q: NaiveQuery) => ranked('errors', q, select(q, ['error']), e => [e.name, e.path]),
-    flows: (q: NaiveQuery, screen: string) => ({ ...ranked('flows', q, select(q, ['page'], { from: screen }), e => [e.path]), screen }),
+    flows: (q: NaiveQuery, screen: string) => ({
+      ...ranked('flows', q, select(q, ['page'], { from: screen }), e => [e.path]),
+      screen,
+    }),
     versions: (q: NaiveQuery, of?: { type: 'page' | 'track' | 'action'; value: string }) => {
-      const list = of ? select(q, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value }) : select(q, TYPES)
+      const list = of
+        ? select(q, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value })
+        : select(q, TYPES)
       const { rows, folded } = versionsOf(q, list)
       return { ...header('versions', q, folded), of: of ?? null, rows }
     },
@@ -205,9 +266,13 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
       const list = select(q, TYPES)
       const unit = unitOf(q)
       const bs = buckets(q, unit)
-      const days = [...atomsOf(list, () => [], DAY).values()].filter(a => q.version === undefined || a.version === q.version)
+      const days = [...atomsOf(list, () => [], DAY).values()].filter(
+        a => q.version === undefined || a.version === q.version,
+      )
       const shown = days.filter(a => a.installs.size >= k)
-      const drawn = (unit === HOUR ? shownHours(list, () => []) : shown).filter(a => q.version === undefined || a.version === q.version)
+      const drawn = (unit === HOUR ? shownHours(list, () => []) : shown).filter(
+        a => q.version === undefined || a.version === q.version,
+      )
       const per = { installs: bs.map(() => 0), sessions: bs.map(() => 0), events: bs.map(() => 0) }
       for (const a of drawn) {
         const i = bs.indexOf(a.bucket)
@@ -219,11 +284,22 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
       shown.forEach(a => a.list.forEach(e => add(g, e)))
       const sessionsKnown = identity !== 'none'
       return {
-        ...header('installs', q, bandOf(days.reduce((s, a) => s + a.events, 0), g.events)),
+        ...header(
+          'installs',
+          q,
+          bandOf(
+            days.reduce((s, a) => s + a.events, 0),
+            g.events,
+          ),
+        ),
         installs: per.installs.map(installsOrNull),
         sessions: per.sessions.map(n => (sessionsKnown ? n : null)),
         events: per.events,
-        totals: { installs: installsOrNull(g.installs.size), sessions: sessionsKnown ? g.sessions.size : null, events: g.events },
+        totals: {
+          installs: installsOrNull(g.installs.size),
+          sessions: sessionsKnown ? g.sessions.size : null,
+          events: g.events,
+        },
       }
     },
     funnel: (q: NaiveQuery, steps: { type: 'page' | 'track' | 'action'; value: string }[]) => {
@@ -234,8 +310,14 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
         const id = JSON.stringify([e.install, e.session, e.version])
         sessions.set(id, [...(sessions.get(id) ?? []), e])
       }
-      const matches = (e: Flat, s: { type: string; value: string }): boolean => e.type === s.type && (s.type === 'page' ? e.path : e.name) === s.value
-      interface R { install: string; version: string; day: number; level: number }
+      const matches = (e: Flat, s: { type: string; value: string }): boolean =>
+        e.type === s.type && (s.type === 'page' ? e.path : e.name) === s.value
+      interface R {
+        install: string
+        version: string
+        day: number
+        level: number
+      }
       const reached: R[] = []
       for (const group of sessions.values()) {
         let last = -1
@@ -265,16 +347,32 @@ export const naive = (events: readonly StoredEvent[], k: number, identity: 'pers
       }
       const stepsFor = (version?: string) =>
         steps.map((_, i) => {
-          const rs = reached.filter(r => r.level >= i + 1 && shownSteps.get(`${r.day} ${r.version}`)![i] && (version === undefined || r.version === version))
+          const rs = reached.filter(
+            r =>
+              r.level >= i + 1 &&
+              shownSteps.get(`${r.day} ${r.version}`)![i] &&
+              (version === undefined || r.version === version),
+          )
           return { sessions: rs.length, installs: installsOrNull(distinct(rs)) }
         })
-      const names = [...new Set(reached.filter(r => shownSteps.get(`${r.day} ${r.version}`)![0]).map(r => r.version))].filter(v => q.version === undefined || v === q.version)
-      const byVersion = names.map(version => ({ version, steps: stepsFor(version) })).sort((a, b) => b.steps[0].sessions - a.steps[0].sessions || cmp([a.version], [b.version]))
+      const names = [
+        ...new Set(reached.filter(r => shownSteps.get(`${r.day} ${r.version}`)![0]).map(r => r.version)),
+      ].filter(v => q.version === undefined || v === q.version)
+      const byVersion = names
+        .map(version => ({ version, steps: stepsFor(version) }))
+        .sort((a, b) => b.steps[0].sessions - a.steps[0].sessions || cmp([a.version], [b.version]))
       const scoped = reached.filter(r => q.version === undefined || r.version === q.version)
       const allSessions = scoped.reduce((s, r) => s + r.level, 0)
       const total = stepsFor(q.version)
       return {
-        ...header('funnel', q, bandOf(allSessions, total.reduce((s, step) => s + step.sessions, 0))),
+        ...header(
+          'funnel',
+          q,
+          bandOf(
+            allSessions,
+            total.reduce((s, step) => s + step.sessions, 0),
+          ),
+        ),
         unit: 'day',
         buckets: [],
         steps,

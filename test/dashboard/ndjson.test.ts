@@ -37,40 +37,44 @@ describe.each([5, 0, 2])('ndjson engine, threshold %i', k => {
 })
 
 describe('ndjson engine fed by the collector (ingest, as the command wires it to onStored)', () => {
-  it('counts the events handed over as if read from the files, and its index then covers every file', { timeout: 120_000 }, async () => {
-    const dir = tempDir()
-    const half = Math.floor(events.length / 2)
-    writeStore(dir, events.slice(0, half))
-    const fed = ndjsonEngine({ dir, refreshMs: 3_600_000 }) // never reads the files again: what it counts was handed over
-    await fed.open()
-    const store = ndjsonStore({ dir })
-    for (let at = half; at < events.length; at += 500) {
-      const batch = events.slice(at, at + 500)
-      await store.write(batch)
-      fed.ingest(batch)
-    }
-    await store.close?.()
-    const expected = reference(events, 5)
-    const check = async (engine: Engine): Promise<void> => {
-      const dashboard = createDashboard({ store: engine, threshold: 5, clientAddress: () => '127.0.0.1' })
-      for (const question of questions(true).filter(q => /^(screens|installs|funnel)\?/.test(q.path))) {
-        const { status, json } = await ask(dashboard, question.path)
-        expect(status, question.path).toBe(200)
-        expect(json, question.path).toEqual(question.expected(expected))
+  it(
+    'counts the events handed over as if read from the files, and its index then covers every file',
+    { timeout: 120_000 },
+    async () => {
+      const dir = tempDir()
+      const half = Math.floor(events.length / 2)
+      writeStore(dir, events.slice(0, half))
+      const fed = ndjsonEngine({ dir, refreshMs: 3_600_000 }) // never reads the files again: what it counts was handed over
+      await fed.open()
+      const store = ndjsonStore({ dir })
+      for (let at = half; at < events.length; at += 500) {
+        const batch = events.slice(at, at + 500)
+        await store.write(batch)
+        fed.ingest(batch)
       }
-    }
-    await check(fed)
-    await fed.close() // writes the index
-    for (const name of readdirSync(dir).filter(file => file.endsWith('.ndjson'))) {
-      const segment = readFileSync(join(dir, '.dashboard-index', name.replace(/\.ndjson$/, '.segment')))
-      const header = JSON.parse(segment.toString('utf8', 0, segment.indexOf(0x0a))) as { size: number }
-      expect(header.size, name).toBe(statSync(join(dir, name)).size)
-    }
-    const restarted = ndjsonEngine({ dir, refreshMs: 0 })
-    try {
-      await check(restarted)
-    } finally {
-      await restarted.close()
-    }
-  })
+      await store.close?.()
+      const expected = reference(events, 5)
+      const check = async (engine: Engine): Promise<void> => {
+        const dashboard = createDashboard({ store: engine, threshold: 5, clientAddress: () => '127.0.0.1' })
+        for (const question of questions(true).filter(q => /^(screens|installs|funnel)\?/.test(q.path))) {
+          const { status, json } = await ask(dashboard, question.path)
+          expect(status, question.path).toBe(200)
+          expect(json, question.path).toEqual(question.expected(expected))
+        }
+      }
+      await check(fed)
+      await fed.close() // writes the index
+      for (const name of readdirSync(dir).filter(file => file.endsWith('.ndjson'))) {
+        const segment = readFileSync(join(dir, '.dashboard-index', name.replace(/\.ndjson$/, '.segment')))
+        const header = JSON.parse(segment.toString('utf8', 0, segment.indexOf(0x0a))) as { size: number }
+        expect(header.size, name).toBe(statSync(join(dir, name)).size)
+      }
+      const restarted = ndjsonEngine({ dir, refreshMs: 0 })
+      try {
+        await check(restarted)
+      } finally {
+        await restarted.close()
+      }
+    },
+  )
 })

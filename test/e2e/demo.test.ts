@@ -42,7 +42,10 @@ const telemetryHeaders: IncomingHttpHeaders[] = []
 beforeAll(async () => {
   process.env.SPA_TELEMETRY_DEMO_DIR = store
   await build({ configFile: CONFIG, logLevel: 'silent', build: { outDir, emptyOutDir: true } })
-  ;[browser, server] = await Promise.all([launch(), preview({ configFile: CONFIG, logLevel: 'silent', build: { outDir }, preview: { port: 0, strictPort: false } })])
+  ;[browser, server] = await Promise.all([
+    launch(),
+    preview({ configFile: CONFIG, logLevel: 'silent', build: { outDir }, preview: { port: 0, strictPort: false } }),
+  ])
   const { port } = server.httpServer.address() as { port: number }
   origin = `http://127.0.0.1:${port}`
   otherOrigin = `http://localhost:${port}`
@@ -83,14 +86,19 @@ const waitForEvents = async (count: number, ms = 3000): Promise<Arrived[]> => {
 }
 
 /** A fresh browser profile with the demo open; CSP violations and page errors are recorded. */
-const open = async (path = '/', init?: () => void): Promise<{ page: Page; context: BrowserContext; problems: string[] }> => {
+const open = async (
+  path = '/',
+  init?: () => void,
+): Promise<{ page: Page; context: BrowserContext; problems: string[] }> => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 820 } })
   // the app's own session cookie, as a logged-in console has
   await context.addCookies([{ name: SESSION_COOKIE.split('=')[0], value: SESSION_COOKIE.split('=')[1], url: origin }])
   if (init) await context.addInitScript(init)
   await context.addInitScript(() => {
     const seen: string[] = ((window as unknown as { violations: string[] }).violations = [])
-    document.addEventListener('securitypolicyviolation', event => seen.push(`${event.violatedDirective} ${event.blockedURI}`))
+    document.addEventListener('securitypolicyviolation', event =>
+      seen.push(`${event.violatedDirective} ${event.blockedURI}`),
+    )
   })
   const page = await context.newPage()
   page.setDefaultTimeout(5000)
@@ -209,11 +217,21 @@ describe('the demo console', () => {
     await page.click('#nav-dashboard')
     await page.waitForSelector('main[data-view="screens"]:not([aria-busy])')
     const bars = async (): Promise<[string, number][]> =>
-      page.$$eval('main ol.bars li', items => items.map(li => [li.querySelector('.label')!.textContent!, parseInt(li.querySelector('.value')!.textContent!.replace(/,/g, ''), 10)] as [string, number]))
+      page.$$eval('main ol.bars li', items =>
+        items.map(
+          li =>
+            [
+              li.querySelector('.label')!.textContent!,
+              parseInt(li.querySelector('.value')!.textContent!.replace(/,/g, ''), 10),
+            ] as [string, number],
+        ),
+      )
     const screens = await bars()
     // one bar per screen template, as many as the store holds (every group shows in development: threshold 0)
     const pages = readStored(store).filter(e => e.type === 'page')
-    expect(screens.find(([name]) => name === '/nc/:project_id')?.[1]).toBe(pages.filter(e => e.path === '/nc/:project_id').length)
+    expect(screens.find(([name]) => name === '/nc/:project_id')?.[1]).toBe(
+      pages.filter(e => e.path === '/nc/:project_id').length,
+    )
     expect(screens.find(([name]) => name === '/')?.[1]).toBe(pages.filter(e => e.path === '/').length)
     const counts = screens.map(([, count]) => count)
     expect(counts).toEqual([...counts].sort((a, b) => b - a))
@@ -266,7 +284,9 @@ describe('the demo console', () => {
 
   it('the preview serves the strict Content-Security-Policy', async () => {
     const response = await fetch(origin)
-    expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'; script-src 'self'; style-src 'self'/)
+    expect(response.headers.get('content-security-policy')).toMatch(
+      /default-src 'self'; script-src 'self'; style-src 'self'/,
+    )
     expect(response.headers.get('content-security-policy')).not.toMatch(/unsafe/)
   })
 
@@ -306,7 +326,14 @@ describe('the demo console', () => {
     await page.click('#flush')
     await page.waitForTimeout(500)
     expect(await arrived()).toHaveLength(1)
-    expect(await page.evaluate(() => Object.keys(localStorage).filter(key => key.startsWith('spa-telemetry:acme-console:queue:')).map(key => localStorage.getItem(key)).join())).toContain('export_clicked')
+    expect(
+      await page.evaluate(() =>
+        Object.keys(localStorage)
+          .filter(key => key.startsWith('spa-telemetry:acme-console:queue:'))
+          .map(key => localStorage.getItem(key))
+          .join(),
+      ),
+    ).toContain('export_clicked')
     await context.setOffline(false)
     const events = await waitForEvents(3)
     expect(shape(events)).toEqual([
@@ -344,11 +371,15 @@ describe('the demo console', () => {
     expect(await page.textContent('#toggle-consent')).toBe('Opt in')
     expect(await page.textContent('#tracking-status')).toBe('off: you opted out')
     // tracking was on a moment ago: it is off now, not "still" off
-    expect(await page.textContent('#consent-note')).toBe('You opted out: nothing more is collected or sent, and what was waiting to be sent is deleted.')
+    expect(await page.textContent('#consent-note')).toBe(
+      'You opted out: nothing more is collected or sent, and what was waiting to be sent is deleted.',
+    )
     await page.click('#open-p_8f2k')
     await page.click('#export')
     await page.click('#flush')
-    expect(await page.evaluate(() => Object.entries(localStorage))).toEqual([['spa-telemetry:acme-console:consent', 'out']])
+    expect(await page.evaluate(() => Object.entries(localStorage))).toEqual([
+      ['spa-telemetry:acme-console:consent', 'out'],
+    ])
     await page.reload()
     await page.click('#nav-projects')
     await page.close()
@@ -359,14 +390,19 @@ describe('the demo console', () => {
 
   for (const [signal, script] of [
     ['Do Not Track', () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })],
-    ['Global Privacy Control', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })],
+    [
+      'Global Privacy Control',
+      () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
+    ],
   ] as const) {
     it(`with ${signal} nothing is sent or stored, and the panel says why "Opt in" changes nothing`, async () => {
       const { page, context } = await open('/', script)
       expect(await page.textContent('#toggle-consent')).toBe('Opt in')
       expect(await page.textContent('#tracking-status')).toBe(`off: your browser sends ${signal}`)
       await page.click('#toggle-consent')
-      expect(await page.textContent('#consent-note')).toContain(`Your browser sends ${signal}, and this console honours it`)
+      expect(await page.textContent('#consent-note')).toContain(
+        `Your browser sends ${signal}, and this console honours it`,
+      )
       expect(await page.textContent('#toggle-consent')).toBe('Opt in')
       await page.click('#open-p_8f2k')
       await page.click('#export')
@@ -381,7 +417,9 @@ describe('the demo console', () => {
 
   it('canaries in params, queries, hashes, titles, Redux payloads and state never reach the stored files or browser storage', async () => {
     const canary = 'cnry7f3a9b2e51'
-    const { page, context } = await open(`/nc/${canary}_project/table/${canary}_table?tab=${canary}&q=${canary}#${canary}`)
+    const { page, context } = await open(
+      `/nc/${canary}_project/table/${canary}_table?tab=${canary}&q=${canary}#${canary}`,
+    )
     await page.evaluate(c => (document.title = `Alice ${c}`), canary)
     await page.fill('#search', `${canary}@example.com`)
     await page.click('#add-row')
@@ -391,7 +429,9 @@ describe('the demo console', () => {
     await page.fill('#project-name', `Project ${canary}`)
     await page.click('#create')
     await page.evaluate(c => history.pushState(null, '', `/nc/p/${c}/deep`), canary)
-    const storage = await page.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]))
+    const storage = await page.evaluate(() =>
+      JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]),
+    )
     await page.click('#flush')
     await page.close()
     expect((await waitForEvents(8)).length).toBeGreaterThanOrEqual(8)

@@ -34,7 +34,10 @@ export type Answer = number | [status: number, headers: Record<string, string>]
  * lands in `requests`, the acknowledged ones (2xx, or a beacon the browser
  * took) in `sent`, each body checked against the JSON Schema.
  */
-export const setup = (options: Partial<TrackerOptions> = {}, answer: { beacon?: boolean | (() => boolean); status?: Answer | (() => Answer) } = {}) => {
+export const setup = (
+  options: Partial<TrackerOptions> = {},
+  answer: { beacon?: boolean | (() => boolean); status?: Answer | (() => Answer) } = {},
+) => {
   const requests: Sent[] = []
   const sent: Sent[] = []
   const record = (via: Sent['via'], body: unknown, status: number, init?: RequestInit): void => {
@@ -65,7 +68,8 @@ export const setup = (options: Partial<TrackerOptions> = {}, answer: { beacon?: 
 }
 
 /** Where a tracker of `app` keeps the unacknowledged events for `endpoint` (one queue per endpoint). */
-export const queueKey = (app = 'console', endpoint = '/telemetry'): string => `spa-telemetry:${app}:queue:${new URL(endpoint, location.href).href}`
+export const queueKey = (app = 'console', endpoint = '/telemetry'): string =>
+  `spa-telemetry:${app}:queue:${new URL(endpoint, location.href).href}`
 
 /** Makes the page hidden (or visible) and tells the page, as a tab switch or close does. */
 export const setVisibility = (state: 'hidden' | 'visible'): void => {

@@ -34,14 +34,28 @@ const freePort = (): Promise<number> =>
 /** Starts the server and resolves once it answers on HTTP (within `ms`). */
 export const startClickHouse = async (ms = 20_000): Promise<ClickHouseServer> => {
   if (!existsSync(CLICKHOUSE_SERVER) || !existsSync(CONFIG)) {
-    throw new Error(`${CLICKHOUSE_SERVER} (or ${CONFIG}) is missing: install it with apt-get install -y clickhouse-server (.ci/run does), or set CLICKHOUSE_SERVER`)
+    throw new Error(
+      `${CLICKHOUSE_SERVER} (or ${CONFIG}) is missing: install it with apt-get install -y clickhouse-server (.ci/run does), or set CLICKHOUSE_SERVER`,
+    )
   }
   const dir = mkdtempSync(join(tmpdir(), 'spa-telemetry-clickhouse-'))
   mkdirSync(join(dir, 'tmp'))
   const [http, tcp, interserver] = [await freePort(), await freePort(), await freePort()]
-  const args = [`--config-file=${CONFIG}`, '--', `--path=${dir}/`, `--tmp_path=${dir}/tmp/`, `--http_port=${http}`, `--tcp_port=${tcp}`, `--interserver_http_port=${interserver}`, `--logger.log=${dir}/log`, `--logger.errorlog=${dir}/err`, '--logger.level=warning']
+  const args = [
+    `--config-file=${CONFIG}`,
+    '--',
+    `--path=${dir}/`,
+    `--tmp_path=${dir}/tmp/`,
+    `--http_port=${http}`,
+    `--tcp_port=${tcp}`,
+    `--interserver_http_port=${interserver}`,
+    `--logger.log=${dir}/log`,
+    `--logger.errorlog=${dir}/err`,
+    '--logger.level=warning',
+  ]
   // the watchdog: starts the server, prints its PID, kills it and removes its data when stdin closes
-  const script = '"$@" >/dev/null 2>&1 & pid=$!; echo $pid; cat >/dev/null; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$CLICKHOUSE_DIR"; exit 0'
+  const script =
+    '"$@" >/dev/null 2>&1 & pid=$!; echo $pid; cat >/dev/null; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$CLICKHOUSE_DIR"; exit 0'
   const watchdog: ChildProcess = spawn('sh', ['-c', script, 'watchdog', CLICKHOUSE_SERVER, ...args], {
     stdio: ['pipe', 'pipe', 'ignore'],
     env: { ...process.env, CLICKHOUSE_DIR: dir },
@@ -80,7 +94,9 @@ export const startClickHouse = async (ms = 20_000): Promise<ClickHouseServer> =>
     if (!alive || Date.now() > until) {
       const log = existsSync(join(dir, 'err')) ? readFileSync(join(dir, 'err'), 'utf8').slice(-2000) : ''
       await stop()
-      throw new Error(`clickhouse-server did not answer on ${url} within ${ms} ms${alive ? '' : ' (it exited)'}\n${log}`)
+      throw new Error(
+        `clickhouse-server did not answer on ${url} within ${ms} ms${alive ? '' : ' (it exited)'}\n${log}`,
+      )
     }
     await new Promise(resolve => setTimeout(resolve, 100))
   }

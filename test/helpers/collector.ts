@@ -12,7 +12,10 @@ const run = Math.random().toString(36).slice(2, 8)
 export const newId = (): string => `t${run}_${(counter++).toString(36)}`.padEnd(21, '-')
 
 /** A schema 1 payload with `count` page events (or the given events). */
-export const payload = (events: number | Partial<PayloadEvent>[] = 1, extra: Partial<Payload> & Record<string, unknown> = {}): Payload =>
+export const payload = (
+  events: number | Partial<PayloadEvent>[] = 1,
+  extra: Partial<Payload> & Record<string, unknown> = {},
+): Payload =>
   ({
     schema: 1,
     sentAt: new Date().toISOString(),
@@ -59,4 +62,8 @@ export const stored = (dir: string): StoredEvent[] =>
 
 /** A POST of a body to the handler's URL. */
 export const post = (url: string, body: unknown, headers: Record<string, string> = {}): Request =>
-  new Request(url, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } })
+  new Request(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+  })

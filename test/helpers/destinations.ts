@@ -74,7 +74,15 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 const start = async (contract: Contract): Promise<Fake> => {
   const sockets = new Set<import('node:net').Socket>()
-  const fake: Fake = { url: '', requests: [], taken: [], violations: [], script: [], hang: false, close: async () => {} }
+  const fake: Fake = {
+    url: '',
+    requests: [],
+    taken: [],
+    violations: [],
+    script: [],
+    hang: false,
+    close: async () => {},
+  }
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -83,7 +91,14 @@ const start = async (contract: Contract): Promise<Fake> => {
       if (size <= contract.maxBody + 1) chunks.push(chunk)
     })
     request.on('end', () => {
-      const received: Received = { at: Date.now(), method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status: 0 }
+      const received: Received = {
+        at: Date.now(),
+        method: request.method ?? '',
+        path: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        status: 0,
+      }
       fake.requests.push(received)
       const answer = (status: number, body = '', headers: Record<string, string> = {}): void => {
         received.status = status
@@ -133,14 +148,19 @@ const start = async (contract: Contract): Promise<Fake> => {
  * RudderStack data plane (`'rudderstack'`, 4 MB a call, 413 over it), both
  * with 32 KB an event and Basic auth with `writeKey`.
  */
-export const fakeSegment = (writeKey: string, flavour: 'segment' | 'rudderstack' = 'segment', maxBody = flavour === 'segment' ? 500_000 : 4_000 * 1024): Promise<Fake> => {
+export const fakeSegment = (
+  writeKey: string,
+  flavour: 'segment' | 'rudderstack' = 'segment',
+  maxBody = flavour === 'segment' ? 500_000 : 4_000 * 1024,
+): Promise<Fake> => {
   const expected = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
   let fake: Fake
   const promise = start({
     path: '/v1/batch',
     maxBody: flavour === 'segment' ? Infinity : maxBody,
     check: (request, json) => {
-      if (request.headers.authorization !== expected) return { status: 401, body: '{"msg":"Invalid Write Key"}', events: [] }
+      if (request.headers.authorization !== expected)
+        return { status: 401, body: '{"msg":"Invalid Write Key"}', events: [] }
       if (flavour === 'segment' && Buffer.byteLength(request.body) > maxBody) {
         fake.violations.push(`a call of ${Buffer.byteLength(request.body)} bytes`)
         return { status: 400, body: '{"error":"Exceed payload limit"}', events: [] }
@@ -158,12 +178,15 @@ export const fakeSegment = (writeKey: string, flavour: 'segment' | 'rudderstack'
           return { status: 400, body: '{"error":"Exceed payload limit"}', events: [] }
         }
         if (!['page', 'track'].includes(item.type)) fake.violations.push(`type ${item.type}`)
-        if (typeof item.messageId !== 'string' || !item.messageId || item.messageId.length >= 100) fake.violations.push(`messageId ${item.messageId}`)
+        if (typeof item.messageId !== 'string' || !item.messageId || item.messageId.length >= 100)
+          fake.violations.push(`messageId ${item.messageId}`)
         if (typeof item.anonymousId !== 'string' || !item.anonymousId) {
           fake.violations.push('no anonymousId')
-          if (flavour === 'rudderstack') return { status: 400, body: '{"msg":"Request neither has anonymousId nor userId"}', events: [] }
+          if (flavour === 'rudderstack')
+            return { status: 400, body: '{"msg":"Request neither has anonymousId nor userId"}', events: [] }
         }
-        if (item.type === 'track' && (typeof item.event !== 'string' || !item.event)) fake.violations.push('a track call without event')
+        if (item.type === 'track' && (typeof item.event !== 'string' || !item.event))
+          fake.violations.push('a track call without event')
         if (!ISO.test(item.timestamp)) fake.violations.push(`timestamp ${item.timestamp}`)
         if (item.writeKey !== undefined) fake.violations.push('a write key in the body')
       }
@@ -180,11 +203,14 @@ export const fakePostHog = (apiKey: string, maxBody = 20 * 1024 * 1024): Promise
     path: '/batch/',
     maxBody,
     check: (_request, json) => {
-      if (typeof json?.api_key !== 'string' || !json.api_key) return { status: 401, body: '"event submitted without an api_key"', events: [] }
-      if (!Array.isArray(json.batch) || !json.batch.length) return { status: 400, body: '"request holds no event"', events: [] }
+      if (typeof json?.api_key !== 'string' || !json.api_key)
+        return { status: 401, body: '"event submitted without an api_key"', events: [] }
+      if (!Array.isArray(json.batch) || !json.batch.length)
+        return { status: 400, body: '"request holds no event"', events: [] }
       for (const event of json.batch) {
         const token = event.properties?.token
-        if (typeof token === 'string' && token !== json.api_key) return { status: 401, body: '"batch submitted with inconsistent api_key values"', events: [] }
+        if (typeof token === 'string' && token !== json.api_key)
+          return { status: 401, body: '"batch submitted with inconsistent api_key values"', events: [] }
       }
       // (the real capture checks only a key's form and drops events of unknown projects later; the fake answers 401)
       if (json.api_key !== apiKey) return { status: 401, body: `"API key is not valid: ${json.api_key}"`, events: [] }
@@ -192,7 +218,8 @@ export const fakePostHog = (apiKey: string, maxBody = 20 * 1024 * 1024): Promise
       for (const event of json.batch) {
         const refuse = (reason: string) => ({ status: 400, body: JSON.stringify(reason), events: [] })
         if (typeof event.event !== 'string' || !event.event) return refuse('event submitted with an empty event name')
-        if (event.distinct_id === undefined || event.distinct_id === null || String(event.distinct_id).trim() === '') return refuse('event submitted without a distinct_id')
+        if (event.distinct_id === undefined || event.distinct_id === null || String(event.distinct_id).trim() === '')
+          return refuse('event submitted without a distinct_id')
         if (event.uuid !== undefined && !(typeof event.uuid === 'string' && UUID.test(event.uuid))) {
           fake.violations.push(`uuid ${event.uuid}`)
           return refuse('failed to parse request: uuid')
@@ -200,7 +227,8 @@ export const fakePostHog = (apiKey: string, maxBody = 20 * 1024 * 1024): Promise
         const cookieless = event.properties?.$cookieless_mode
         if (cookieless !== undefined && typeof cookieless !== 'boolean') return refuse('invalid cookieless mode')
         if (Buffer.byteLength(JSON.stringify(event)) > 1_000_000) return refuse('maximum event size exceeded')
-        if (event.timestamp !== undefined && !ISO.test(event.timestamp)) fake.violations.push(`timestamp ${event.timestamp}`)
+        if (event.timestamp !== undefined && !ISO.test(event.timestamp))
+          fake.violations.push(`timestamp ${event.timestamp}`)
         if (!event.uuid) fake.violations.push('no uuid')
       }
       return { status: 200, body: '{"status":1}', events: json.batch }

@@ -63,7 +63,14 @@ export interface StoreKind {
 }
 
 /** The fields the contract compares, as a stored event has them. */
-export const seen = (event: StoredEvent, key = (id: string) => id): Seen => ({ id: key(event.id), type: event.type, name: event.name, path: event.path, props: event.props, ts: event.ts })
+export const seen = (event: StoredEvent, key = (id: string) => id): Seen => ({
+  id: key(event.id),
+  type: event.type,
+  name: event.name,
+  path: event.path,
+  props: event.props,
+  ts: event.ts,
+})
 
 /** The key and password of the stores under contract: never in a message. */
 export const SECRETS = { key: 'wk_ContractSecretKey_0123456789', password: 'contract_Pa55word_secret' }
@@ -86,22 +93,52 @@ const fromSegment = (item: Parsed): Seen => ({
   ts: Date.parse(item.timestamp),
 })
 /** PostHog's own properties (toPostHog), left out of the props read back. */
-const OWN = new Set(['$pathname', '$app_name', '$app_version', 'app_env', 'instance_id', '$lib', '$lib_version', '$process_person_profile', '$ip', '$geoip_disable'])
+const OWN = new Set([
+  '$pathname',
+  '$app_name',
+  '$app_version',
+  'app_env',
+  'instance_id',
+  '$lib',
+  '$lib_version',
+  '$process_person_profile',
+  '$ip',
+  '$geoip_disable',
+])
 const fromPostHog = (item: Parsed): Seen => {
   const page = item.event === '$pageview'
-  const props = Object.fromEntries(Object.entries(item.properties as NonNullable<Seen['props']>).filter(([key]) => !OWN.has(key)))
-  return { id: item.uuid, type: page ? 'page' : 'track', name: page ? undefined : item.event, path: item.properties.$pathname, props: page ? undefined : props, ts: Date.parse(item.timestamp) }
+  const props = Object.fromEntries(
+    Object.entries(item.properties as NonNullable<Seen['props']>).filter(([key]) => !OWN.has(key)),
+  )
+  return {
+    id: item.uuid,
+    type: page ? 'page' : 'track',
+    name: page ? undefined : item.event,
+    path: item.properties.$pathname,
+    props: page ? undefined : props,
+    ts: Date.parse(item.timestamp),
+  }
 }
 const fromNdjson = (dir: string) => async (): Promise<Seen[]> => stored(dir).map(event => seen(event))
 
 /** A fake destination (closed after the test) and a store over it; `answer`: every call answered so, its body echoing the key. */
-const forward = async (which: 'segment' | 'posthog', answer?: number, onError?: (error: Error) => void): Promise<{ store: Store; read: () => Promise<Seen[]> }> => {
+const forward = async (
+  which: 'segment' | 'posthog',
+  answer?: number,
+  onError?: (error: Error) => void,
+): Promise<{ store: Store; read: () => Promise<Seen[]> }> => {
   const fake = await (which === 'segment' ? fakeSegment(SECRETS.key) : fakePostHog(SECRETS.key))
   fakes.push(fake)
-  if (answer) fake.script.push(...Array.from({ length: 200 }, () => ({ status: answer, body: `{"error":"refused for ${SECRETS.key}"}` })))
+  if (answer)
+    fake.script.push(
+      ...Array.from({ length: 200 }, () => ({ status: answer, body: `{"error":"refused for ${SECRETS.key}"}` })),
+    )
   // a refusing destination within a short deadline: retried 5xx give up within a second
   const options = { timeoutMs: answer ? 1000 : 10_000, onError }
-  const store = which === 'segment' ? segmentStore({ writeKey: SECRETS.key, url: `${fake.url}/v1/batch`, ...options }) : posthogStore({ apiKey: SECRETS.key, host: fake.url, ...options })
+  const store =
+    which === 'segment'
+      ? segmentStore({ writeKey: SECRETS.key, url: `${fake.url}/v1/batch`, ...options })
+      : posthogStore({ apiKey: SECRETS.key, host: fake.url, ...options })
   return { store, read: async () => fake.taken.map(which === 'segment' ? fromSegment : fromPostHog) }
 }
 
@@ -117,7 +154,8 @@ const same = (id: string): string => id
 export const storeKinds = (clickhouse: () => string): StoreKind[] => {
   let tables = 0
   const client = (): ClickHouseClient => (clients[0] ??= createClient({ url: clickhouse() }))
-  const query = async <T>(sql: string): Promise<T[]> => (await client().query({ query: sql, format: 'JSONEachRow' })).json<T>()
+  const query = async <T>(sql: string): Promise<T[]> =>
+    (await client().query({ query: sql, format: 'JSONEachRow' })).json<T>()
   return [
     {
       name: 'ndjsonStore',
@@ -138,12 +176,22 @@ export const storeKinds = (clickhouse: () => string): StoreKind[] => {
           const [exists] = await query<{ result: number | string }>(`EXISTS TABLE ${table}`)
           if (!Number(exists.result)) return []
           const rows = await query<Record<string, string>>(`SELECT id, type, name, path, props, ts FROM ${table}`)
-          return rows.map(row => ({ id: row.id, type: row.type as Seen['type'], name: row.name || undefined, path: row.path || undefined, props: row.props ? JSON.parse(row.props) : undefined, ts: Number(row.ts) }))
+          return rows.map(row => ({
+            id: row.id,
+            type: row.type as Seen['type'],
+            name: row.name || undefined,
+            path: row.path || undefined,
+            props: row.props ? JSON.parse(row.props) : undefined,
+            ts: Number(row.ts),
+          }))
         }
         return { store: clickhouseStore({ url: clickhouse(), table, retryDelayMs: 10 }), read, key: same }
       },
       // the server refuses the login: a wrong password in the URL
-      refusing: async () => ({ store: clickhouseStore({ url: clickhouse().replace('//', `//default:${SECRETS.password}@`), retries: 0 }), secret: SECRETS.password }),
+      refusing: async () => ({
+        store: clickhouseStore({ url: clickhouse().replace('//', `//default:${SECRETS.password}@`), retries: 0 }),
+        secret: SECRETS.password,
+      }),
     },
     {
       name: 'segmentStore',
@@ -170,12 +218,18 @@ export const storeKinds = (clickhouse: () => string): StoreKind[] => {
         const read = async (): Promise<Seen[]> => {
           const local = await fromNdjson(dir)()
           const ids = (list: Seen[]): string => JSON.stringify(list.map(event => event.id).sort())
-          if (ids(await segment.read()) !== ids(local)) throw new Error(`the fan-out's stores differ: ndjson holds ${local.length} events, Segment ${(await segment.read()).length}`)
+          if (ids(await segment.read()) !== ids(local))
+            throw new Error(
+              `the fan-out's stores differ: ndjson holds ${local.length} events, Segment ${(await segment.read()).length}`,
+            )
           return local
         }
         return { store: fanoutStore([ndjsonStore({ dir }), segment.store]), read, key: same }
       },
-      refusing: async () => ({ store: fanoutStore([ndjsonStore({ dir: tempDir() }), (await forward('segment', 500)).store]), secret: SECRETS.key }),
+      refusing: async () => ({
+        store: fanoutStore([ndjsonStore({ dir: tempDir() }), (await forward('segment', 500)).store]),
+        secret: SECRETS.key,
+      }),
       // read back from the refusing side: what the local store kept is not the question
       refusingEach: async onError => {
         const segment = await forward('segment', 400, onError)

@@ -19,7 +19,8 @@ export const comparePaths = (a: readonly (readonly number[])[], b: readonly (rea
     const c = compareSegment(a[i], b[i])
     if (c) return c
   }
-  const negative = (score: readonly (readonly number[])[]): boolean => score.length > 0 && score[score.length - 1].at(-1)! < 0
+  const negative = (score: readonly (readonly number[])[]): boolean =>
+    score.length > 0 && score[score.length - 1].at(-1)! < 0
   if (Math.abs(b.length - a.length) === 1) {
     if (negative(a)) return 1
     if (negative(b)) return -1

@@ -71,7 +71,9 @@ describe('demo server', () => {
     const before = stored({ path: '/nc/:project_id' }, opened)
     live.onStored([earlier, before])
     const controller = new AbortController()
-    const reader = (await fetch(`${url}/telemetry/stream?since=${opened}`, { signal: controller.signal })).body!.getReader()
+    const reader = (
+      await fetch(`${url}/telemetry/stream?since=${opened}`, { signal: controller.signal })
+    ).body!.getReader()
     const after = stored({ type: 'track', name: 'export_clicked', props: { format: 'csv' } })
     let text = ''
     while (!text.includes(before.id)) text += new TextDecoder().decode((await reader.read()).value)
@@ -94,7 +96,11 @@ describe('demo server', () => {
   })
 
   it('reads the stored files, oldest first', () => {
-    const lines = [stored({ path: '/nc/:project_id' }), stored({ path: '/' }), stored({ type: 'track', name: 'export_clicked' })]
+    const lines = [
+      stored({ path: '/nc/:project_id' }),
+      stored({ path: '/' }),
+      stored({ type: 'track', name: 'export_clicked' }),
+    ]
     writeFileSync(join(dir, 'events-2026-11-24.ndjson'), lines.map(line => JSON.stringify(line) + '\n').join(''))
     expect(readStored(dir).map(e => e.id)).toEqual(lines.map(e => e.id))
   })

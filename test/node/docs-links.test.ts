@@ -26,7 +26,8 @@ const slug = (heading: string): string =>
     .replace(/[^\w\- ]/g, '')
     .replace(/ /g, '-')
 
-const anchorsOf = (page: string): Set<string> => new Set([...prose(page).matchAll(/^#+ (.+)$/gm)].map(([, heading]) => slug(heading)))
+const anchorsOf = (page: string): Set<string> =>
+  new Set([...prose(page).matchAll(/^#+ (.+)$/gm)].map(([, heading]) => slug(heading)))
 const linksOf = (page: string): string[] => [...prose(page).matchAll(/\]\(([^)\s]+)\)/g)].map(([, link]) => link)
 
 /** Why a link of `page` is broken, or '' when it works. */
@@ -35,7 +36,8 @@ const broken = (page: string, link: string): string => {
   const [target, anchor] = link.startsWith(REPOSITORY) ? link.slice(REPOSITORY.length).split('#') : link.split('#')
   const file = link.startsWith(REPOSITORY) ? normalize(target) : target ? normalize(join(dirname(page), target)) : page
   if (!existsSync(file)) return `${page}: ${link}: no file ${file}`
-  if (anchor && (!file.endsWith('.md') || !anchorsOf(file).has(anchor))) return `${page}: ${link}: no heading #${anchor} in ${file}`
+  if (anchor && (!file.endsWith('.md') || !anchorsOf(file).has(anchor)))
+    return `${page}: ${link}: no heading #${anchor} in ${file}`
   return ''
 }
 
@@ -45,7 +47,11 @@ describe('the guide (docs/)', () => {
   })
 
   it.each(guide)('%s: every link names a file and heading that exist', page => {
-    expect(linksOf(page).map(link => broken(page, link)).filter(Boolean)).toEqual([])
+    expect(
+      linksOf(page)
+        .map(link => broken(page, link))
+        .filter(Boolean),
+    ).toEqual([])
   })
 
   it.each(guide)('%s: opens with a table of contents when it has three sections or more', page => {
@@ -64,6 +70,10 @@ describe('the guide (docs/)', () => {
 
 describe('the README', () => {
   it('links into this repository name files that exist', () => {
-    expect(linksOf('README.md').map(link => broken('README.md', link)).filter(Boolean)).toEqual([])
+    expect(
+      linksOf('README.md')
+        .map(link => broken('README.md', link))
+        .filter(Boolean),
+    ).toEqual([])
   })
 })

@@ -14,9 +14,15 @@ const pages = readdirSync('docs').filter(name => name.endsWith('.md'))
 
 describe('the docs', () => {
   it('run every command through npx by the package name only: npx spa-telemetry …, never npx spa-telemetry-collector', () => {
-    const lines = pages.flatMap(name => readFileSync(`docs/${name}`, 'utf8').split('\n').map((line, i) => [`docs/${name}:${i + 1}`, line] as const))
+    const lines = pages.flatMap(name =>
+      readFileSync(`docs/${name}`, 'utf8')
+        .split('\n')
+        .map((line, i) => [`docs/${name}:${i + 1}`, line] as const),
+    )
     const commands = lines.filter(([, line]) => /\bnpx\s+(?:--yes\s+|-y\s+)?spa-telemetry/.test(line))
     expect(commands.length).toBeGreaterThan(3) // the scan finds the commands the guide gives
-    expect(commands.filter(([, line]) => !/\bnpx\s+(?:--yes\s+|-y\s+)?spa-telemetry(?:\s|$)/.test(line)).map(([at]) => at)).toEqual([])
+    expect(
+      commands.filter(([, line]) => !/\bnpx\s+(?:--yes\s+|-y\s+)?spa-telemetry(?:\s|$)/.test(line)).map(([at]) => at),
+    ).toEqual([])
   })
 })

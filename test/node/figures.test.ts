@@ -28,8 +28,16 @@ describe('size figures', () => {
     const core = budgets.find(budget => budget.name.startsWith('core: createTracker'))!
     expect(readme).toContain(`The core is ${core.limit} min+gz`)
     // the browser adapters over the core, production builds
-    const adapters = budgets.filter(budget => /^spa-telemetry\/(vue|nuxt|redux|history|react-router) over the (core|Vue plugin)\b.*\(production\)$/.test(budget.name)).map(budget => kb(budget.limit))
+    const adapters = budgets
+      .filter(budget =>
+        /^spa-telemetry\/(vue|nuxt|redux|history|react-router) over the (core|Vue plugin)\b.*\(production\)$/.test(
+          budget.name,
+        ),
+      )
+      .map(budget => kb(budget.limit))
     expect(adapters.length).toBeGreaterThanOrEqual(7)
-    expect(readme).toContain(`each adapter adds ${Math.min(...adapters).toFixed(2)} to ${Math.max(...adapters).toFixed(2)} KB`)
+    expect(readme).toContain(
+      `each adapter adds ${Math.min(...adapters).toFixed(2)} to ${Math.max(...adapters).toFixed(2)} KB`,
+    )
   })
 })

@@ -47,9 +47,22 @@ const install = async (config: unknown, inline: Partial<NuxtTelemetryModuleOptio
 
 describe('what the module adds', () => {
   it('the plugin of defineTelemetryNuxtPlugin with the spaTelemetry options, on client and server (where it is an inert v-track)', async () => {
-    const { contents, options } = await install({ endpoint: '/telemetry', app: { name: 'shop', version: '1.4.0' }, captureErrors: true, routes: { 'not-found': '/404' } })
-    expect(contents.split('\n').slice(0, 2)).toEqual(["import { defineNuxtPlugin } from '#app'", "import { defineTelemetryNuxtPlugin } from 'spa-telemetry/nuxt'"])
-    expect(options).toEqual({ endpoint: '/telemetry', app: { name: 'shop', version: '1.4.0' }, captureErrors: true, routes: { 'not-found': '/404' } })
+    const { contents, options } = await install({
+      endpoint: '/telemetry',
+      app: { name: 'shop', version: '1.4.0' },
+      captureErrors: true,
+      routes: { 'not-found': '/404' },
+    })
+    expect(contents.split('\n').slice(0, 2)).toEqual([
+      "import { defineNuxtPlugin } from '#app'",
+      "import { defineTelemetryNuxtPlugin } from 'spa-telemetry/nuxt'",
+    ])
+    expect(options).toEqual({
+      endpoint: '/telemetry',
+      app: { name: 'shop', version: '1.4.0' },
+      captureErrors: true,
+      routes: { 'not-found': '/404' },
+    })
     const plugin = nuxt.options.plugins.find(p => typeof p === 'object' && p.src.endsWith('spa-telemetry.mjs'))
     expect(plugin).toMatchObject({ mode: 'all' })
   })
@@ -60,7 +73,10 @@ describe('what the module adds', () => {
     nuxt.options.runtimeConfig.public = { telemetry: { endpoint: 'https://collector.example/c' } }
     nuxt.options._requiredModules = {}
     const { options } = await install({ app: { name: 'shop' } })
-    expect(nuxt.options.runtimeConfig.public.telemetry).toEqual({ endpoint: 'https://collector.example/c', disabled: false })
+    expect(nuxt.options.runtimeConfig.public.telemetry).toEqual({
+      endpoint: 'https://collector.example/c',
+      disabled: false,
+    })
     expect(options.endpoint).toBe('https://collector.example/c')
   })
 
@@ -69,15 +85,22 @@ describe('what the module adds', () => {
     const imports: { name: string; from: string }[] = []
     await nuxt.callHook('imports:extend', imports as never)
     // (every install on this instance added the hook once: each adds the same)
-    expect(new Set(imports.map(entry => JSON.stringify(entry)))).toEqual(new Set([JSON.stringify({ name: 'useTelemetry', from: 'spa-telemetry/vue' })]))
+    expect(new Set(imports.map(entry => JSON.stringify(entry)))).toEqual(
+      new Set([JSON.stringify({ name: 'useTelemetry', from: 'spa-telemetry/vue' })]),
+    )
   })
 
   it("the tracker gets Nuxt's app.baseURL as base and hash routing as hash, unless the options say otherwise", async () => {
     nuxt.options.app.baseURL = '/shop/'
     nuxt.options.router.options.hashMode = true
-    expect((await install({ endpoint: '/telemetry', app: { name: 'shop' } })).options).toMatchObject({ base: '/shop/', hash: true })
+    expect((await install({ endpoint: '/telemetry', app: { name: 'shop' } })).options).toMatchObject({
+      base: '/shop/',
+      hash: true,
+    })
     nuxt.options._requiredModules = {}
-    expect((await install({ endpoint: '/telemetry', app: { name: 'shop' }, base: '/', hash: false })).options).toMatchObject({ base: '/', hash: false })
+    expect(
+      (await install({ endpoint: '/telemetry', app: { name: 'shop' }, base: '/', hash: false })).options,
+    ).toMatchObject({ base: '/', hash: false })
   })
 
   it("inline options (modules: [['spa-telemetry/nuxt', { … }]]) count as the config key does", async () => {
@@ -90,11 +113,26 @@ describe('options a config file cannot carry fail the build, with the [spa-telem
   it.each([
     [{ endpoint: '/t' }, '[spa-telemetry] spaTelemetry.app is undefined: expected { name: "shop" }'],
     [{ endpoint: '/t', app: { name: '' } }, '[spa-telemetry] spaTelemetry.app is an object: expected { name: "shop" }'],
-    [{ app: { name: 'shop' } }, '[spa-telemetry] spaTelemetry.endpoint is undefined: expected where batches go, like "/telemetry"'],
-    [{ endpoint: '/t', app: { name: 'shop' }, unmatched: () => null }, '[spa-telemetry] spaTelemetry.unmatched is a function: expected what nuxt.config can hold'],
-    [{ endpoint: '/t', app: { name: 'shop' }, keepQuery: { page: /^\d+$/ } }, '[spa-telemetry] spaTelemetry.keepQuery.page is a RegExp: expected what nuxt.config can hold'],
-    [{ endpoint: '/t', app: { name: 'shop' }, routes: ['/a', new Date(0)] }, '[spa-telemetry] spaTelemetry.routes[1] is an object: expected what nuxt.config can hold'],
-    [{ endpoint: '/t', app: { name: 'shop' }, batch: { size: Infinity } }, '[spa-telemetry] spaTelemetry.batch.size is Infinity: expected what nuxt.config can hold'],
+    [
+      { app: { name: 'shop' } },
+      '[spa-telemetry] spaTelemetry.endpoint is undefined: expected where batches go, like "/telemetry"',
+    ],
+    [
+      { endpoint: '/t', app: { name: 'shop' }, unmatched: () => null },
+      '[spa-telemetry] spaTelemetry.unmatched is a function: expected what nuxt.config can hold',
+    ],
+    [
+      { endpoint: '/t', app: { name: 'shop' }, keepQuery: { page: /^\d+$/ } },
+      '[spa-telemetry] spaTelemetry.keepQuery.page is a RegExp: expected what nuxt.config can hold',
+    ],
+    [
+      { endpoint: '/t', app: { name: 'shop' }, routes: ['/a', new Date(0)] },
+      '[spa-telemetry] spaTelemetry.routes[1] is an object: expected what nuxt.config can hold',
+    ],
+    [
+      { endpoint: '/t', app: { name: 'shop' }, batch: { size: Infinity } },
+      '[spa-telemetry] spaTelemetry.batch.size is Infinity: expected what nuxt.config can hold',
+    ],
   ])('%o', async (config, message) => {
     await expect(install(config)).rejects.toThrow(message)
   })

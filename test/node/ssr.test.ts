@@ -12,7 +12,14 @@ describe('SSR', () => {
     expect(typeof document).toBe('undefined')
   })
 
-  const ENTRIES = ['../../src/index.ts', '../../adapters/vue.ts', '../../adapters/nuxt.ts', '../../adapters/redux.ts', '../../adapters/history.ts', '../../adapters/react-router.ts']
+  const ENTRIES = [
+    '../../src/index.ts',
+    '../../adapters/vue.ts',
+    '../../adapters/nuxt.ts',
+    '../../adapters/redux.ts',
+    '../../adapters/history.ts',
+    '../../adapters/react-router.ts',
+  ]
   const GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'navigator', 'location', 'history']
 
   it.each(ENTRIES)('importing %s touches no browser global', async entry => {
@@ -43,7 +50,13 @@ describe('SSR', () => {
   it('a tracker created here does nothing, and says why', () => {
     const fetch = vi.fn()
     vi.stubGlobal('fetch', fetch)
-    const tracker = createTracker({ endpoint: '/telemetry', app: { name: 'shop' }, routes: ['/products/:id'], captureErrors: true, heartbeatMs: 1000 })
+    const tracker = createTracker({
+      endpoint: '/telemetry',
+      app: { name: 'shop' },
+      routes: ['/products/:id'],
+      captureErrors: true,
+      heartbeatMs: 1000,
+    })
     tracker.page('/products/42')
     tracker.track('added_to_cart')
     tracker.action('cart/add')
@@ -65,7 +78,10 @@ describe('SSR', () => {
     const directives: string[] = []
     const used: unknown[] = []
     const result = defineTelemetryNuxtPlugin({ app: { name: 'shop' }, endpoint: '/telemetry' })({
-      vueApp: { directive: (name: string) => void directives.push(name), use: (plugin: unknown) => void used.push(plugin) } as never,
+      vueApp: {
+        directive: (name: string) => void directives.push(name),
+        use: (plugin: unknown) => void used.push(plugin),
+      } as never,
       $router: {} as never,
     })
     expect(result).toBeUndefined()
@@ -74,13 +90,14 @@ describe('SSR', () => {
   })
 
   it('useTrackRoutes during server rendering records nothing, warns nothing, and renders', async () => {
-    const [{ createElement }, { renderToString }, { StaticRouter, useRoutes }, { useTrackRoutes }, { fakeTracker }] = await Promise.all([
-      import('react'),
-      import('react-dom/server'),
-      import('react-router'),
-      import('../../adapters/react-router.js'),
-      import('../helpers/adapters.js'),
-    ])
+    const [{ createElement }, { renderToString }, { StaticRouter, useRoutes }, { useTrackRoutes }, { fakeTracker }] =
+      await Promise.all([
+        import('react'),
+        import('react-dom/server'),
+        import('react-router'),
+        import('../../adapters/react-router.js'),
+        import('../helpers/adapters.js'),
+      ])
     const fake = fakeTracker()
     const routes = [{ path: '/projects/:project_id', element: createElement('h1', null, 'project') }]
     const App = () => (useTrackRoutes(fake.tracker, routes), useRoutes(routes))
@@ -93,6 +110,8 @@ describe('SSR', () => {
   })
 
   it('still fails fast on bad options', () => {
-    expect(() => createTracker({ endpoint: 'nope', app: { name: 'shop' } })).toThrow('[spa-telemetry] endpoint is "nope"')
+    expect(() => createTracker({ endpoint: 'nope', app: { name: 'shop' } })).toThrow(
+      '[spa-telemetry] endpoint is "nope"',
+    )
   })
 })

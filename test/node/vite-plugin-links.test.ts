@@ -23,9 +23,19 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }))
 const CANARY = 'CANARYlinkInstall0001'
 
 /** A dev server of an app in `root` with the plugin, listening on a free port, and its origin. */
-const start = async (root: string, options: VitePluginOptions = {}): Promise<{ server: ViteDevServer; url: string }> => {
+const start = async (
+  root: string,
+  options: VitePluginOptions = {},
+): Promise<{ server: ViteDevServer; url: string }> => {
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>')
-  const server = await createServer({ configFile: false, root, cacheDir: join(temp, 'vite-cache'), logLevel: 'silent', plugins: [telemetry(options)], server: { port: 0, host: '127.0.0.1' } })
+  const server = await createServer({
+    configFile: false,
+    root,
+    cacheDir: join(temp, 'vite-cache'),
+    logLevel: 'silent',
+    plugins: [telemetry(options)],
+    server: { port: 0, host: '127.0.0.1' },
+  })
   await server.listen()
   const { port } = server.httpServer!.address() as { port: number }
   return { server, url: `http://127.0.0.1:${port}` }
@@ -33,8 +43,20 @@ const start = async (root: string, options: VitePluginOptions = {}): Promise<{ s
 
 /** Stores one page view through the plugin's collector; the name of the day file it went to. */
 const store = async (url: string, dir: string): Promise<string> => {
-  const body = { schema: 1, sentAt: new Date().toISOString(), library: { name: 'spa-telemetry', version: '0.1.0' }, app: { name: 'console' }, anonymousId: CANARY, events: [{ id: 'linkEvent000000000001', type: 'page', ts: Date.now(), path: '/' }], dropped: 0 }
-  const response = await fetch(`${url}/telemetry`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } })
+  const body = {
+    schema: 1,
+    sentAt: new Date().toISOString(),
+    library: { name: 'spa-telemetry', version: '0.1.0' },
+    app: { name: 'console' },
+    anonymousId: CANARY,
+    events: [{ id: 'linkEvent000000000001', type: 'page', ts: Date.now(), path: '/' }],
+    dropped: 0,
+  }
+  const response = await fetch(`${url}/telemetry`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'text/plain' },
+  })
   expect(response.status).toBe(204)
   return readdirSync(dir).find(name => name.endsWith('.ndjson'))!
 }
@@ -56,7 +78,13 @@ describe('the stored events through symbolic links', () => {
     const { server, url } = await start(root)
     try {
       const file = await store(url, join(root, '.spa-telemetry'))
-      const paths = [`/logs/${file}`, `/logs/${file}?raw`, `/logs/${file}?import&raw`, `/@fs${root}/logs/${file}`, '/logs/']
+      const paths = [
+        `/logs/${file}`,
+        `/logs/${file}?raw`,
+        `/logs/${file}?import&raw`,
+        `/@fs${root}/logs/${file}`,
+        '/logs/',
+      ]
       expect(await ask(url, paths)).toEqual(paths.map(path => [path, 403, false]))
       // the app is still served
       expect(await (await fetch(`${url}/`)).text()).toContain('<title>app</title>')
@@ -75,7 +103,12 @@ describe('the stored events through symbolic links', () => {
     const { server, url } = await start(join(real, 'app'), { dir: join(link, 'events') })
     try {
       const file = await store(url, join(real, 'events'))
-      const paths = [`/@fs${real}/events/${file}`, `/@fs${real}/events/${file}?raw`, `/@fs${link}/events/${file}`, `/@fs${real}/events/`]
+      const paths = [
+        `/@fs${real}/events/${file}`,
+        `/@fs${real}/events/${file}?raw`,
+        `/@fs${link}/events/${file}`,
+        `/@fs${real}/events/`,
+      ]
       expect(await ask(url, paths)).toEqual(paths.map(path => [path, 403, false]))
     } finally {
       await server.close()

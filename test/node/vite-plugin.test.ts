@@ -8,7 +8,16 @@
  */
 import { execFile } from 'node:child_process'
 import { request } from 'node:http'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -37,7 +46,11 @@ const fresh = (name: string): string => {
 const recorder = (): Logger & { lines: string[] } => {
   const lines: string[] = []
   const logger = createLogger('info', { allowClearScreen: false })
-  return Object.assign(logger, { lines, info: (message: string) => void lines.push(message), warn: (message: string) => void lines.push(message) })
+  return Object.assign(logger, {
+    lines,
+    info: (message: string) => void lines.push(message),
+    warn: (message: string) => void lines.push(message),
+  })
 }
 
 /** The fixture app (the README's Quick start) with the plugin, as an inline config. */
@@ -69,7 +82,8 @@ const payload = (...events: ({ type: string } & Record<string, unknown>)[]) => (
   events: events.map(event => ({ id: `vite${process.pid}_${id++}`.padEnd(21, '-'), ts: Date.now(), ...event })),
   dropped: 0,
 })
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8' } })
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8' } })
 
 /** The files of this process open under `dir` (Linux: /proc/self/fd). */
 const openFiles = (dir: string): string[] =>
@@ -90,23 +104,40 @@ const stored = (dir: string): { id: string; type: string; path?: string }[] => {
   } catch {
     return []
   }
-  return names.flatMap(name => readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line)))
+  return names.flatMap(name =>
+    readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(line => JSON.parse(line)),
+  )
 }
 
 describe('telemetry(): setup checks', () => {
   it.each([
-    [{ path: 'telemetry' }, `[spa-telemetry] path is "telemetry": expected a path such as "/telemetry": the tracker's endpoint, without a query or a trailing slash`],
+    [
+      { path: 'telemetry' },
+      `[spa-telemetry] path is "telemetry": expected a path such as "/telemetry": the tracker's endpoint, without a query or a trailing slash`,
+    ],
     [{ path: '/' }, `[spa-telemetry] path is "/": expected a path such as "/telemetry"`],
     [{ path: '/telemetry/' }, `[spa-telemetry] path is "/telemetry/": expected a path such as "/telemetry"`],
     [{ path: '/telemetry?v=1' }, `[spa-telemetry] path is "/telemetry?v=1": expected a path such as "/telemetry"`],
     [{ path: 42 }, '[spa-telemetry] path is 42: expected a path such as "/telemetry"'],
     [{ dir: '' }, '[spa-telemetry] dir is "": expected a directory such as ".spa-telemetry"'],
-    [{ endpoint: '/telemetry' }, `[spa-telemetry] endpoint is "/telemetry": expected path, the plugin's name for the tracker's endpoint`],
+    [
+      { endpoint: '/telemetry' },
+      `[spa-telemetry] endpoint is "/telemetry": expected path, the plugin's name for the tracker's endpoint`,
+    ],
     [{ directory: './events' }, '[spa-telemetry] directory is "./events": expected dir'],
-    [{ port: 8787 }, "[spa-telemetry] port is 8787: expected one of the plugin's options: path, dir, dashboard, origins, limits, maxBodyBytes, bodyTimeoutMs, dedupeWindow, onStored, onError"],
+    [
+      { port: 8787 },
+      "[spa-telemetry] port is 8787: expected one of the plugin's options: path, dir, dashboard, origins, limits, maxBodyBytes, bodyTimeoutMs, dedupeWindow, onStored, onError",
+    ],
     [{ toString: 1 }, "[spa-telemetry] toString is 1: expected one of the plugin's options: path, dir"],
     // the collector's own checks, at once
-    [{ origins: ['https://app.example.com/'] }, '[spa-telemetry] origins[0] is "https://app.example.com/": expected an origin such as "https://app.example.com"'],
+    [
+      { origins: ['https://app.example.com/'] },
+      '[spa-telemetry] origins[0] is "https://app.example.com/": expected an origin such as "https://app.example.com"',
+    ],
     [{ maxBodyBytes: 0 }, '[spa-telemetry] maxBodyBytes is 0: expected a whole number from 1 to'],
     [{ onStored: 'log' }, '[spa-telemetry] onStored is "log": expected a function'],
   ])('%j fails at once', (options, message) => {
@@ -114,12 +145,16 @@ describe('telemetry(): setup checks', () => {
   })
 
   it('a non-object fails; no options at all is the default', () => {
-    expect(() => telemetry('/telemetry' as never)).toThrow('[spa-telemetry] telemetry options is "/telemetry": expected { path, dir, origins, … } or nothing')
+    expect(() => telemetry('/telemetry' as never)).toThrow(
+      '[spa-telemetry] telemetry options is "/telemetry": expected { path, dir, origins, … } or nothing',
+    )
     expect(telemetry()).toMatchObject({ name: 'spa-telemetry' })
   })
 
   it('a bad dedupeWindow fails when the server starts, before any request', async () => {
-    await expect(createServer(config({ dir: fresh('dedupe'), dedupeWindow: -1 }))).rejects.toThrow('[spa-telemetry] dedupeWindow is -1: expected a whole number from 0 to')
+    await expect(createServer(config({ dir: fresh('dedupe'), dedupeWindow: -1 }))).rejects.toThrow(
+      '[spa-telemetry] dedupeWindow is -1: expected a whole number from 0 to',
+    )
   })
 
   it('has no hook that touches modules (resolveId, load, transform…): nothing it could add to a bundle', () => {
@@ -135,7 +170,9 @@ describe('telemetry(): setup checks', () => {
     ['dist/events', 'build.outDir'],
   ])('dir %j (where the events would be served) fails when Vite starts', async (dir, where) => {
     const root = fresh('served')
-    await expect(createServer(config({ dir }, { root }))).rejects.toThrow(`[spa-telemetry] dir is ${JSON.stringify(dir)}: expected a directory of its own, outside ${where}`)
+    await expect(createServer(config({ dir }, { root }))).rejects.toThrow(
+      `[spa-telemetry] dir is ${JSON.stringify(dir)}: expected a directory of its own, outside ${where}`,
+    )
   })
 })
 
@@ -148,7 +185,10 @@ describe('in vite dev', () => {
     try {
       await server.listen()
       const url = origin(server)
-      const body = payload({ type: 'page', path: '/nc/:project_id' }, { type: 'track', name: 'table_created', props: { kind: 'grid' } })
+      const body = payload(
+        { type: 'page', path: '/nc/:project_id' },
+        { type: 'track', name: 'table_created', props: { kind: 'grid' } },
+      )
       expect((await post(`${url}/telemetry`, body)).status).toBe(204)
       expect(stored(join(dir, '.spa-telemetry')).map(e => [e.id, e.type])).toEqual(body.events.map(e => [e.id, e.type]))
       expect(openFiles(join(dir, '.spa-telemetry'))).toHaveLength(1)
@@ -183,7 +223,9 @@ describe('in vite dev', () => {
         `  ➜  spa-telemetry: dashboard at ${url}/dashboard/ (this machine only, every group shown: development)`,
         '  ➜  spa-telemetry: .spa-telemetry/ is not in .gitignore: add it to keep the events out of git',
       ])
-      expect(logger.lines.findIndex(line => line.includes('Local'))).toBeLessThan(logger.lines.findIndex(line => line.includes('spa-telemetry')))
+      expect(logger.lines.findIndex(line => line.includes('Local'))).toBeLessThan(
+        logger.lines.findIndex(line => line.includes('spa-telemetry')),
+      )
     } finally {
       await server.close()
     }
@@ -214,7 +256,9 @@ describe('in vite dev', () => {
   it('another path and directory; a directory outside the root is shown whole, with no word on .gitignore', async () => {
     const dir = fresh('events')
     const logger = recorder()
-    const server = await createServer(config({ path: '/api/events', dir, dashboard: false }, { customLogger: logger, logLevel: 'info' }))
+    const server = await createServer(
+      config({ path: '/api/events', dir, dashboard: false }, { customLogger: logger, logLevel: 'info' }),
+    )
     try {
       await server.listen()
       server.printUrls()
@@ -222,7 +266,9 @@ describe('in vite dev', () => {
       expect((await post(`${url}/api/events`, payload({ type: 'page', path: '/' }))).status).toBe(204)
       expect(stored(dir)).toHaveLength(1)
       expect((await post(`${url}/telemetry`, payload({ type: 'page', path: '/' }))).status).toBe(404)
-      expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([`  ➜  spa-telemetry: collector at ${url}/api/events, events stored in ${dir}/`])
+      expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([
+        `  ➜  spa-telemetry: collector at ${url}/api/events, events stored in ${dir}/`,
+      ])
     } finally {
       await server.close()
     }
@@ -231,19 +277,37 @@ describe('in vite dev', () => {
   it('passes origins, limits and onStored on to the collector', async () => {
     const dir = fresh('options')
     const seen: string[] = []
-    const server = await createServer(config({ dir, origins: ['https://app.example.com'], limits: { overall: { rate: 1 / 60, burst: 4 } }, onStored: events => seen.push(...events.map(e => e.id)) }))
+    const server = await createServer(
+      config({
+        dir,
+        origins: ['https://app.example.com'],
+        limits: { overall: { rate: 1 / 60, burst: 4 } },
+        onStored: events => seen.push(...events.map(e => e.id)),
+      }),
+    )
     try {
       await server.listen()
       const url = origin(server)
       const body = payload({ type: 'page', path: '/' })
       expect((await post(`${url}/telemetry`, body)).status).toBe(204)
       expect(seen).toEqual([body.events[0].id])
-      const from = (site: string) => fetch(`${url}/telemetry`, { method: 'POST', body: JSON.stringify(payload({ type: 'page', path: '/' })), headers: { 'content-type': 'text/plain', origin: site } })
+      const from = (site: string) =>
+        fetch(`${url}/telemetry`, {
+          method: 'POST',
+          body: JSON.stringify(payload({ type: 'page', path: '/' })),
+          headers: { 'content-type': 'text/plain', origin: site },
+        })
       const allowed = await from('https://app.example.com')
-      expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).toEqual([204, 'https://app.example.com'])
+      expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).toEqual([
+        204,
+        'https://app.example.com',
+      ])
       expect((await from('https://elsewhere.example')).status).toBe(403)
       // four events at most, refilled at one a minute: two were stored, the next three wait
-      const limited = await post(`${url}/telemetry`, payload({ type: 'page', path: '/' }, { type: 'page', path: '/' }, { type: 'page', path: '/' }))
+      const limited = await post(
+        `${url}/telemetry`,
+        payload({ type: 'page', path: '/' }, { type: 'page', path: '/' }, { type: 'page', path: '/' }),
+      )
       expect([limited.status, Number(limited.headers.get('retry-after'))]).toEqual([429, 60])
     } finally {
       await server.close()
@@ -258,22 +322,42 @@ describe('in vite dev', () => {
       const url = origin(server)
       const body = JSON.stringify(payload({ type: 'page', path: '/' }))
       // another local app (Vite's own CORS allows localhost origins to read answers): the collector refuses it
-      const cross = await fetch(`${url}/telemetry`, { method: 'POST', body, headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' } })
+      const cross = await fetch(`${url}/telemetry`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/plain', origin: 'http://localhost:3000' },
+      })
       expect(cross.status).toBe(403)
       // DNS rebinding: a page of attacker.example resolved to this machine; Vite's host check runs first
       const status = await new Promise<number>((done, fail) => {
         const { port } = server.httpServer!.address() as { port: number }
-        const rebound = request({ host: '127.0.0.1', port, path: '/telemetry', method: 'POST', headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}`, 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' } }, response => {
-          response.resume()
-          done(response.statusCode!)
-        })
+        const rebound = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/telemetry',
+            method: 'POST',
+            headers: {
+              host: `attacker.example:${port}`,
+              origin: `http://attacker.example:${port}`,
+              'sec-fetch-site': 'same-origin',
+              'content-type': 'text/plain',
+            },
+          },
+          response => {
+            response.resume()
+            done(response.statusCode!)
+          },
+        )
         rebound.on('error', fail)
         rebound.end(body)
       })
       expect(status).toBe(403)
       expect(stored(dir)).toEqual([])
       // the endpoint is the server's path, not under base: the tracker's '/telemetry' is served with base '/app/'
-      expect((await fetch(`${url}/telemetry`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } })).status).toBe(204)
+      expect(
+        (await fetch(`${url}/telemetry`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } })).status,
+      ).toBe(204)
       expect(stored(dir)).toHaveLength(1)
     } finally {
       await server.close()
@@ -324,7 +408,9 @@ describe('in vite dev', () => {
   it('in middleware mode (no URLs are printed) the lines are printed at once, with the path', async () => {
     const dir = fresh('middleware')
     const logger = recorder()
-    const server = await createServer(config({}, { root: dir, customLogger: logger, logLevel: 'info', server: { middlewareMode: true } }))
+    const server = await createServer(
+      config({}, { root: dir, customLogger: logger, logLevel: 'info', server: { middlewareMode: true } }),
+    )
     try {
       expect(logger.lines.filter(line => line.includes('spa-telemetry'))).toEqual([
         '  ➜  spa-telemetry: collector at /telemetry, events stored in .spa-telemetry/',
@@ -345,16 +431,31 @@ describe('the dashboard in vite dev', () => {
     try {
       await server.listen()
       const url = origin(server)
-      expect((await post(`${url}/telemetry`, payload({ type: 'page', path: '/nc/:project_id' }, { type: 'track', name: 'table_created' }))).status).toBe(204)
+      expect(
+        (
+          await post(
+            `${url}/telemetry`,
+            payload({ type: 'page', path: '/nc/:project_id' }, { type: 'track', name: 'table_created' }),
+          )
+        ).status,
+      ).toBe(204)
       const page = await fetch(`${url}/dashboard/`)
       expect(page.status).toBe(200)
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
       expect(await page.text()).not.toMatch(/<title>app<\/title>/)
-      const screens = (await (await fetch(`${url}/dashboard/api/screens?app=console&env=`)).json()) as { rows: { key: string[] }[] }
+      const screens = (await (await fetch(`${url}/dashboard/api/screens?app=console&env=`)).json()) as {
+        rows: { key: string[] }[]
+      }
       expect(screens.rows.map(row => row.key[0])).toEqual(['/nc/:project_id'])
       // a request forwarded from another machine (a proxy in front) gets nothing
       const remote = await new Promise<number>((done, fail) =>
-        request(`${url}/dashboard/api/screens?app=console&env=`, { headers: { 'x-forwarded-for': '203.0.113.7' } }, response => done(response.statusCode!)).on('error', fail).end(),
+        request(
+          `${url}/dashboard/api/screens?app=console&env=`,
+          { headers: { 'x-forwarded-for': '203.0.113.7' } },
+          response => done(response.statusCode!),
+        )
+          .on('error', fail)
+          .end(),
       )
       expect(remote).toBe(403)
       // its index and files are not served as files either
@@ -374,9 +475,15 @@ describe('the dashboard in vite dev', () => {
     } finally {
       await server.close()
     }
-    expect(() => telemetry({ dashboard: { threshold: -1 } })).toThrow('[spa-telemetry] threshold is -1: expected a whole number from 0 to 1000000')
-    expect(() => telemetry({ dashboard: 'yes' as never })).toThrow('[spa-telemetry] dashboard is "yes": expected true, false or { threshold, identity, token, top }')
-    expect(() => telemetry({ path: '/dashboard/events' })).toThrow('[spa-telemetry] path is "/dashboard/events": expected a path outside /dashboard, where the dashboard is')
+    expect(() => telemetry({ dashboard: { threshold: -1 } })).toThrow(
+      '[spa-telemetry] threshold is -1: expected a whole number from 0 to 1000000',
+    )
+    expect(() => telemetry({ dashboard: 'yes' as never })).toThrow(
+      '[spa-telemetry] dashboard is "yes": expected true, false or { threshold, identity, token, top }',
+    )
+    expect(() => telemetry({ path: '/dashboard/events' })).toThrow(
+      '[spa-telemetry] path is "/dashboard/events": expected a path outside /dashboard, where the dashboard is',
+    )
   })
 })
 
@@ -442,21 +549,28 @@ const literals = (files: string[]): Set<string> => {
   }
   return found
 }
-const sources = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(name => /\.(ts|js)$/.test(name) && !name.endsWith('.config.ts') && !name.endsWith('.d.ts')).map(name => join(dir, name))
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter(name => /\.(ts|js)$/.test(name) && !name.endsWith('.config.ts') && !name.endsWith('.d.ts'))
+    .map(name => join(dir, name))
 
 describe('the client bundle', () => {
   // the server's strings, less those the browser code has too ("application/json", "[spa-telemetry] ")
   const client = literals([...sources('src'), ...sources('adapters')])
   // (the dashboard's page is browser code of its own, served by the dashboard: not the app's)
   const dashboard = sources('dashboard').filter(file => !file.startsWith(join('dashboard', 'page')))
-  const server = [...literals([...sources('vite'), ...sources('collector'), ...dashboard])].filter(text => ![...client].some(other => other.includes(text)))
+  const server = [...literals([...sources('vite'), ...sources('collector'), ...dashboard])].filter(
+    text => ![...client].some(other => other.includes(text)),
+  )
   const found = (code: string): string[] => server.filter(text => code.includes(text))
 
   it('has nothing of the plugin, the collector or the dashboard: none of their strings (built with the plugin, as an app is)', async () => {
     expect(server.length).toBeGreaterThan(100)
     const outDir = join(temp, 'scan')
     await build(config({ dir: join(temp, 'scan-events') }, { build: { outDir, emptyOutDir: true } }))
-    const files = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter(name => /\.(js|html|css)$/.test(name))
+    const files = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter(name =>
+      /\.(js|html|css)$/.test(name),
+    )
     const code = files.map(name => readFileSync(join(outDir, name), 'utf8')).join('\n')
     // the tracker is there, the app's own code with it
     expect(code).toContain('table_created')
@@ -489,7 +603,11 @@ describe('the built entry (npm run build)', () => {
       console.log(response.status)
       await server.close()
     `
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(payload({ type: 'page', path: '/' }))], { cwd: process.cwd() })
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, JSON.stringify(payload({ type: 'page', path: '/' }))],
+      { cwd: process.cwd() },
+    )
     expect(stdout.trim()).toBe('204')
     expect(stored(join(dir, 'events'))).toHaveLength(1)
   }, 30_000)

@@ -25,7 +25,10 @@ declare const tracker: Tracker
 
 describe('what every router adapter shares', () => {
   it('RouterTrackingOptions: routes (a list, or templates by route), trackQueryChanges', () => {
-    expectTypeOf<RouterTrackingOptions>().toEqualTypeOf<{ routes?: readonly string[] | Readonly<Record<string, string>>; trackQueryChanges?: boolean }>()
+    expectTypeOf<RouterTrackingOptions>().toEqualTypeOf<{
+      routes?: readonly string[] | Readonly<Record<string, string>>
+      trackQueryChanges?: boolean
+    }>()
     expectTypeOf<RouteTelemetry>().toEqualTypeOf<false | { name?: string }>()
     // the adapters re-export the core's types, not copies
     expectTypeOf<vue.RouterTrackingOptions>().toEqualTypeOf<RouterTrackingOptions>()
@@ -38,7 +41,9 @@ describe('spa-telemetry/vue', () => {
 
   it('trackRouter(tracker, router, options?) → stop', () => {
     expectTypeOf(vue.trackRouter(tracker, router)).toEqualTypeOf<() => void>()
-    expectTypeOf(vue.trackRouter(tracker, router, { routes: { 'not-found': '/404' }, trackQueryChanges: true })).toEqualTypeOf<() => void>()
+    expectTypeOf(
+      vue.trackRouter(tracker, router, { routes: { 'not-found': '/404' }, trackQueryChanges: true }),
+    ).toEqualTypeOf<() => void>()
     // @ts-expect-error the tracker comes first
     vue.trackRouter(router, tracker)
     // @ts-expect-error templates are strings
@@ -48,7 +53,9 @@ describe('spa-telemetry/vue', () => {
   })
 
   it('createTelemetryPlugin(tracker, router, options?) is a Vue plugin; the 0.1 form still compiles (deprecated)', () => {
-    createApp({}).use(router).use(vue.createTelemetryPlugin(tracker, router, { captureErrors: true }))
+    createApp({})
+      .use(router)
+      .use(vue.createTelemetryPlugin(tracker, router, { captureErrors: true }))
     expectTypeOf(vue.createTelemetryPlugin(tracker, router).tracker).toEqualTypeOf<Tracker>()
     createApp({}).use(vue.createTelemetryPlugin({ router, endpoint: '/telemetry', app: { name: 'console' } }))
     // @ts-expect-error a router is needed
@@ -64,7 +71,9 @@ describe('spa-telemetry/vue', () => {
 })
 
 describe('spa-telemetry/react-router', () => {
-  const routes: RouteObject[] = [{ path: '/projects/:id', handle: { telemetry: { name: 'project' } satisfies RouteTelemetry } }]
+  const routes: RouteObject[] = [
+    { path: '/projects/:id', handle: { telemetry: { name: 'project' } satisfies RouteTelemetry } },
+  ]
   const router = createBrowserRouter(routes)
 
   it('trackRouter(tracker, router, options?) → stop; useTrackRoutes(tracker, routes, options?)', () => {
@@ -81,7 +90,11 @@ describe('spa-telemetry/redux', () => {
   const reducer = (state = 0): number => state
 
   it('createTelemetryMiddleware(tracker, options?) fits Redux Toolkit and plain Redux', () => {
-    configureStore({ reducer, middleware: gdm => gdm().concat(createTelemetryMiddleware(tracker, { include: [/^tables\//, 'users/loaded'], throttleMs: 0 })) })
+    configureStore({
+      reducer,
+      middleware: gdm =>
+        gdm().concat(createTelemetryMiddleware(tracker, { include: [/^tables\//, 'users/loaded'], throttleMs: 0 })),
+    })
     legacy_createStore(reducer, applyMiddleware(createTelemetryMiddleware(tracker)))
     expectTypeOf(createTelemetryMiddleware(tracker)).toEqualTypeOf<TelemetryMiddleware>()
     // @ts-expect-error rules are types, patterns or tests of the type

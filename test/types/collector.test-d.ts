@@ -9,7 +9,7 @@ import { validatePayload } from 'spa-telemetry/collector'
 import type { Payload as CollectorPayload, PayloadEvent } from 'spa-telemetry/collector'
 
 describe('spa-telemetry/collector', () => {
-  it('Payload and PayloadEvent are the core\'s types', () => {
+  it("Payload and PayloadEvent are the core's types", () => {
     expectTypeOf<CollectorPayload>().toEqualTypeOf<Payload>()
     expectTypeOf<PayloadEvent>().toEqualTypeOf<TelemetryEvent>()
     expectTypeOf<Parameters<PayloadFormat>[0]>().toEqualTypeOf<CollectorPayload>()

@@ -50,7 +50,14 @@ describe('nuxt.config: modules and the spaTelemetry key', () => {
 
 describe('a plugin file', () => {
   it('defineNuxtPlugin(defineTelemetryNuxtPlugin(options)), functions allowed', () => {
-    defineNuxtPlugin(defineTelemetryNuxtPlugin({ app: { name: 'shop' }, unmatched: masked => masked, keepQuery: { page: /^\d+$/ }, format: segmentFormat }))
+    defineNuxtPlugin(
+      defineTelemetryNuxtPlugin({
+        app: { name: 'shop' },
+        unmatched: masked => masked,
+        keepQuery: { page: /^\d+$/ },
+        format: segmentFormat,
+      }),
+    )
     // @ts-expect-error the app is needed
     defineTelemetryNuxtPlugin({ endpoint: '/telemetry' })
   })
