@@ -119,6 +119,7 @@ export const startProxy = async (target: string): Promise<Proxy> => {
   const sockets = new Set<import('node:net').Socket>()
   let mode: 'up' | 'hang' = 'up'
   let server: import('node:net').Server | undefined
+  const pairs = new Set<{ client: import('node:net').Socket; upstream: import('node:net').Socket }>()
   const track = (socket: import('node:net').Socket): void => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -132,6 +133,7 @@ export const startProxy = async (target: string): Promise<Proxy> => {
         const upstream = connect(Number(targetPort), hostname)
         track(upstream)
         client.pipe(upstream).pipe(client)
+        pairs.add({ client, upstream })
         client.on('close', () => upstream.destroy())
         upstream.on('close', () => client.destroy())
       })
@@ -141,6 +143,7 @@ export const startProxy = async (target: string): Promise<Proxy> => {
   const stop = (): Promise<void> =>
     new Promise(resolve => {
       for (const socket of sockets) socket.destroy()
+      pairs.clear()
       if (!server) return resolve()
       server.close(() => resolve())
       server = undefined
@@ -149,10 +152,15 @@ export const startProxy = async (target: string): Promise<Proxy> => {
   return {
     url: `http://127.0.0.1:${port}`,
     down: stop,
+    // connections already open (the client's keep-alive pool) stay open and go silent: closing them
+    // raced the client's next request on a loaded machine, which then failed at once instead of hanging
     hang: async () => {
-      await stop()
       mode = 'hang'
-      await listen()
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream)
+        upstream.unpipe(client)
+      }
+      pairs.clear()
     },
     up: async () => {
       await stop()
