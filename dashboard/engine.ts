@@ -118,6 +118,11 @@ export interface Engine {
     sessions?: boolean,
     days?: readonly Atom[],
   ): Promise<Union[]>
+  /**
+   * Distinct installs over the selection's day atoms that have fewer than `k` installs (of one version when given):
+   * the installs behind what an answer folds. The dashboard tells how much is folded only when they are `k` or more.
+   */
+  foldedInstalls(selection: Selection, key: readonly KeyColumn[], k: number, version?: string): Promise<number>
   /** Per day atom: distinct installs over its hour atoms with fewer than `k` installs (only atoms that have some). */
   hourRests(selection: Selection, key: readonly KeyColumn[], k: number): Promise<HourRest[]>
   /** The funnel atoms of these ordered steps, within sessions, over the selection. */

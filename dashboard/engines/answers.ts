@@ -155,6 +155,29 @@ export const unions = (
   return out
 }
 
+/** The engine's `foldedInstalls`, from a plan: distinct installs over the install lists of the atoms under `k` (of one version when given). */
+export const foldedInstalls = (table: Table, selection: Selection, p: Plan, k: number, version?: string): number => {
+  const cube = table.cube
+  const wanted = version === undefined ? -1 : (table.strings.find(version) ?? -2)
+  if (wanted === -2) return 0
+  const folded = chosen(table, selection, p).filter(
+    atom => cube.installs.of(atom) < k && (wanted < 0 || cube.part(atom, 5) === wanted),
+  )
+  if (!folded.length) return 0
+  const lists = cube.installLists()
+  const seen = new Uint8Array(table.installs.values.length)
+  let n = 0
+  for (const atom of folded)
+    for (let at = lists.starts[atom]; at < lists.starts[atom + 1]; at++) {
+      const member = lists.members[at]
+      if (!seen[member]) {
+        seen[member] = 1
+        n++
+      }
+    }
+  return n
+}
+
 /** The engine's `scopes`: every app and environment with events, and its distinct installs over all time. */
 export const scopes = (table: Table): Scope[] => {
   const out: Scope[] = []

@@ -218,6 +218,14 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
           sessions: Number(row.sessions),
         }))
     },
+    foldedInstalls: async (selection, key, k, version) => {
+      if (k <= 0) return 0
+      const only = version === undefined ? '' : `AND app_version = ${literal(version)}`
+      const [row] = await rows(
+        `SELECT ${INSTALLS} AS installs FROM ${table} WHERE ${where(selection)} ${only} ${atomsWhere(selection, key, UNIT_MS.day, `< ${int(k)}`)}`,
+      )
+      return Number(row?.installs ?? 0)
+    },
     hourRests: async (selection, key, k) => {
       if (k <= 0) return []
       const result =

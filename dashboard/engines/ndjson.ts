@@ -355,6 +355,14 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
         ? answers.unions(current, selection, p, k, byVersion, sessions)
         : scan.unions(current, selection, key, k, byVersion, sessions)
     },
+    foldedInstalls: async (selection, key, k, version) => {
+      const current = await ready()
+      const p = byDay(current, selection, key, false)
+      if (p === null) return 0
+      return p
+        ? answers.foldedInstalls(current, selection, p, k, version)
+        : scan.foldedInstalls(current, selection, key, k, version)
+    },
     hourRests: async (selection, key, k) => scan.hourRests(await ready(), selection, key, k),
     funnel: async (selection, steps) => funnels.funnel(reach(await ready(), selection, steps), steps.length),
     funnelUnions: async (selection, steps, released) =>

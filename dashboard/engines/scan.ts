@@ -243,3 +243,27 @@ export const hourRests = (table: Table, selection: Selection, columns: readonly 
     installs: rest[day],
   }))
 }
+
+/** The engine's `foldedInstalls`, by scanning: distinct installs over the day atoms with fewer than `k` installs (of one version when given). */
+export const foldedInstalls = (
+  table: Table,
+  selection: Selection,
+  columns: readonly KeyColumn[],
+  k: number,
+  version?: string,
+): number => {
+  const picked = pick(table, selection, columns, 'day')
+  const counts = count(table, picked, false)
+  const arity = columns.length + 2
+  const wanted = version === undefined ? -1 : (table.strings.find(version) ?? -2)
+  if (wanted === -2) return 0
+  const seen = new Set<number>()
+  for (let j = 0; j < picked.n; j++) {
+    const atom = picked.atom[j]
+    if (counts.installs[atom] >= k) continue
+    if (wanted >= 0 && picked.atoms.keys[atom * arity + arity - 1] !== wanted) continue
+    const install = table.install[picked.at[j]]
+    if (install >= 0) seen.add(install)
+  }
+  return seen.size
+}
