@@ -29,18 +29,38 @@ export interface Ranked {
   total: number
 }
 
-/** How much of a view's events is folded (in atoms under the threshold), in bands: never an exact figure. */
-export type Folded = 'none' | 'under 1%' | '1-10%' | '10-50%' | 'over 50%'
+/** A share of a view's events that is folded, in bands: never an exact figure. */
+export type Band = 'under 1%' | '1-10%' | '10-50%' | 'over 50%'
+
+/**
+ * How much of a view's events is folded (in atoms under the threshold). A band
+ * only when the folded atoms together hold at least `k` distinct installs;
+ * else {@link UNDER}, which says only that groups of fewer than `k` installs,
+ * if there are any, are folded: "nothing folded" and "one install's events
+ * folded" read alike, so the band never singles out a group under `k`.
+ */
+export type Folded = 'under threshold' | Band
+
+/** The folded value that tells nothing: groups of fewer than `k` installs, if any, are folded. */
+export const UNDER: Folded = 'under threshold'
 
 /** Is the atom released? At least `k` installs (k = 0: every atom). */
 export const released = (atom: { installs: number }, k: number): boolean => atom.installs >= k
 
-/** The band of the share of events that is not released. */
-export const band = (all: number, shown: number): Folded => {
-  if (all <= shown) return 'none'
+/** The band of the share of events that is not released; undefined when nothing is folded. */
+export const band = (all: number, shown: number): Band | undefined => {
+  if (all <= shown) return undefined
   const share = (all - shown) / all
   return share < 0.01 ? 'under 1%' : share < 0.1 ? '1-10%' : share < 0.5 ? '10-50%' : 'over 50%'
 }
+
+/**
+ * What an answer says is folded: the band when something is folded and
+ * `installs()` (the distinct installs behind what is folded, asked of the
+ * engine only then) reaches `k`; {@link UNDER} otherwise.
+ */
+export const foldedOf = async (share: Band | undefined, k: number, installs: () => Promise<number>): Promise<Folded> =>
+  share !== undefined && (await installs()) >= k ? share : UNDER
 
 /** The bucket starts of a period. */
 export const bucketsOf = (from: number, to: number, unit: Unit): number[] => {
@@ -91,12 +111,12 @@ export interface RankOptions {
   hours?: readonly Atom[]
 }
 
-/** Ranks keys by released events: rows with installs and trends, "other", the total, and the folded band. */
+/** Ranks keys by released events: rows with installs and trends, "other", the total, and the band of the share folded (see {@link foldedOf}). */
 export const rank = (
   days: readonly Atom[],
   unions: readonly Union[],
   options: RankOptions,
-): Ranked & { folded: Folded } => {
+): Ranked & { folded: Band | undefined } => {
   const { k, version, top, buckets } = options
   const { shown, all } = pick(days, k, version)
   const index = new Map(buckets.map((bucket, i) => [bucket, i]))
@@ -218,10 +238,26 @@ export const funnelSessions = (atoms: readonly FunnelAtom[], k: number, steps: n
   return out
 }
 
-/** Share of funnel events folded: sessions at step 1 over all atoms against released ones. */
-export const funnelFolded = (atoms: readonly FunnelAtom[], k: number, steps: number): Folded => {
+/**
+ * Share of funnel events folded: sessions per step over all atoms against
+ * released ones; and which atoms hold the folded part, as `"day version"`
+ * strings by their first folded step (the steps released in an atom are a
+ * prefix, and every session past its first folded step reached that step):
+ * the distinct installs of any one of these sets, a part of what is folded,
+ * are what the engine's `funnelUnions` counts, to know they reach `k`.
+ */
+export const funnelFolded = (
+  atoms: readonly FunnelAtom[],
+  k: number,
+  steps: number,
+): { share: Band | undefined; sets: string[][] } => {
   let all = 0
-  for (const atom of atoms) for (let i = 0; i < steps; i++) all += atLeast(atom, i)
+  const sets: string[][] = Array.from({ length: steps }, () => [])
+  for (const atom of atoms) {
+    for (let i = 0; i < steps; i++) all += atLeast(atom, i)
+    const first = funnelReleased(atom, k).indexOf(false)
+    if (first >= 0 && atLeast(atom, first) > 0) sets[first].push(`${atom.day} ${atom.version}`)
+  }
   const shown = funnelSessions(atoms, k, steps).reduce((a, b) => a + b, 0)
-  return band(all, shown)
+  return { share: band(all, shown), sets }
 }

@@ -6,8 +6,10 @@
 import type { Atom, Engine, EventType, KeyColumn, Selection, Step, Union, Unit } from './engine.js'
 import { TYPES } from './engine.js'
 import {
+  band,
   bucketsOf,
   compareKeys,
+  foldedOf,
   funnelFolded,
   funnelReleased,
   funnelSessions,
@@ -124,13 +126,11 @@ const ranked = async (
 ): Promise<RankedAnswer> => {
   const [days, unions, hours] = await counted(context, query, chosen, key, false, query.version !== undefined)
   const buckets = bucketsOf(query.from, query.to, query.unit)
-  const { folded, rows, other, total } = rank(days, unions, {
-    k: context.k,
-    version: query.version,
-    top: context.top,
-    buckets,
-    hours,
-  })
+  const ranking = rank(days, unions, { k: context.k, version: query.version, top: context.top, buckets, hours })
+  const { rows, other, total } = ranking
+  const folded = await foldedOf(ranking.folded, context.k, () =>
+    context.engine.foldedInstalls(chosen, key, context.k, query.version),
+  )
   return {
     ...header(view, context, query, folded),
     rows: rows.map(({ key: rowKey, events, installs: count, trend }) => ({
@@ -213,21 +213,22 @@ export const versions = async (
   )
   const all = days.filter(atom => query.version === undefined || atom.version === query.version)
   const shown = all.filter(atom => released(atom, context.k))
-  return { ...header('versions', context, query, bandOf(all, shown)), of: of ?? null, rows }
+  const folded = await foldedOfDays(context, query, chosen, all, shown)
+  return { ...header('versions', context, query, folded), of: of ?? null, rows }
 }
 
-const bandOf = (all: readonly Atom[], shown: readonly Atom[]): Folded => {
+/** The folded value of day atoms keyed by nothing: their share folded, told only when the folded ones hold `k` installs or more. */
+const foldedOfDays = (
+  context: Context,
+  query: Query,
+  chosen: Selection,
+  all: readonly Atom[],
+  shown: readonly Atom[],
+): Promise<Folded> => {
   const sum = (list: readonly Atom[]): number => list.reduce((total, atom) => total + atom.events, 0)
-  const [a, s] = [sum(all), sum(shown)]
-  return a <= s
-    ? 'none'
-    : (a - s) / a < 0.01
-      ? 'under 1%'
-      : (a - s) / a < 0.1
-        ? '1-10%'
-        : (a - s) / a < 0.5
-          ? '10-50%'
-          : 'over 50%'
+  return foldedOf(band(sum(all), sum(shown)), context.k, () =>
+    context.engine.foldedInstalls(chosen, [], context.k, query.version),
+  )
 }
 
 /** Installs and sessions: per bucket and over the period. */
@@ -251,8 +252,9 @@ export const activity = async (
   const all = days.filter(atom => query.version === undefined || atom.version === query.version)
   const shown = all.filter(atom => released(atom, context.k))
   const sessionsKnown = context.identity !== 'none'
+  const folded = await foldedOfDays(context, query, chosen, all, shown)
   return {
-    ...header('installs', context, query, bandOf(all, shown)),
+    ...header('installs', context, query, folded),
     installs: perBucket.installs.map(value => installs(context, value)),
     sessions: perBucket.sessions.map(value => (sessionsKnown ? value : null)),
     events: perBucket.events,
@@ -297,8 +299,13 @@ export const funnel = async (
       ? stepsOf(undefined, unions.installs)
       : stepsOf(query.version, unions.byVersion[query.version])
   const scoped = query.version === undefined ? atoms : atoms.filter(atom => atom.version === query.version)
+  // a band only when one step's folded sessions alone come from k installs or more (a part of what is folded)
+  const { share, sets: foldedSets } = funnelFolded(scoped, context.k, steps.length)
+  const folded = await foldedOf(share, context.k, async () =>
+    Math.max(0, ...(await context.engine.funnelUnions(chosen, steps, foldedSets)).installs),
+  )
   return {
-    ...header('funnel', context, query, funnelFolded(scoped, context.k, steps.length)),
+    ...header('funnel', context, query, folded),
     unit: 'day',
     buckets: [],
     steps: [...steps],

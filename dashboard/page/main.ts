@@ -153,10 +153,11 @@ const drawFilters = (
 const drawNotice = (answer: Answer): void => {
   const parts: (string | Node)[] = []
   if (answer.threshold > 0) {
-    parts.push(`Every figure counts only groups of at least ${answer.threshold} installs on a day (per version): `)
+    parts.push(`Every figure counts only groups of at least ${answer.threshold} installs on a day (per version). `)
+    // how much is folded is told only when the folded groups hold the threshold's installs together: else "nothing" and "one install" would read apart
     parts.push(
-      answer.folded === 'none'
-        ? 'nothing here was folded.'
+      answer.folded === 'under threshold'
+        ? `Groups of fewer than ${answer.threshold} installs are folded, if there are any (how much is told only when the folded groups hold ${answer.threshold} installs or more together).`
         : h('strong', {}, `${answer.folded} of this view's events are folded away.`),
     )
     parts.push(

@@ -13,6 +13,7 @@ import { startClickHouse } from '../helpers/clickhouse-server.js'
 import type { ClickHouseServer } from '../helpers/clickhouse-server.js'
 import { ask, questions, reference } from './answers.js'
 import { dataset } from './data.js'
+import { expectFiveShowBand, expectOneReadsAsNobody, scenarios } from './folded.js'
 
 const events = dataset()
 let server: ClickHouseServer
@@ -74,6 +75,31 @@ describe('ClickHouse engine over a table ordered by id (as earlier versions of t
       await client.close()
     }
   })
+})
+
+describe('ClickHouse engine, the folded band (as folded.test.ts on ndjson)', () => {
+  it(
+    'tells one install alone from nobody in no view, and shows once the folded groups hold k installs',
+    { timeout: 120_000 },
+    async () => {
+      const engines: Engine[] = []
+      try {
+        const dashboards: Record<string, ReturnType<typeof createDashboard>> = {}
+        for (const [name, list] of Object.entries(scenarios())) {
+          const store = clickhouseStore({ url: server.url, table: `fold_${name}` })
+          await store.write(list)
+          await store.close?.()
+          const engine = clickhouseEngine({ url: server.url, table: `fold_${name}` })
+          engines.push(engine)
+          dashboards[name] = createDashboard({ store: engine, threshold: 5, clientAddress: () => '127.0.0.1' })
+        }
+        await expectOneReadsAsNobody(dashboards.nobody, dashboards.one)
+        await expectFiveShowBand(dashboards.five)
+      } finally {
+        await Promise.all(engines.map(engine => engine.close()))
+      }
+    },
+  )
 })
 
 describe('ClickHouse literals', () => {

@@ -75,10 +75,18 @@ const cmp = (a: string[], b: string[]): number => {
   return 0
 }
 
-const bandOf = (all: number, shown: number): string => {
-  if (all <= shown) return 'none'
+/** The band of the share folded, told only when the folded events come from at least k installs (`foldedInstalls`). */
+const bandOf = (all: number, shown: number, foldedInstalls: number, k: number): string => {
+  if (all <= shown || foldedInstalls < k) return 'under threshold'
   const s = (all - shown) / all
   return s < 0.01 ? 'under 1%' : s < 0.1 ? '1-10%' : s < 0.5 ? '10-50%' : 'over 50%'
+}
+
+/** Distinct installs over the atoms under k. */
+const installsUnder = (atoms: Iterable<Group>, k: number): number => {
+  const set = new Set<string>()
+  for (const a of atoms) if (a.installs.size < k) a.installs.forEach(i => set.add(i))
+  return set.size
 }
 
 /** The reference, over a data set, with a threshold and an identity mode. */
@@ -195,6 +203,8 @@ export const naive = (
         bandOf(
           days.reduce((s, a) => s + a.events, 0),
           total,
+          installsUnder(days, k),
+          k,
         ),
       ),
       rows: sorted
@@ -243,6 +253,8 @@ export const naive = (
       folded: bandOf(
         scoped.reduce((s, a) => s + a.events, 0),
         scoped.filter(a => a.installs.size >= k).reduce((s, a) => s + a.events, 0),
+        installsUnder(scoped, k),
+        k,
       ),
     }
   }
@@ -290,6 +302,8 @@ export const naive = (
           bandOf(
             days.reduce((s, a) => s + a.events, 0),
             g.events,
+            installsUnder(days, k),
+            k,
           ),
         ),
         installs: per.installs.map(installsOrNull),
@@ -364,6 +378,12 @@ export const naive = (
       const scoped = reached.filter(r => q.version === undefined || r.version === q.version)
       const allSessions = scoped.reduce((s, r) => s + r.level, 0)
       const total = stepsFor(q.version)
+      // the installs of the sessions past each atom's first folded step, per that step: the band shows when one step's reach k
+      const foldedBy = steps.map(() => new Set<string>())
+      for (const r of scoped) {
+        const first = shownSteps.get(`${r.day} ${r.version}`)!.indexOf(false)
+        if (first >= 0 && r.level >= first + 1 && r.install) foldedBy[first].add(r.install)
+      }
       return {
         ...header(
           'funnel',
@@ -371,6 +391,8 @@ export const naive = (
           bandOf(
             allSessions,
             total.reduce((s, step) => s + step.sessions, 0),
+            Math.max(0, ...foldedBy.map(set => set.size)),
+            k,
           ),
         ),
         unit: 'day',
