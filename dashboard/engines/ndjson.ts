@@ -133,7 +133,14 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
     }
   }
 
-  const dayFiles = async (): Promise<string[]> => (await fs.readdir(dir)).filter(name => FILE.test(name)).sort()
+  /** The day files, sorted; none while the directory does not exist (the store makes it at its first event). */
+  const dayFiles = async (): Promise<string[]> => {
+    const names = await fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[]
+      throw error
+    })
+    return names.filter(name => FILE.test(name)).sort()
+  }
 
   /** Loads every day file into a fresh table: from its segment where it has one, then its new lines. */
   const load = async (): Promise<void> => {
@@ -211,8 +218,11 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
   let saving: Promise<void> = Promise.resolve()
   const save = (): Promise<void> => (saving = saving.catch(() => {}).then(write))
   const write = async (): Promise<void> => {
-    if (!useIndex) return
-    await fs.mkdir(join(dir, INDEX), { recursive: true })
+    // nothing to save, and the store's directory is the store's to make (0700: it holds install ids, as segments do)
+    if (!useIndex || parts.size === 0) return
+    await fs.mkdir(join(dir, INDEX), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error
+    })
     let behind = false
     for (const [name, part] of parts) {
       if (part.handed && !(await locate(name, part))) {
@@ -232,7 +242,7 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
       }
       const target = indexPath(name)
       const temporary = `${target}.${process.pid}.tmp`
-      await fs.writeFile(temporary, encode(table, part.indices, count, covered))
+      await fs.writeFile(temporary, encode(table, part.indices, count, covered), { mode: 0o600 })
       await fs.rename(temporary, target)
       part.saved = covered
     }

@@ -2,7 +2,7 @@
  * The ndjson engine against the naive reference: every view, over several
  * periods, versions, screens and funnels, with the threshold at 5 and off.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -77,4 +77,37 @@ describe('ndjson engine fed by the collector (ingest, as the command wires it to
       }
     },
   )
+})
+
+describe('ndjson engine over a directory that does not exist yet', () => {
+  it('answers with nothing until the collector stores its first events, then counts them', async () => {
+    // a fresh `npm run demo` or `vite dev`: the store makes its directory at the first event
+    const dir = join(tempDir(), '.spa-telemetry')
+    const empty = ndjsonEngine({ dir, refreshMs: 0 })
+    await empty.open()
+    const dashboard = createDashboard({ store: empty, threshold: 0, clientAddress: () => '127.0.0.1' })
+    const before = await ask(dashboard, 'scopes')
+    expect(before.status).toBe(200)
+    expect(before.json).toMatchObject({ scopes: [], versions: [] })
+    const store = ndjsonStore({ dir })
+    await store.write(events.slice(0, 20))
+    await store.close?.()
+    // the dashboard keeps the list of apps for 10 s: a new one asks at once
+    const after = await ask(createDashboard({ store: empty, threshold: 0, clientAddress: () => '127.0.0.1' }), 'scopes')
+    expect(after.status).toBe(200)
+    expect(after.json).toMatchObject({ scopes: [{ app: 'console', env: 'production' }] })
+    await empty.close()
+    // its index is private like the files: the directory 0700, each segment 0600
+    expect(statSync(join(dir, '.dashboard-index')).mode & 0o777).toBe(0o700)
+    for (const name of readdirSync(join(dir, '.dashboard-index')))
+      expect(statSync(join(dir, '.dashboard-index', name)).mode & 0o777).toBe(0o600)
+  })
+
+  it('never makes the directory itself: the store makes it, private, at its first event', async () => {
+    const dir = join(tempDir(), '.spa-telemetry')
+    const engine = ndjsonEngine({ dir })
+    await engine.open()
+    await engine.close()
+    expect(existsSync(dir)).toBe(false)
+  })
 })
