@@ -99,6 +99,52 @@ const hoursOf = async (
   return releasedHours(hours, rests, context.k)
 }
 
+/**
+ * The ranked views' events: each selection with the key its view ranks by
+ * (Screens, Actions, Errors). The events the Installs and Versions views
+ * show are these, released the same way, so that they are the sum of those
+ * views' totals: never more by what those views fold (docs/privacy.md,
+ * "Views inside views").
+ */
+const RANKED: readonly [readonly EventType[], readonly KeyColumn[]][] = [
+  [['page'], ['path']],
+  [
+    ['track', 'action'],
+    ['type', 'name'],
+  ],
+  [['error'], ['name', 'path']],
+]
+
+/** The released day atoms of the ranked views (all versions), and their released hour atoms when by the hour. */
+const rankedAtoms = async (context: Context, query: Query): Promise<{ days: Atom[]; hours: Atom[] | undefined }> => {
+  const parts = await Promise.all(
+    RANKED.map(async ([types, key]) => {
+      const chosen = selection(query, types)
+      const [days, hours] = await Promise.all([
+        context.engine.atoms(chosen, key, 'day', false),
+        hoursOf(context, query, chosen, key),
+      ])
+      return { days: days.filter(atom => released(atom, context.k)), hours }
+    }),
+  )
+  return {
+    days: parts.flatMap(part => part.days),
+    hours: query.unit === 'hour' ? parts.flatMap(part => part.hours ?? []) : undefined,
+  }
+}
+
+/** Events of released ranked atoms (of one version or all): per bucket, and in all. */
+const rankedEvents = (
+  atoms: { days: Atom[]; hours: Atom[] | undefined },
+  buckets: readonly number[],
+  version: string | undefined,
+): { trend: number[]; events: number } => ({
+  trend: series(atoms.hours ?? atoms.days, 0, buckets, version).events,
+  events: atoms.days
+    .filter(atom => version === undefined || atom.version === version)
+    .reduce((sum, atom) => sum + atom.events, 0),
+})
+
 /** A ranked answer: rows as `{ key, events, installs, trend }`. */
 export type RankedAnswer = Header &
   Omit<Ranked, 'rows'> & { rows: { key: string[]; events: number; installs: number | null; trend: number[] }[] }
@@ -185,7 +231,10 @@ export const versions = async (
   const chosen = of
     ? selection(query, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value })
     : selection(query, TYPES)
-  const [days, unions, hours] = await counted(context, query, chosen, [], true, true)
+  const [[days, unions, hours], keyed] = await Promise.all([
+    counted(context, query, chosen, [], true, true),
+    of ? undefined : rankedAtoms(context, query),
+  ])
   const buckets = bucketsOf(query.from, query.to, query.unit)
   const names = [...new Set(days.filter(atom => released(atom, context.k)).map(atom => atom.version))].filter(
     version => query.version === undefined || version === query.version,
@@ -193,15 +242,21 @@ export const versions = async (
   const rows = names.map((version): VersionRow => {
     const perBucket = series(hours ?? days, hours ? 0 : context.k, buckets, version)
     const union = unions.find(u => u.version === version)
-    const events = days
-      .filter(atom => atom.version === version && released(atom, context.k))
-      .reduce((sum, atom) => sum + atom.events, 0)
+    // adoption: the ranked views' events of this version; one screen or action: its own atoms
+    const events = keyed
+      ? rankedEvents(keyed, buckets, version)
+      : {
+          trend: perBucket.events,
+          events: days
+            .filter(atom => atom.version === version && released(atom, context.k))
+            .reduce((sum, atom) => sum + atom.events, 0),
+        }
     return {
       version,
-      events,
+      events: events.events,
       installs: installs(context, union?.installs ?? 0),
       sessions: union?.sessions ?? 0,
-      trend: perBucket.events,
+      trend: events.trend,
       installsTrend: perBucket.installs.map(value => installs(context, value)),
     }
   })
@@ -231,7 +286,11 @@ const foldedOfDays = (
   )
 }
 
-/** Installs and sessions: per bucket and over the period. */
+/**
+ * Installs and sessions: per bucket and over the period; and the events of
+ * the Screens, Actions and Errors views (their released atoms: heartbeats,
+ * which no view ranks, and groups those views fold count nowhere).
+ */
 export const activity = async (
   context: Context,
   query: Query,
@@ -245,9 +304,13 @@ export const activity = async (
 > => {
   const chosen = selection(query, TYPES)
   const byVersion = query.version !== undefined
-  const [days, unions, hours] = await counted(context, query, chosen, [], true, byVersion)
+  const [[days, unions, hours], keyed] = await Promise.all([
+    counted(context, query, chosen, [], true, byVersion),
+    rankedAtoms(context, query),
+  ])
   const buckets = bucketsOf(query.from, query.to, query.unit)
   const perBucket = series(hours ?? days, hours ? 0 : context.k, buckets, query.version)
+  const events = rankedEvents(keyed, buckets, query.version)
   const union = unions.find(u => (byVersion ? u.version === query.version : u.version === undefined))
   const all = days.filter(atom => query.version === undefined || atom.version === query.version)
   const shown = all.filter(atom => released(atom, context.k))
@@ -257,11 +320,11 @@ export const activity = async (
     ...header('installs', context, query, folded),
     installs: perBucket.installs.map(value => installs(context, value)),
     sessions: perBucket.sessions.map(value => (sessionsKnown ? value : null)),
-    events: perBucket.events,
+    events: events.trend,
     totals: {
       installs: installs(context, union?.installs ?? 0),
       sessions: sessionsKnown ? (union?.sessions ?? 0) : null,
-      events: shown.reduce((sum, atom) => sum + atom.events, 0),
+      events: events.events,
     },
   }
 }

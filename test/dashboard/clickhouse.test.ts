@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { clickhouseDDL, clickhouseStore } from '../../collector/index.js'
+import type { StoredEvent } from '../../collector/index.js'
 import { clickhouseEngine, createDashboard } from '../../dashboard/index.js'
 import type { Engine } from '../../dashboard/index.js'
 import { literal } from '../../dashboard/engines/clickhouse.js'
@@ -14,6 +15,7 @@ import type { ClickHouseServer } from '../helpers/clickhouse-server.js'
 import { ask, questions, reference } from './answers.js'
 import { dataset } from './data.js'
 import { expectFiveShowBand, expectOneReadsAsNobody, scenarios } from './folded.js'
+import { expectInstallsAreRankedSums, loneAction } from './nested.js'
 
 const events = dataset()
 let server: ClickHouseServer
@@ -100,6 +102,26 @@ describe('ClickHouse engine, the folded band (as folded.test.ts on ndjson)', () 
       }
     },
   )
+})
+
+describe('ClickHouse engine, views inside views (as nested.test.ts on ndjson)', () => {
+  const open = async (name: string, list: StoredEvent[], engines: Engine[]) => {
+    const store = clickhouseStore({ url: server.url, table: `nested_${name}` })
+    await store.write(list)
+    await store.close?.()
+    const engine = clickhouseEngine({ url: server.url, table: `nested_${name}` })
+    engines.push(engine)
+    return createDashboard({ store: engine, threshold: 5, clientAddress: () => '127.0.0.1' })
+  }
+
+  it("the Installs view's events are the Screens, Actions and Errors totals", { timeout: 120_000 }, async () => {
+    const engines: Engine[] = []
+    try {
+      await expectInstallsAreRankedSums(await open('action', loneAction(), engines))
+    } finally {
+      await Promise.all(engines.map(engine => engine.close()))
+    }
+  })
 })
 
 describe('ClickHouse literals', () => {

@@ -217,7 +217,31 @@ export const naive = (
 
   const TYPES = ['page', 'track', 'action', 'heartbeat', 'error']
 
-  const versionsOf = (q: NaiveQuery, list: Flat[]) => {
+  /** The events of the Screens, Actions and Errors views over their shown atoms (of one version or all): per bucket, and in all. */
+  const rankedEvents = (q: NaiveQuery, version: string | undefined) => {
+    const unit = unitOf(q)
+    const bs = buckets(q, unit)
+    const trend = bs.map(() => 0)
+    let events = 0
+    const lists: [Flat[], (e: Flat) => string[]][] = [
+      [select(q, ['page']), e => [e.path]],
+      [select(q, ['track', 'action']), e => [e.type, e.name]],
+      [select(q, ['error']), e => [e.name, e.path]],
+    ]
+    for (const [list, keyOf] of lists) {
+      for (const a of atomsOf(list, keyOf, DAY).values()) {
+        if (a.installs.size < k || (version !== undefined && a.version !== version)) continue
+        events += a.events
+        if (unit === DAY) trend[bs.indexOf(a.bucket)] += a.events
+      }
+      if (unit === HOUR)
+        for (const h of shownHours(list, keyOf))
+          if (version === undefined || h.version === version) trend[bs.indexOf(h.bucket)] += h.events
+    }
+    return { trend, events }
+  }
+
+  const versionsOf = (q: NaiveQuery, list: Flat[], adoption: boolean) => {
     const unit = unitOf(q)
     const bs = buckets(q, unit)
     const days = [...atomsOf(list, () => [], DAY).values()]
@@ -234,12 +258,13 @@ export const naive = (
         trend[bs.indexOf(a.bucket)] += a.events
         installsTrend[bs.indexOf(a.bucket)] += a.installs.size
       }
+      const ranked = adoption ? rankedEvents(q, version) : { events: g.events, trend }
       return {
         version,
-        events: g.events,
+        events: ranked.events,
         installs: installsOrNull(g.installs.size),
         sessions: g.sessions.size,
-        trend,
+        trend: ranked.trend,
         installsTrend: installsTrend.map(installsOrNull),
       }
     })
@@ -271,7 +296,7 @@ export const naive = (
       const list = of
         ? select(q, [of.type], of.type === 'page' ? { path: of.value } : { name: of.value })
         : select(q, TYPES)
-      const { rows, folded } = versionsOf(q, list)
+      const { rows, folded } = versionsOf(q, list, !of)
       return { ...header('versions', q, folded), of: of ?? null, rows }
     },
     installs: (q: NaiveQuery) => {
@@ -285,16 +310,16 @@ export const naive = (
       const drawn = (unit === HOUR ? shownHours(list, () => []) : shown).filter(
         a => q.version === undefined || a.version === q.version,
       )
-      const per = { installs: bs.map(() => 0), sessions: bs.map(() => 0), events: bs.map(() => 0) }
+      const per = { installs: bs.map(() => 0), sessions: bs.map(() => 0) }
       for (const a of drawn) {
         const i = bs.indexOf(a.bucket)
         per.installs[i] += a.installs.size
         per.sessions[i] += a.sessions.size
-        per.events[i] += a.events
       }
       const g = group()
       shown.forEach(a => a.list.forEach(e => add(g, e)))
       const sessionsKnown = identity !== 'none'
+      const ranked = rankedEvents(q, q.version)
       return {
         ...header(
           'installs',
@@ -308,11 +333,11 @@ export const naive = (
         ),
         installs: per.installs.map(installsOrNull),
         sessions: per.sessions.map(n => (sessionsKnown ? n : null)),
-        events: per.events,
+        events: ranked.trend,
         totals: {
           installs: installsOrNull(g.installs.size),
           sessions: sessionsKnown ? g.sessions.size : null,
-          events: g.events,
+          events: ranked.events,
         },
       }
     },
