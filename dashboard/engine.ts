@@ -59,6 +59,29 @@ export interface HourRest {
   installs: number
 }
 
+/**
+ * For one page atom W (a path, a bucket and a version) whose *residual* has
+ * between 1 and `k` - 1 installs: its page views that no flow row can show
+ * (their flow atom, from the screen they came from, has fewer than `k`
+ * installs, or they came from no screen). A screen's row minus its flows
+ * from every screen would leave them, so the smallest flow atom into W that
+ * is shown (fewest events, then the first `from` in string order) is folded
+ * too, and joins them with `k` installs or more.
+ */
+export interface FlowResidual {
+  path: string
+  bucket: number
+  version: string
+  /** distinct installs of the residual (1 to k - 1) */
+  installs: number
+  /** the `from` of the smallest flow atom into W with at least `k` installs; null when there is none */
+  smallest: string | null
+}
+
+/** Of two flow atoms into one page atom, the one folded with its residual: fewer events, then the first `from`. */
+export const smallerFlow = <T extends { from: string; events: number }>(a: T | undefined, b: T): T =>
+  !a || b.events < a.events || (b.events === a.events && b.from < a.from) ? b : a
+
 /** A funnel step: a page view of a path, or a track or action event of a name. */
 export interface Step {
   type: 'page' | 'track' | 'action'
@@ -109,6 +132,7 @@ export interface Engine {
   /**
    * Distinct installs and sessions per key (and version) over the day atoms with at least `k` installs
    * (sessions only when asked). `days`, the selection's day atoms when the caller has them, may spare the engine recounting them.
+   * `skip`: day atoms (by {@link atomId}) left out though they have `k` installs (the Flows view folds some).
    */
   unions(
     selection: Selection,
@@ -117,6 +141,7 @@ export interface Engine {
     byVersion: boolean,
     sessions?: boolean,
     days?: readonly Atom[],
+    skip?: ReadonlySet<string>,
   ): Promise<Union[]>
   /**
    * Distinct installs over the selection's day atoms that have fewer than `k` installs (of one version when given):
@@ -125,6 +150,11 @@ export interface Engine {
   foldedInstalls(selection: Selection, key: readonly KeyColumn[], k: number, version?: string): Promise<number>
   /** Per day atom: distinct installs over its hour atoms with fewer than `k` installs (only atoms that have some). */
   hourRests(selection: Selection, key: readonly KeyColumn[], k: number): Promise<HourRest[]>
+  /**
+   * The page atoms of the selection (its page views, any `from`) whose residual has between 1 and `k` - 1 installs, in
+   * buckets of this unit: see {@link FlowResidual}. Asked by the Flows view only.
+   */
+  flowResiduals(selection: Selection, k: number, unit: Unit): Promise<FlowResidual[]>
   /** The funnel atoms of these ordered steps, within sessions, over the selection. */
   funnel(selection: Selection, steps: readonly Step[]): Promise<FunnelAtom[]>
   /** Per step i, distinct installs over funnel sessions that reached at least step i + 1 in the released atoms `released[i]` (`"day version"` strings). */

@@ -9,6 +9,7 @@ export type {
   Atom,
   Engine,
   EventType,
+  FlowResidual,
   FunnelAtom,
   FunnelUnion,
   HourRest,

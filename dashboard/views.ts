@@ -3,8 +3,8 @@
  * folds them (fold.ts). Nothing else reaches a response: no id, no single
  * event, no atom under the threshold.
  */
-import type { Atom, Engine, EventType, KeyColumn, Selection, Step, Union, Unit } from './engine.js'
-import { TYPES } from './engine.js'
+import type { Atom, Engine, EventType, FlowResidual, KeyColumn, Selection, Step, Union, Unit } from './engine.js'
+import { atomId, TYPES, UNIT_MS } from './engine.js'
 import {
   band,
   bucketsOf,
@@ -157,10 +157,18 @@ const counted = async (
   key: readonly KeyColumn[],
   sessions: boolean,
   byVersion: boolean,
+  skip?: Promise<ReadonlySet<string>>,
 ): Promise<[Atom[], Union[], Atom[] | undefined]> => {
   const hours = hoursOf(context, query, chosen, key)
   const days = await context.engine.atoms(chosen, key, 'day', sessions)
-  return Promise.all([days, context.engine.unions(chosen, key, context.k, byVersion, sessions, days), hours])
+  const skipped = await skip
+  return Promise.all([days, context.engine.unions(chosen, key, context.k, byVersion, sessions, days, skipped), hours])
+}
+
+/** Atoms a view folds although they have `k` installs (their ids, {@link atomId}): day atoms, and hour atoms. */
+interface Dropped {
+  days: Set<string>
+  hours: Set<string>
 }
 
 const ranked = async (
@@ -169,13 +177,40 @@ const ranked = async (
   query: Query,
   chosen: Selection,
   key: readonly KeyColumn[],
+  dropping?: Promise<Dropped>,
 ): Promise<RankedAnswer> => {
-  const [days, unions, hours] = await counted(context, query, chosen, key, false, query.version !== undefined)
+  const [[all, unions, allHours], dropped] = await Promise.all([
+    counted(
+      context,
+      query,
+      chosen,
+      key,
+      false,
+      query.version !== undefined,
+      dropping?.then(({ days }) => days),
+    ),
+    dropping,
+  ])
+  // a dropped day atom counts as folded (it has k installs: the folded installs are then k or more); so do its hours
+  const days = dropped
+    ? all.map(atom => (dropped.days.has(atomId(atom.key, atom.bucket, atom.version)) ? { ...atom, installs: 0 } : atom))
+    : all
+  const hours =
+    dropped && allHours
+      ? allHours.filter(
+          atom =>
+            !dropped.hours.has(atomId(atom.key, atom.bucket, atom.version)) &&
+            !dropped.days.has(atomId(atom.key, atom.bucket - (atom.bucket % UNIT_MS.day), atom.version)),
+        )
+      : allHours
+  const droppedHere = days.some(
+    (atom, i) => atom !== all[i] && (query.version === undefined || atom.version === query.version),
+  )
   const buckets = bucketsOf(query.from, query.to, query.unit)
   const ranking = rank(days, unions, { k: context.k, version: query.version, top: context.top, buckets, hours })
   const { rows, other, total } = ranking
-  const folded = await foldedOf(ranking.folded, context.k, () =>
-    context.engine.foldedInstalls(chosen, key, context.k, query.version),
+  const folded = await foldedOf(ranking.folded, context.k, async () =>
+    droppedHere ? context.k : context.engine.foldedInstalls(chosen, key, context.k, query.version),
   )
   return {
     ...header(view, context, query, folded),
@@ -202,13 +237,38 @@ export const actions = (context: Context, query: Query): Promise<RankedAnswer> =
 export const errors = (context: Context, query: Query): Promise<RankedAnswer> =>
   ranked('errors', context, query, selection(query, ['error']), ['name', 'path'])
 
+/**
+ * The flow atoms from `screen` folded with a residual (see {@link FlowResidual}):
+ * where a screen's page views on a day (or in an hour) that no flow row shows
+ * have 1 to `k` - 1 installs, the smallest flow atom into them is folded too,
+ * whichever screen is asked, so that the screen's row minus its flows from
+ * every screen is none or `k` installs or more.
+ */
+const foldedFlows = async (context: Context, query: Query, screen: string): Promise<Dropped> => {
+  const pages = selection(query, ['page'])
+  const [days, hours] = await Promise.all([
+    context.engine.flowResiduals(pages, context.k, 'day'),
+    query.unit === 'hour' ? context.engine.flowResiduals(pages, context.k, 'hour') : [],
+  ])
+  const ids = (list: FlowResidual[]): Set<string> =>
+    new Set(list.filter(r => r.smallest === screen).map(r => atomId([r.path], r.bucket, r.version)))
+  return { days: ids(days), hours: ids(hours) }
+}
+
 /** Flows: where page views from one screen went. */
 export const flows = async (
   context: Context,
   query: Query,
   screen: string,
 ): Promise<RankedAnswer & { screen: string }> => ({
-  ...(await ranked('flows', context, query, selection(query, ['page'], { from: screen }), ['path'])),
+  ...(await ranked(
+    'flows',
+    context,
+    query,
+    selection(query, ['page'], { from: screen }),
+    ['path'],
+    foldedFlows(context, query, screen),
+  )),
   screen,
 })
 

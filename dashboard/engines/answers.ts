@@ -5,9 +5,10 @@
  * question no dimension answers (another key, another filter, hours) is
  * answered by a scan (scan.ts), with the same results.
  */
-import type { Atom, KeyColumn, Scope, Selection, Union } from '../engine.js'
-import { TYPES } from '../engine.js'
+import type { Atom, FlowResidual, KeyColumn, Scope, Selection, Union } from '../engine.js'
+import { atomId, TYPES } from '../engine.js'
 import { DIM } from './cube.js'
+import { TupleIds } from './maps.js'
 import type { Table } from './table.js'
 
 const DAY = 86_400_000
@@ -98,11 +99,21 @@ export const unions = (
   k: number,
   byVersion: boolean,
   sessions: boolean,
+  skip?: ReadonlySet<string>,
 ): Union[] => {
   const cube = table.cube
   const groups = new Map<string, number[]>()
+  const skipped = (atom: number): boolean =>
+    !!skip?.size &&
+    skip.has(
+      atomId(
+        p.key(cube.part(atom, 2), cube.part(atom, 3)),
+        cube.part(atom, 4) * DAY,
+        table.strings.values[cube.part(atom, 5)],
+      ),
+    )
   for (const atom of chosen(table, selection, p)) {
-    if (cube.installs.of(atom) < k) continue
+    if (cube.installs.of(atom) < k || skipped(atom)) continue
     const id = `${cube.part(atom, 2)} ${cube.part(atom, 3)}${byVersion ? ` ${cube.part(atom, 5)}` : ''}`
     let list = groups.get(id)
     if (!list) groups.set(id, (list = []))
@@ -176,6 +187,72 @@ export const foldedInstalls = (table: Table, selection: Selection, p: Plan, k: n
       }
     }
   return n
+}
+
+/**
+ * The engine's `flowResiduals` by the day, from the flow atoms (from, path, day,
+ * version): per page atom, distinct installs over the install lists of its flow
+ * atoms under `k` or from no screen, and its smallest flow atom of `k` installs or more.
+ */
+export const flowResiduals = (table: Table, selection: Selection, k: number): FlowResidual[] => {
+  const scope = table.scopes.find(`${selection.app}\u0000${selection.env}`)
+  if (k <= 0 || scope === undefined) return []
+  const cube = table.cube
+  const empty = table.strings.find('') ?? -1
+  const flows = chosen(table, selection, { scope, dim: DIM.flow, key: () => [] })
+  // page atoms (path, day, version), numbered; per page atom its first flow atom, its folded ones (a chain), its smallest shown one
+  const pages = new TupleIds(3, 1024)
+  const tuple = [0, 0, 0]
+  const first: number[] = []
+  const folded: number[] = []
+  const smallest: number[] = []
+  const next = new Map<number, number>()
+  const from = (atom: number): string => table.strings.values[cube.part(atom, 2)]
+  for (const atom of flows) {
+    tuple[0] = cube.part(atom, 3)
+    tuple[1] = cube.part(atom, 4)
+    tuple[2] = cube.part(atom, 5)
+    const before = pages.size
+    const page = pages.id(tuple)
+    if (page === before) {
+      first.push(atom)
+      folded.push(-1)
+      smallest.push(-1)
+    }
+    if (cube.installs.of(atom) < k || cube.part(atom, 2) === empty) {
+      if (folded[page] >= 0) next.set(atom, folded[page])
+      folded[page] = atom
+    } else {
+      const best = smallest[page]
+      const events = cube.events[atom]
+      if (best < 0 || events < cube.events[best] || (events === cube.events[best] && from(atom) < from(best)))
+        smallest[page] = atom
+    }
+  }
+  const lists = cube.installLists()
+  const marks = new Int32Array(table.installs.values.length).fill(-1)
+  const out: FlowResidual[] = []
+  for (let page = 0; page < pages.size; page++) {
+    let n = 0
+    for (let atom = folded[page]; atom >= 0 && n < k; atom = next.get(atom) ?? -1)
+      for (let at = lists.starts[atom]; at < lists.starts[atom + 1]; at++) {
+        const member = lists.members[at]
+        if (marks[member] !== page) {
+          marks[member] = page
+          n++
+        }
+      }
+    if (n < 1 || n >= k) continue
+    const atom = first[page]
+    out.push({
+      path: table.strings.values[cube.part(atom, 3)],
+      bucket: cube.part(atom, 4) * DAY,
+      version: table.strings.values[cube.part(atom, 5)],
+      installs: n,
+      smallest: smallest[page] >= 0 ? from(smallest[page]) : null,
+    })
+  }
+  return out
 }
 
 /** The engine's `scopes`: every app and environment with events, and its distinct installs over all time. */

@@ -16,8 +16,8 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 
 import { checkNumber, checkString, setupError } from '../../collector/check.js'
-import type { Atom, Engine, FunnelAtom, KeyColumn, Selection, Step } from '../engine.js'
-import { UNIT_MS } from '../engine.js'
+import type { Atom, Engine, FlowResidual, FunnelAtom, KeyColumn, Selection, Step } from '../engine.js'
+import { atomId, smallerFlow, UNIT_MS } from '../engine.js'
 
 /** Options of {@link clickhouseEngine}. */
 export interface ClickHouseEngineOptions {
@@ -160,6 +160,20 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
     return `AND ${id} ${operator} (${list.join(', ')})`
   }
 
+  /** `AND` the atom of each row is none of these (ids by {@link atomId}: key, day start, version). */
+  const skipped = (key: readonly KeyColumn[], skip: ReadonlySet<string>): string => {
+    const ids = [...skip].map(id => {
+      const parts = id.split('\u0000')
+      return literal(
+        [...parts.slice(0, key.length), String(Number(parts[key.length]) / UNIT_MS.day), parts[key.length + 1]].join(
+          '\u0000',
+        ),
+      )
+    })
+    const id = `concat(${[...key.map(column => COLUMN[column]), 'toString(intDiv(ts, 86400000))', 'app_version'].join(", '\\x00', ")})`
+    return `AND ${id} NOT IN (${ids.join(', ')})`
+  }
+
   /** The funnel sessions with their level and day, as a subquery. */
   const sessions = (selection: Selection, steps: readonly Step[]): string => {
     const mask = steps.map((step, i) => `${1 << i} * toUInt8${matches(step)}`).join(' + ')
@@ -195,10 +209,12 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
         sessions: Number(row.sessions),
       }))
     },
-    unions: async (selection, key, k, byVersion, sessions = true, days) => {
+    unions: async (selection, key, k, byVersion, sessions = true, days, skip) => {
       const group = [...aliases(key), ...(byVersion ? ['version'] : [])]
+      const kept = skip?.size ? days?.filter(atom => !skip.has(atomId(atom.key, atom.bucket, atom.version))) : days
       const released =
-        k > 0 ? (days && atomsList(key, days, k)) || atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : ''
+        (k > 0 ? (kept && atomsList(key, kept, k)) || atomsWhere(selection, key, UNIT_MS.day, `>= ${int(k)}`) : '') +
+        (skip?.size ? ` ${skipped(key, skip)}` : '')
       const select = [
         ...keys(key),
         ...(byVersion ? ['app_version AS version'] : []),
@@ -238,6 +254,51 @@ export const clickhouseEngine = (options: ClickHouseEngineOptions): Engine => {
         version: row.version,
         installs: Number(row.installs),
       }))
+    },
+    flowResiduals: async (selection, k, unit) => {
+      if (k <= 0) return []
+      const pages = where({ ...selection, types: ['page'] })
+      const bucket = `intDiv(ts, ${int(UNIT_MS[unit])})`
+      const flow = `from_path, path, ${bucket}, app_version`
+      // the residual: page views from no screen, or whose flow atom has fewer than k installs
+      const residual = `${pages} AND (from_path = '' OR (${flow}) IN (SELECT ${flow} FROM ${table} WHERE ${pages} GROUP BY ${flow} HAVING ${INSTALLS} < ${int(k)}))`
+      const residuals =
+        await rows(`SELECT path, ${bucket} * ${int(UNIT_MS[unit])} AS bucket, app_version AS version, ${INSTALLS} AS installs
+        FROM ${table} WHERE ${residual}
+        GROUP BY path, bucket, version HAVING installs >= 1 AND installs < ${int(k)}`)
+      if (!residuals.length) return []
+      const id = (path: string, at: number | string, version: string): string => `${path}\u0000${at}\u0000${version}`
+      const out = new Map<string, FlowResidual>(
+        residuals.map(row => [
+          id(row.path, row.bucket, row.version),
+          {
+            path: row.path,
+            bucket: Number(row.bucket),
+            version: row.version,
+            installs: Number(row.installs),
+            smallest: null,
+          },
+        ]),
+      )
+      // the flow atoms of k installs or more into those page atoms: the smallest is folded with the residual
+      const list = [...out.values()]
+        .map(r => `(${literal(r.path)}, ${int(r.bucket / UNIT_MS[unit])}, ${literal(r.version)})`)
+        .join(', ')
+      // a list too long for a query: the residual's page atoms again, as a subquery
+      const wanted =
+        list.length <= 100_000
+          ? list
+          : `SELECT path, ${bucket}, app_version FROM ${table} WHERE ${residual} GROUP BY path, ${bucket}, app_version HAVING ${INSTALLS} >= 1 AND ${INSTALLS} < ${int(k)}`
+      const shown =
+        await rows(`SELECT from_path AS origin, path, ${bucket} * ${int(UNIT_MS[unit])} AS bucket, app_version AS version, ${EVENTS} AS events
+        FROM ${table} WHERE ${pages} AND from_path != '' AND (path, ${bucket}, app_version) IN (${wanted})
+        GROUP BY origin, path, bucket, version HAVING ${INSTALLS} >= ${int(k)}`)
+      const smallest = new Map<string, { from: string; events: number }>()
+      for (const row of shown) {
+        const key = id(row.path, row.bucket, row.version)
+        smallest.set(key, smallerFlow(smallest.get(key), { from: row.origin, events: Number(row.events) }))
+      }
+      return [...out].map(([key, residual]) => ({ ...residual, smallest: smallest.get(key)?.from ?? null }))
     },
     funnel: async (selection, steps) => {
       const n = steps.length

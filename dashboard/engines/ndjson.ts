@@ -9,7 +9,7 @@
  * scratch, and its segment follows it.
  */
 import type { StoredEvent } from '../../collector/types.js'
-import type { Engine, KeyColumn, Selection } from '../engine.js'
+import type { Engine, FlowResidual, KeyColumn, Selection } from '../engine.js'
 import { clampTs } from '../engine.js'
 import { checkNumber, checkString, setupError } from '../../collector/check.js'
 import * as answers from './answers.js'
@@ -349,6 +349,9 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
     return reached.value
   }
 
+  // the last flow residuals, by the day and the hour (the same whichever screen the Flows view is asked about)
+  let residuals: { table: Table; id: string; value: FlowResidual[] }[] = []
+
   return {
     open,
     atoms: async (selection, key, unit, sessions = true) => {
@@ -357,13 +360,13 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
       if (p === null) return []
       return p ? answers.atoms(current, selection, p, sessions) : scan.atoms(current, selection, key, unit, sessions)
     },
-    unions: async (selection, key, k, byVersion, sessions = true) => {
+    unions: async (selection, key, k, byVersion, sessions = true, _days, skip) => {
       const current = await ready()
       const p = byDay(current, selection, key, sessions)
       if (p === null) return []
       return p
-        ? answers.unions(current, selection, p, k, byVersion, sessions)
-        : scan.unions(current, selection, key, k, byVersion, sessions)
+        ? answers.unions(current, selection, p, k, byVersion, sessions, skip)
+        : scan.unions(current, selection, key, k, byVersion, sessions, skip)
     },
     foldedInstalls: async (selection, key, k, version) => {
       const current = await ready()
@@ -374,6 +377,19 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
         : scan.foldedInstalls(current, selection, key, k, version)
     },
     hourRests: async (selection, key, k) => scan.hourRests(await ready(), selection, key, k),
+    flowResiduals: async (selection, k, unit) => {
+      const current = await ready()
+      const id = JSON.stringify([selection, k, unit, current.changes])
+      const cached = residuals.find(entry => entry.table === current && entry.id === id)
+      if (cached) return cached.value
+      const aligned = selection.from % 86_400_000 === 0 && selection.to % 86_400_000 === 0
+      const byCube = unit === 'day' && aligned && !selection.where && selection.types.join() === 'page'
+      const value = byCube
+        ? answers.flowResiduals(current, selection, k)
+        : scan.flowResiduals(current, selection, k, unit)
+      residuals = [{ table: current, id, value }, ...residuals.slice(0, 3)]
+      return value
+    },
     funnel: async (selection, steps) => funnels.funnel(reach(await ready(), selection, steps), steps.length),
     funnelUnions: async (selection, steps, released) =>
       funnels.funnelUnions(reach(await ready(), selection, steps), steps.length, released),
@@ -400,6 +416,7 @@ export const ndjsonEngine = (options: NdjsonEngineOptions): NdjsonEngine => {
       waiting = []
       table = new Table()
       parts = new Map()
+      residuals = []
     },
   }
 }

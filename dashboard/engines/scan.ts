@@ -6,10 +6,13 @@
  * whatever else an engine is asked. Distinct installs and sessions are
  * counted with (atom, install) pair tables.
  */
-import type { Atom, HourRest, KeyColumn, Selection, Union, Unit } from '../engine.js'
-import { TYPES, UNIT_MS } from '../engine.js'
+import type { Atom, FlowResidual, HourRest, KeyColumn, Selection, Union, Unit } from '../engine.js'
+import { atomId, smallerFlow, TYPES, UNIT_MS } from '../engine.js'
 import { TupleIds } from './maps.js'
 import type { Table } from './table.js'
+
+/** A scan's key columns: the engine's, and `from` (the screen a page view came from). */
+type Column = KeyColumn | 'from'
 
 /** The selected events of a scan, each with its atom. */
 interface Picked {
@@ -20,7 +23,7 @@ interface Picked {
   atom: Int32Array
   /** (key codes…, bucket, version) → atom */
   atoms: TupleIds
-  columns: readonly KeyColumn[]
+  columns: readonly Column[]
   from: number
   unitMs: number
 }
@@ -30,7 +33,7 @@ const wanted = (table: Table, value: string | undefined): number =>
   value === undefined ? -1 : (table.strings.find(value) ?? -2)
 
 /** Picks the events of a selection, numbering their atoms (key columns, bucket of this unit, version). */
-const pick = (table: Table, selection: Selection, columns: readonly KeyColumn[], unit: Unit): Picked => {
+const pick = (table: Table, selection: Selection, columns: readonly Column[], unit: Unit): Picked => {
   const arity = columns.length + 2
   const picked: Picked = {
     n: 0,
@@ -55,7 +58,9 @@ const pick = (table: Table, selection: Selection, columns: readonly KeyColumn[],
   const scopes = table.scope
   const { from: start, to: end } = selection
   const unitMs = UNIT_MS[unit]
-  const sources = columns.map(column => (column === 'type' ? type : column === 'path' ? path : name))
+  const sources = columns.map(column =>
+    column === 'type' ? type : column === 'path' ? path : column === 'from' ? from : name,
+  )
   const tuple = new Array<number>(arity).fill(0)
   let at = new Int32Array(1024)
   let atom = new Int32Array(1024)
@@ -156,10 +161,17 @@ export const unions = (
   k: number,
   byVersion: boolean,
   withSessions: boolean,
+  skip?: ReadonlySet<string>,
 ): Union[] => {
   const picked = pick(table, selection, columns, 'day')
   const counts = count(table, picked, false)
   const arity = columns.length + 2
+  if (skip?.size)
+    for (let atom = 0; atom < picked.atoms.size; atom++) {
+      const bucket = selection.from + picked.atoms.keys[atom * arity + arity - 2] * UNIT_MS.day
+      const version = table.strings.values[picked.atoms.keys[atom * arity + arity - 1]]
+      if (skip.has(atomId(keyOf(table, picked, atom), bucket, version))) counts.installs[atom] = -1
+    }
   const groups = new TupleIds(columns.length + 1)
   const groupAtom: number[] = []
   const tuple = new Array<number>(columns.length + 1).fill(0)
@@ -266,4 +278,63 @@ export const foldedInstalls = (
     if (install >= 0) seen.add(install)
   }
   return seen.size
+}
+
+/**
+ * The engine's `flowResiduals`, by scanning the selection's page views by
+ * (from, path, bucket, version): per page atom, distinct installs over its
+ * flow atoms under `k` or from no screen, and its smallest flow atom of `k`
+ * installs or more; the page atoms whose residual has 1 to `k` - 1 installs.
+ */
+export const flowResiduals = (table: Table, selection: Selection, k: number, unit: Unit): FlowResidual[] => {
+  if (k <= 0) return []
+  const picked = pick(table, { ...selection, types: ['page'] }, ['from', 'path'], unit)
+  const counts = count(table, picked, false)
+  const keys = picked.atoms.keys
+  const empty = table.strings.find('') ?? -1
+  const pages = new TupleIds(3)
+  const residual: number[] = []
+  const smallest: ({ from: string; events: number } | undefined)[] = []
+  const pairs = new TupleIds(2, 1024)
+  const pageOf = new Int32Array(picked.atoms.size).fill(-1)
+  const page = (atom: number): number => {
+    if (pageOf[atom] >= 0) return pageOf[atom]
+    const before = pages.size
+    const id = pages.id([keys[atom * 4 + 1], keys[atom * 4 + 2], keys[atom * 4 + 3]])
+    if (id === before) {
+      residual.push(0)
+      smallest.push(undefined)
+    }
+    return (pageOf[atom] = id)
+  }
+  const folded = (atom: number): boolean => counts.installs[atom] < k || keys[atom * 4] === empty
+  for (let j = 0; j < picked.n; j++) {
+    const atom = picked.atom[j]
+    if (!folded(atom)) continue
+    const install = table.install[picked.at[j]]
+    if (install < 0) continue
+    const w = page(atom)
+    const seen = pairs.size
+    if (pairs.pair(w, install) === seen) residual[w]++
+  }
+  for (let atom = 0; atom < picked.atoms.size; atom++) {
+    if (folded(atom)) continue
+    const w = page(atom)
+    smallest[w] = smallerFlow(smallest[w], {
+      from: table.strings.values[keys[atom * 4]],
+      events: counts.events[atom],
+    })
+  }
+  const out: FlowResidual[] = []
+  for (let w = 0; w < pages.size; w++) {
+    if (residual[w] < 1 || residual[w] >= k) continue
+    out.push({
+      path: table.strings.values[pages.keys[w * 3]],
+      bucket: selection.from + pages.keys[w * 3 + 1] * picked.unitMs,
+      version: table.strings.values[pages.keys[w * 3 + 2]],
+      installs: residual[w],
+      smallest: smallest[w]?.from ?? null,
+    })
+  }
+  return out
 }

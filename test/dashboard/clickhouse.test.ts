@@ -15,7 +15,15 @@ import type { ClickHouseServer } from '../helpers/clickhouse-server.js'
 import { ask, questions, reference } from './answers.js'
 import { dataset } from './data.js'
 import { expectFiveShowBand, expectOneReadsAsNobody, scenarios } from './folded.js'
-import { expectInstallsAreRankedSums, loneAction } from './nested.js'
+import {
+  expectFlowsLeaveNoLoneInstall,
+  expectHourFlowsLeaveNoLoneInstall,
+  expectInstallsAreRankedSums,
+  loneAction,
+  loneFlow,
+  loneFlowInHour,
+  noLoneFlow,
+} from './nested.js'
 
 const events = dataset()
 let server: ClickHouseServer
@@ -122,6 +130,23 @@ describe('ClickHouse engine, views inside views (as nested.test.ts on ndjson)', 
       await Promise.all(engines.map(engine => engine.close()))
     }
   })
+
+  it(
+    "a screen's row minus its flows from every screen never leaves one install's page views",
+    { timeout: 120_000 },
+    async () => {
+      const engines: Engine[] = []
+      try {
+        await expectFlowsLeaveNoLoneInstall(
+          await open('flow', loneFlow(), engines),
+          await open('no_flow', noLoneFlow(), engines),
+        )
+        await expectHourFlowsLeaveNoLoneInstall(await open('hour', loneFlowInHour(), engines))
+      } finally {
+        await Promise.all(engines.map(engine => engine.close()))
+      }
+    },
+  )
 })
 
 describe('ClickHouse literals', () => {

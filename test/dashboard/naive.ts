@@ -173,9 +173,24 @@ export const naive = (
     )
   }
 
-  const ranked = (view: string, q: NaiveQuery, list: Flat[], keyOf: (e: Flat) => string[]) => {
+  /** Ids of atoms (JSON of key, bucket, version) that are not shown though they have k installs: by the day, by the hour. */
+  interface Hidden {
+    days: Set<string>
+    hours: Set<string>
+  }
+  const ranked = (
+    view: string,
+    q: NaiveQuery,
+    list: Flat[],
+    keyOf: (e: Flat) => string[],
+    hidden: Hidden = { days: new Set(), hours: new Set() },
+  ) => {
     const days = [...atomsOf(list, keyOf, DAY).values()].filter(a => q.version === undefined || a.version === q.version)
-    const shown = days.filter(a => a.installs.size >= k)
+    const isHidden = (a: { key: string[]; bucket: number; version: string }) =>
+      hidden.days.has(JSON.stringify([a.key, a.bucket - (a.bucket % DAY), a.version]))
+    const isHiddenHour = (h: { key: string[]; bucket: number; version: string }) =>
+      isHidden(h) || hidden.hours.has(JSON.stringify([h.key, h.bucket, h.version]))
+    const shown = days.filter(a => a.installs.size >= k && !isHidden(a))
     const unit = unitOf(q)
     const bs = buckets(q, unit)
     const rows = new Map<string, { key: string[]; g: Group; trend: number[] }>()
@@ -188,7 +203,7 @@ export const naive = (
     }
     if (unit === HOUR) {
       for (const h of shownHours(list, keyOf)) {
-        if (q.version !== undefined && h.version !== q.version) continue
+        if ((q.version !== undefined && h.version !== q.version) || isHiddenHour(h)) continue
         const row = rows.get(JSON.stringify(h.key))
         if (row) row.trend[bs.indexOf(h.bucket)] += h.events
       }
@@ -203,7 +218,7 @@ export const naive = (
         bandOf(
           days.reduce((s, a) => s + a.events, 0),
           total,
-          installsUnder(days, k),
+          days.some(a => a.installs.size >= k && isHidden(a)) ? k : installsUnder(days, k),
           k,
         ),
       ),
@@ -216,6 +231,34 @@ export const naive = (
   }
 
   const TYPES = ['page', 'track', 'action', 'heartbeat', 'error']
+
+  /**
+   * Flows into a screen's atom W (path, bucket, version): its page views no flow
+   * row shows (from no screen, or in a flow atom under k) are its residual; when
+   * they come from 1 to k - 1 installs, the flow atom into W of k installs or more
+   * with the fewest events (then the first `from`) is hidden too. The ids
+   * (JSON of [path], bucket, version) of the atoms hidden from `screen`.
+   */
+  const foldedWithResidual = (q: NaiveQuery, unit: number, screen: string): Set<string> => {
+    const residual = new Map<string, Set<string>>()
+    const smallest = new Map<string, { from: string; events: number }>()
+    for (const a of atomsOf(select(q, ['page']), e => [e.from, e.path], unit).values()) {
+      const w = JSON.stringify([[a.key[1]], a.bucket, a.version])
+      if (a.key[0] === '' || a.installs.size < k) {
+        const set = residual.get(w) ?? new Set<string>()
+        a.installs.forEach(i => set.add(i))
+        residual.set(w, set)
+        continue
+      }
+      const best = smallest.get(w)
+      if (!best || a.events < best.events || (a.events === best.events && a.key[0] < best.from))
+        smallest.set(w, { from: a.key[0], events: a.events })
+    }
+    const out = new Set<string>()
+    for (const [w, installs] of residual)
+      if (installs.size >= 1 && installs.size < k && smallest.get(w)?.from === screen) out.add(w)
+    return out
+  }
 
   /** The events of the Screens, Actions and Errors views over their shown atoms (of one version or all): per bucket, and in all. */
   const rankedEvents = (q: NaiveQuery, version: string | undefined) => {
@@ -289,7 +332,10 @@ export const naive = (
     actions: (q: NaiveQuery) => ranked('actions', q, select(q, ['track', 'action']), e => [e.type, e.name]),
     errors: (q: NaiveQuery) => ranked('errors', q, select(q, ['error']), e => [e.name, e.path]),
     flows: (q: NaiveQuery, screen: string) => ({
-      ...ranked('flows', q, select(q, ['page'], { from: screen }), e => [e.path]),
+      ...ranked('flows', q, select(q, ['page'], { from: screen }), e => [e.path], {
+        days: foldedWithResidual(q, DAY, screen),
+        hours: unitOf(q) === HOUR ? foldedWithResidual(q, HOUR, screen) : new Set(),
+      }),
       screen,
     }),
     versions: (q: NaiveQuery, of?: { type: 'page' | 'track' | 'action'; value: string }) => {

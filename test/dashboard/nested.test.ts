@@ -9,7 +9,15 @@ import { createDashboard, ndjsonEngine } from '../../dashboard/index.js'
 import type { Dashboard, Engine } from '../../dashboard/index.js'
 import { tempDir } from '../helpers/collector.js'
 import { writeStore } from './data.js'
-import { expectInstallsAreRankedSums, loneAction } from './nested.js'
+import {
+  expectFlowsLeaveNoLoneInstall,
+  expectHourFlowsLeaveNoLoneInstall,
+  expectInstallsAreRankedSums,
+  loneAction,
+  loneFlow,
+  loneFlowInHour,
+  noLoneFlow,
+} from './nested.js'
 
 const engines: Engine[] = []
 const open = async (events: StoredEvent[]): Promise<Dashboard> => {
@@ -20,14 +28,23 @@ const open = async (events: StoredEvent[]): Promise<Dashboard> => {
   engines.push(engine)
   return createDashboard({ store: engine, threshold: 5, clientAddress: () => '127.0.0.1' })
 }
-const dashboards = {} as Record<'action', Dashboard>
+const dashboards = {} as Record<'action' | 'flow' | 'noFlow' | 'hour', Dashboard>
 
 beforeAll(async () => {
   dashboards.action = await open(loneAction())
+  dashboards.flow = await open(loneFlow())
+  dashboards.noFlow = await open(noLoneFlow())
+  dashboards.hour = await open(loneFlowInHour())
 })
 afterAll(() => Promise.all(engines.map(engine => engine.close())))
 
 describe('views inside views (ndjson engine)', () => {
   it("the Installs view's events are the Screens, Actions and Errors totals: one install's lone action is in none", () =>
     expectInstallsAreRankedSums(dashboards.action))
+
+  it("a screen's row minus its flows from every screen never leaves one install's page views", () =>
+    expectFlowsLeaveNoLoneInstall(dashboards.flow, dashboards.noFlow))
+
+  it("by the hour too: a screen's hour minus its flows in that hour never leaves one install's page views", () =>
+    expectHourFlowsLeaveNoLoneInstall(dashboards.hour))
 })

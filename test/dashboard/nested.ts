@@ -156,3 +156,35 @@ export const expectFlowsLeaveNoLoneInstall = async (lone: Dashboard, none: Dashb
     })
   }
 }
+
+/**
+ * By the hour: six installs reach TARGET from `/` at 9:00, and one alone from
+ * `/rare` in the same hour; five more, each alone from a screen of its own,
+ * later that day (so the day's residual has k installs and no day atom is
+ * folded with it). The hour's residual is the lone install: the flow from `/`
+ * is not drawn in that hour.
+ */
+export const loneFlowInHour = (): StoredEvent[] => [
+  ...Array.from({ length: 6 }, (_, i) => [
+    event(`h${i}`, 9 * HOUR + i * 60_000, { type: 'page', path: '/' }),
+    event(`h${i}`, 9 * HOUR + i * 60_000 + 1000, { type: 'page', path: TARGET, from: '/' }),
+  ]).flat(),
+  event('r0', 9 * HOUR + 30 * 60_000, { type: 'page', path: '/rare' }),
+  event('r0', 9 * HOUR + 30 * 60_000 + 1000, { type: 'page', path: TARGET, from: '/rare' }),
+  ...Array.from({ length: 5 }, (_, i) => [
+    event(`q${i}`, (14 + i) * HOUR, { type: 'page', path: `/rare-${i}` }),
+    event(`q${i}`, (14 + i) * HOUR + 1000, { type: 'page', path: TARGET, from: `/rare-${i}` }),
+  ]).flat(),
+]
+
+/** TARGET's hour 9 in the Screens view (7 page views) minus the flows from `/` in that hour: all 7, not the lone install's 1. */
+export const expectHourFlowsLeaveNoLoneInstall = async (dashboard: Dashboard): Promise<void> => {
+  for (const params of versionParams.map(v => periods[0] + v)) {
+    const screens = await json<RankedJson>(dashboard, `screens?${params}`)
+    const row = screens.rows.find(r => r.key[0] === TARGET)!
+    expect([row.events, row.trend[9]], params).toEqual([12, 7])
+    const flows = await json<RankedJson>(dashboard, `flows?${params}&screen=${encodeURIComponent('/')}`)
+    const flow = flows.rows.find(r => r.key[0] === TARGET)!
+    expect([flow.events, flow.trend[9]], params).toEqual([6, 0])
+  }
+}
