@@ -129,7 +129,8 @@ describe('what a request carries in its headers', () => {
   })
 
   it('where fetch has no keepalive, the batch sent at unload goes with sendBeacon; while the page lives, fetch', async () => {
-    const [tag, url] = app({}, { path: '/open/nc/p_8f2k' })
+    // no scheduled flush: the batch timer armed by 'switching' fired, under load, after 'unloading' was tracked and sent it by fetch
+    const [tag, url] = app({ batch: { intervalMs: 3_600_000 } }, { path: '/open/nc/p_8f2k' })
     server.allowLeakyHeaders(tag)
     const context = await browser.newContext()
     await context.addInitScript(() => {
@@ -171,7 +172,8 @@ describe('what a request carries in its headers', () => {
   })
 
   it('where fetch has no keepalive, a tab switch sends with fetch: no Referer, no Cookie (Referrer-Policy: unsafe-url); only pagehide uses sendBeacon', async () => {
-    const [tag, url] = app({}, { path: '/open/nc/p_8f2k' })
+    // no scheduled flush: the batch timer armed by 'switching' fired, under load, after 'unloading' was tracked and sent it by fetch
+    const [tag, url] = app({ batch: { intervalMs: 3_600_000 } }, { path: '/open/nc/p_8f2k' })
     server.allowLeakyHeaders(tag)
     const context = await browser.newContext()
     await context.addInitScript(() => {
