@@ -21,7 +21,8 @@ export const date = (at: number): string => new Date(at).toISOString().slice(0, 
 let counter = 0
 const id = (prefix: string): string => `${prefix}${(counter++).toString(36)}`.padEnd(21, 'x').slice(0, 21)
 
-const event = (
+/** A stored event of the app "console" at `fields.ts`, with the install and session given (none when undefined). */
+export const event = (
   fields: Partial<StoredEvent> & Pick<StoredEvent, 'type' | 'ts'>,
   install: string | undefined,
   session: string | undefined,

@@ -10,33 +10,20 @@ import { expect } from 'vitest'
 import type { StoredEvent } from '../../collector/index.js'
 import type { Dashboard } from '../../dashboard/index.js'
 import { ask } from './answers.js'
-import { date } from './data.js'
+import { date, event as stored } from './data.js'
 
 /** The day of the scenarios. */
 export const DAY_OF = Date.UTC(2026, 0, 10)
 const SCREEN = '/admin/export'
 
-let counter = 0
+/** One install's event on the day of the scenarios, `at` ms after its midnight. */
 const event = (
   install: string,
   version: string,
   at: number,
   fields: Pick<StoredEvent, 'type'> & Partial<StoredEvent>,
-): StoredEvent => {
-  const ts = DAY_OF + at
-  return {
-    id: `F${(counter++).toString(36)}`.padEnd(21, 'f'),
-    clientTs: ts,
-    receivedAt: new Date(ts + 50).toISOString(),
-    sentAt: new Date(ts + 50).toISOString(),
-    app: { name: 'console', version, env: 'production' },
-    library: { name: 'spa-telemetry', version: '0.1.0' },
-    anonymousId: install.padEnd(21, '_'),
-    sessionId: `S${install}`.padEnd(21, '_'),
-    ts,
-    ...fields,
-  }
-}
+): StoredEvent =>
+  stored({ ts: DAY_OF + at, ...fields }, install.padEnd(21, '_'), `S${install}`.padEnd(21, '_'), version)
 
 /** A visit: `/`, then (when `screen`) the screen, from `/`, in the same session. */
 const visit = (install: string, version: string, hour: number, screen: boolean): StoredEvent[] => [
